@@ -1,0 +1,335 @@
+#include "actors/bridge_actor.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/result.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/call_actor.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tools/argument_schema.hpp"
+#include "tools/tool_registry.hpp"
+#include "transport/jsonrpc.hpp"
+
+namespace cua {
+
+namespace {
+
+using bridge_ptr = caf::stateful_actor<bridge_state>*;
+using nlohmann::json;
+
+void write(bridge_ptr self, const json& message) {
+  self->send(self->state.writer, write_atom::value, jsonrpc::to_line(message));
+}
+
+void reply(bridge_ptr self, const json& id, json result) {
+  write(self, jsonrpc::make_result(id, std::move(result)));
+}
+
+void reply_error(bridge_ptr self, const json& id, int code, const std::string& text) {
+  write(self, jsonrpc::make_error(id, code, text));
+}
+
+void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
+  auto& st = self->state;
+  const auto& params = msg.params;
+  if (!params.is_object() || !params.contains("protocolVersion")
+      || !params["protocolVersion"].is_string()) {
+    reply_error(self, msg.id, jsonrpc::invalid_params,
+                "initialize needs params.protocolVersion, a string such as \"2025-11-25\"");
+    return;
+  }
+  if (st.initialized) {
+    reply_error(self, msg.id, jsonrpc::invalid_request, "the connection is already initialized");
+    return;
+  }
+  st.version = mcp::negotiate_version(params["protocolVersion"].get<std::string>());
+  st.client_capabilities = params.value("capabilities", json::object());
+  st.initialized = true;
+  auto client = params.value("clientInfo", json::object());
+  spdlog::info("client {} {} connected, protocol {}", client.value("name", "(unnamed)"),
+               client.value("version", ""), st.version);
+  reply(self, msg.id, mcp::initialize_result(st.version));
+}
+
+void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
+  auto tools = json::array();
+  for (const auto& tool : tool_table())
+    tools.push_back(mcp::tool_for_version(tool.listing(), self->state.version));
+  reply(self, msg.id, {{"tools", tools}});
+}
+
+void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& key) {
+  auto& st = self->state;
+  const auto& params = msg.params;
+  if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
+    reply_error(self, msg.id, jsonrpc::invalid_params, "tools/call needs params.name, a string");
+    return;
+  }
+  auto name = params["name"].get<std::string>();
+  const auto* tool = find_tool(name);
+  if (tool == nullptr) {
+    reply_error(self, msg.id, jsonrpc::invalid_params, "unknown tool \"" + name + "\"");
+    return;
+  }
+  auto arguments = params.value("arguments", json::object());
+  if (arguments.is_null())
+    arguments = json::object();
+  if (!arguments.is_object()) {
+    reply(self, msg.id, tool_result::error("the arguments of " + name + " must be an object").to_json());
+    return;
+  }
+  if (auto problem = check_arguments(tool->input_schema, arguments)) {
+    reply(self, msg.id, tool_result::error("invalid arguments for " + name + ": " + *problem).to_json());
+    return;
+  }
+  if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight) {
+    reply_error(self, msg.id, jsonrpc::invalid_request,
+                "too many tool calls in flight (at most " + std::to_string(st.config.max_in_flight)
+                  + "); wait for some to finish");
+    return;
+  }
+  call_setup setup;
+  setup.tool = tool;
+  setup.arguments = std::move(arguments);
+  setup.request_key = key;
+  setup.request_id = msg.id;
+  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object())
+    if (auto token = meta->find("progressToken");
+        token != meta->end() && (token->is_string() || token->is_number_integer()))
+      setup.progress_token = *token;
+  setup.protocol_version = st.version;
+  setup.bridge = self;
+  setup.services = st.services;
+  setup.heartbeat_interval = st.config.heartbeat_interval;
+  auto call = self->spawn(call_actor, std::move(setup));
+  self->monitor(call);
+  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name});
+}
+
+void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
+  const auto& params = msg.params;
+  auto level = params.is_object() && params.contains("level") && params["level"].is_string()
+                 ? mcp::parse_log_level(params["level"].get<std::string>())
+                 : std::nullopt;
+  if (!level) {
+    reply_error(self, msg.id, jsonrpc::invalid_params,
+                "logging/setLevel needs params.level: debug, info, notice, warning, error, "
+                "critical, alert or emergency");
+    return;
+  }
+  self->state.log_level = *level;
+  reply(self, msg.id, json::object());
+}
+
+void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
+  auto& st = self->state;
+  auto key = msg.id.dump();
+  if (st.calls.count(key) > 0) {
+    reply_error(self, msg.id, jsonrpc::invalid_request,
+                "request id " + key + " is already in use by a request in flight");
+    return;
+  }
+  if (msg.method == "initialize")
+    return handle_initialize(self, msg);
+  if (msg.method == "ping")
+    return reply(self, msg.id, json::object());
+  if (!st.initialized) {
+    reply_error(self, msg.id, jsonrpc::invalid_request,
+                "the connection is not initialized: send initialize first");
+    return;
+  }
+  if (msg.method == "tools/list")
+    return handle_tools_list(self, msg);
+  if (msg.method == "tools/call")
+    return handle_tools_call(self, msg, key);
+  if (msg.method == "logging/setLevel")
+    return handle_set_level(self, msg);
+  reply_error(self, msg.id, jsonrpc::method_not_found, "method \"" + msg.method + "\" not found");
+}
+
+void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
+  auto& st = self->state;
+  if (msg.method == "notifications/cancelled") {
+    if (!msg.params.is_object() || !msg.params.contains("requestId"))
+      return;
+    auto key = msg.params["requestId"].dump();
+    auto i = st.calls.find(key);
+    if (i == st.calls.end())
+      return; // finished already, or never ours: the spec says to ignore it
+    spdlog::info("request {} ({}) cancelled by the client", key, i->second.tool);
+    self->demonitor(i->second.call);
+    self->send_exit(i->second.call, caf::exit_reason::user_shutdown);
+    st.calls.erase(i);
+  }
+  // notifications/initialized, notifications/progress and the rest need nothing from us.
+}
+
+void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
+  auto& st = self->state;
+  auto i = st.asked.find(msg.id.dump());
+  if (i == st.asked.end()) {
+    spdlog::warn("a response to an unknown request {} was ignored", msg.id.dump());
+    return;
+  }
+  auto promise = i->second;
+  st.asked.erase(i);
+  if (!msg.error.is_null()) {
+    auto text = msg.error.is_object() ? msg.error.value("message", std::string{"(no message)"})
+                                      : msg.error.dump();
+    promise.deliver(make_error(errc::internal, "the client answered with an error: " + text));
+    return;
+  }
+  promise.deliver(jsonrpc::to_line(msg.result));
+}
+
+void handle_message(bridge_ptr self, const json& value) {
+  auto msg = jsonrpc::classify(value);
+  switch (msg.type) {
+    case jsonrpc::kind::invalid:
+      reply_error(self, msg.id, jsonrpc::invalid_request, "invalid request: " + msg.problem);
+      return;
+    case jsonrpc::kind::request:
+      handle_request(self, msg);
+      return;
+    case jsonrpc::kind::notification:
+      handle_notification(self, msg);
+      return;
+    case jsonrpc::kind::response:
+      handle_response(self, msg);
+      return;
+  }
+}
+
+void handle_line(bridge_ptr self, const std::string& line) {
+  if (line.find_first_not_of(" \t\r") == std::string::npos)
+    return;
+  auto value = json::parse(line, nullptr, false);
+  if (value.is_discarded()) {
+    reply_error(self, nullptr, jsonrpc::parse_error, "parse error: the line is not valid JSON");
+    return;
+  }
+  if (value.is_array()) {
+    // Only protocol 2025-03-26 has batches; we take their members one by one.
+    if (self->state.version != "2025-03-26" || value.empty()) {
+      reply_error(self, nullptr, jsonrpc::invalid_request,
+                  "batches (JSON arrays) are not part of this protocol version");
+      return;
+    }
+    for (const auto& item : value)
+      handle_message(self, item);
+    return;
+  }
+  handle_message(self, value);
+}
+
+bool should_forward(const bridge_state& st, int32_t spd_level) {
+  if (!st.initialized)
+    return false;
+  mcp::log_level level;
+  switch (static_cast<spdlog::level::level_enum>(spd_level)) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: level = mcp::log_level::debug; break;
+    case spdlog::level::info: level = mcp::log_level::info; break;
+    case spdlog::level::warn: level = mcp::log_level::warning; break;
+    case spdlog::level::err: level = mcp::log_level::error; break;
+    case spdlog::level::critical: level = mcp::log_level::critical; break;
+    default: return false;
+  }
+  return level >= st.log_level;
+}
+
+const char* mcp_level_name(int32_t spd_level) {
+  switch (static_cast<spdlog::level::level_enum>(spd_level)) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return "debug";
+    case spdlog::level::info: return "info";
+    case spdlog::level::warn: return "warning";
+    case spdlog::level::err: return "error";
+    default: return "critical";
+  }
+}
+
+} // namespace
+
+caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
+                           tool_services services, bridge_config config) {
+  auto& st = self->state;
+  st.writer = std::move(writer);
+  st.services = std::move(services);
+  st.config = config;
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto i = st.calls.begin(); i != st.calls.end(); ++i) {
+      if (i->second.call.address() != msg.source)
+        continue;
+      // The call's actor died without answering (an exception in a tool): the client still gets
+      // an answer, and the server goes on.
+      spdlog::error("tool {} stopped unexpectedly: {}", i->second.tool, caf::to_string(msg.reason));
+      reply(self, i->second.id,
+            tool_result::error("internal error: the tool " + i->second.tool
+                               + " stopped unexpectedly; the server goes on")
+              .to_json());
+      st.calls.erase(i);
+      return;
+    }
+  });
+  return {
+    [=](line_atom, const std::string& line) { handle_line(self, line); },
+    [=](oversize_atom, uint64_t size) {
+      reply_error(self, nullptr, jsonrpc::invalid_request,
+                  "message of " + std::to_string(size) + " bytes exceeds the limit of "
+                    + std::to_string(self->state.config.max_line) + " bytes; it was skipped");
+    },
+    [=](call_done_atom, const std::string& key, std::string& line) {
+      auto& st = self->state;
+      auto i = st.calls.find(key);
+      if (i == st.calls.end())
+        return; // cancelled: no response
+      self->demonitor(i->second.call);
+      st.calls.erase(i);
+      self->send(st.writer, write_atom::value, std::move(line));
+    },
+    [=](progress_atom, const std::string& key, std::string& line) {
+      auto& st = self->state;
+      if (st.calls.count(key) > 0)
+        self->send(st.writer, write_atom::value, std::move(line));
+    },
+    [=](log_atom, int32_t level, const std::string& logger, const std::string& text) {
+      auto& st = self->state;
+      if (!should_forward(st, level))
+        return;
+      write(self, jsonrpc::make_notification(
+                    "notifications/message",
+                    {{"level", mcp_level_name(level)}, {"logger", logger}, {"data", text}}));
+    },
+    [=](client_req_atom, const std::string& method,
+        const std::string& params_json) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto params = json::parse(params_json, nullptr, false);
+      if (params.is_discarded())
+        return make_error(errc::internal, "the parameters of a request to the client are not JSON");
+      // Our ids are strings with a prefix, so they never collide with anything the client sends.
+      auto id = "cua-" + std::to_string(st.next_request++);
+      auto promise = self->make_response_promise();
+      st.asked.emplace(json(id).dump(), promise);
+      write(self, jsonrpc::make_request(id, method, std::move(params)));
+      return caf::delegated<std::string>{};
+    },
+    [=](shutdown_atom) {
+      auto& st = self->state;
+      for (auto& [key, call] : st.calls) {
+        self->demonitor(call.call);
+        self->send_exit(call.call, caf::exit_reason::user_shutdown);
+      }
+      st.calls.clear();
+      for (auto& [id, promise] : st.asked)
+        promise.deliver(make_error(errc::shutting_down, "the server is shutting down"));
+      st.asked.clear();
+      self->quit();
+    },
+  };
+}
+
+} // namespace cua

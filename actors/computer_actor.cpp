@@ -1,0 +1,138 @@
+#include "actors/computer_actor.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/result.hpp>
+
+#include "computers/image_budget.hpp"
+#include "computers/png_codec.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace cua {
+
+computer_state::~computer_state() {
+  if (backend)
+    backend->destroy();
+}
+
+namespace {
+
+image_size screen_of(const computer_info& info) {
+  return {info.screen_width, info.screen_height};
+}
+
+image_size image_of(const computer_info& info) {
+  return {info.image_width, info.image_height};
+}
+
+caf::error check_in_image(const computer_info& info, const char* what, int32_t x, int32_t y) {
+  if (x < info.image_width && y < info.image_height)
+    return caf::none;
+  return make_error(errc::invalid_action,
+                    std::string(what) + " (" + std::to_string(x) + ", " + std::to_string(y)
+                      + ") is outside the screenshot, which is " + std::to_string(info.image_width)
+                      + "x" + std::to_string(info.image_height));
+}
+
+caf::expected<computer_info> start_backend(computer_state& st) {
+  auto info = st.backend->start();
+  if (!info)
+    return info.error();
+  auto fitted = fit_to_budget(screen_of(*info));
+  info->image_width = fitted.width;
+  info->image_height = fitted.height;
+  st.info = *info;
+  st.started = true;
+  return info;
+}
+
+caf::expected<encoded_image> take_screenshot(computer_state& st, const std::string& format) {
+  if (format != "png")
+    return make_error(errc::invalid_arguments,
+                      "screenshot format \"" + format + "\" is not supported; use \"png\"");
+  auto captured = st.backend->capture();
+  if (!captured)
+    return captured.error();
+  auto scaled = downscale(*captured, image_of(st.info));
+  auto png = encode_png(scaled);
+  if (!png)
+    return png.error();
+  encoded_image out;
+  out.mime_type = "image/png";
+  out.bytes = std::move(*png);
+  out.width = scaled.width;
+  out.height = scaled.height;
+  out.screen_width = st.info.screen_width;
+  out.screen_height = st.info.screen_height;
+  return out;
+}
+
+caf::expected<action_outcome> perform_action(computer_state& st, computer_action action) {
+  if (action.kind == action_kind::wait || action.kind == action_kind::screenshot)
+    return make_error(errc::invalid_action, "wait and screenshot are not computer actions");
+  if (action.has_coordinate) {
+    if (auto err = check_in_image(st.info, "coordinate", action.x, action.y))
+      return err;
+    image_to_screen(image_of(st.info), screen_of(st.info), action.x, action.y);
+  }
+  if (action.has_start) {
+    if (auto err = check_in_image(st.info, "start_coordinate", action.start_x, action.start_y))
+      return err;
+    image_to_screen(image_of(st.info), screen_of(st.info), action.start_x, action.start_y);
+  }
+  auto outcome = st.backend->perform(action);
+  if (!outcome)
+    return outcome.error();
+  screen_to_image(image_of(st.info), screen_of(st.info), outcome->cursor_x, outcome->cursor_y);
+  if (action.kind == action_kind::cursor_position)
+    outcome->text = "X=" + std::to_string(outcome->cursor_x) + ", Y="
+                    + std::to_string(outcome->cursor_y);
+  return outcome;
+}
+
+} // namespace
+
+caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
+                             std::shared_ptr<computer> backend) {
+  self->state.backend = std::move(backend);
+  auto not_started = [] {
+    return make_error(errc::computer_failed, "the computer has not been started");
+  };
+  return {
+    [=](start_atom) -> caf::result<computer_info> {
+      auto info = start_backend(self->state);
+      if (!info)
+        return info.error();
+      return *info;
+    },
+    [=](screenshot_atom, const std::string& format) -> caf::result<encoded_image> {
+      if (!self->state.started)
+        return not_started();
+      auto image = take_screenshot(self->state, format);
+      if (!image)
+        return image.error();
+      return std::move(*image);
+    },
+    [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
+      if (!self->state.started)
+        return not_started();
+      auto outcome = perform_action(self->state, action);
+      if (!outcome)
+        return outcome.error();
+      return *outcome;
+    },
+    [=](reset_atom) -> caf::result<computer_info> {
+      if (!self->state.started)
+        return not_started();
+      if (auto err = self->state.backend->reset())
+        return err;
+      return self->state.info;
+    },
+    [=](stop_atom) {
+      self->state.backend->destroy();
+      self->quit();
+    },
+  };
+}
+
+} // namespace cua

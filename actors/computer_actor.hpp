@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/stateful_actor.hpp>
+
+#include "computers/computer.hpp"
+#include "messages/computer_messages.hpp"
+
+namespace cua {
+
+struct computer_state {
+  std::shared_ptr<computer> backend;
+  computer_info info;
+  bool started = false;
+
+  ~computer_state();
+
+  static inline const char* name = "computer";
+};
+
+/// Drives one computer backend. Its calls block, so production code spawns this actor detached (a
+/// thread of its own); the mailbox then makes every action on the screen happen one at a time.
+///
+/// Messages: (start) -> computer_info; (screenshot, format) -> encoded_image;
+/// (perform, computer_action) -> action_outcome, coordinates in image space; (reset) ->
+/// computer_info; (stop) -> unit, then the actor ends. The backend is destroyed whenever the actor
+/// ends, for whatever reason.
+caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
+                             std::shared_ptr<computer> backend);
+
+} // namespace cua

@@ -1,0 +1,281 @@
+#include "actors/pool_actor.hpp"
+
+#include <memory>
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/result.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace cua {
+
+namespace {
+
+using pool_ptr = caf::stateful_actor<pool_state>*;
+using pooled = pool_state::pooled;
+
+int32_t total(const pool_state& st) {
+  return static_cast<int32_t>(st.idle.size() + st.on_loan.size()) + st.starting;
+}
+
+void start_one(pool_ptr self);
+
+void hand_out(pool_ptr self, pooled item, pool_state::waiter& w) {
+  auto& st = self->state;
+  st.on_loan.emplace(item.computer.address(), pool_state::loan{item, w.borrower});
+  w.promise.deliver(computer_lease{item.computer, item.info});
+}
+
+// Starts computers until the waiters and the warm spares are covered, within the size limit.
+void fill(pool_ptr self) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  auto wanted = static_cast<int32_t>(st.waiters.size()) + st.config.warm;
+  while (static_cast<int32_t>(st.idle.size()) + st.starting < wanted
+         && total(st) < st.config.size)
+    start_one(self);
+}
+
+// Gives a ready computer to the longest waiter, or keeps it as a spare.
+void make_available(pool_ptr self, pooled item) {
+  auto& st = self->state;
+  if (st.closed) {
+    self->send(item.computer, stop_atom::value);
+    return;
+  }
+  if (!st.waiters.empty()) {
+    auto w = std::move(st.waiters.front());
+    st.waiters.pop_front();
+    hand_out(self, std::move(item), w);
+    return;
+  }
+  st.idle.push_back(std::move(item));
+}
+
+void fail_front_waiter(pool_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  if (st.waiters.empty())
+    return;
+  st.waiters.front().promise.deliver(err);
+  st.waiters.pop_front();
+}
+
+void discard(pool_ptr self, const caf::actor& computer) {
+  auto& st = self->state;
+  if (st.all.erase(computer.address()) > 0)
+    ++st.counters.destroyed;
+  self->demonitor(computer);
+  self->send(computer, stop_atom::value);
+}
+
+void start_one(pool_ptr self) {
+  auto& st = self->state;
+  auto id = st.config.backend_name + "-" + std::to_string(st.next_computer++);
+  auto computer = st.spawn_computer(self->system(), id);
+  self->monitor(computer);
+  st.all.emplace(computer.address(), id);
+  ++st.starting;
+  self->request(computer, st.config.start_timeout, start_atom::value)
+    .then(
+      [=](const computer_info& info) {
+        auto& st = self->state;
+        --st.starting;
+        ++st.counters.created;
+        make_available(self, pooled{computer, info});
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        --st.starting;
+        ++st.counters.failed;
+        spdlog::warn("computer {} failed to start: {}", id, describe(err));
+        discard(self, computer);
+        // The failure goes to the longest waiter rather than into a retry loop, so that a broken
+        // backend shows up as a clear error instead of a busy pool.
+        fail_front_waiter(self, make_error(errc::computer_failed,
+                                           "a computer failed to start: " + describe(err)));
+        if (!st.waiters.empty())
+          fill(self);
+      });
+}
+
+// Resets a returned computer and makes it available again, or replaces it.
+void recycle(pool_ptr self, pooled item) {
+  auto& st = self->state;
+  if (st.closed) {
+    discard(self, item.computer);
+    return;
+  }
+  ++st.starting;
+  self->request(item.computer, st.config.reset_timeout, reset_atom::value)
+    .then(
+      [=](const computer_info& info) {
+        --self->state.starting;
+        make_available(self, pooled{item.computer, info});
+        fill(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        --st.starting;
+        ++st.counters.failed;
+        spdlog::warn("computer {} failed to reset and is replaced: {}", item.info.id, describe(err));
+        discard(self, item.computer);
+        fill(self);
+      });
+}
+
+void take_back_from(pool_ptr self, const caf::actor_addr& borrower) {
+  auto& st = self->state;
+  std::vector<pooled> returned;
+  for (auto i = st.on_loan.begin(); i != st.on_loan.end();) {
+    if (i->second.borrower == borrower) {
+      returned.push_back(i->second.item);
+      i = st.on_loan.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& item : returned) {
+    spdlog::info("computer {} taken back from a borrower that stopped", item.info.id);
+    recycle(self, std::move(item));
+  }
+  for (auto i = st.waiters.begin(); i != st.waiters.end();)
+    i = i->borrower == borrower ? st.waiters.erase(i) : i + 1;
+}
+
+void forget_computer(pool_ptr self, const caf::actor_addr& computer) {
+  auto& st = self->state;
+  auto id = st.all[computer];
+  st.all.erase(computer);
+  ++st.counters.failed;
+  ++st.counters.destroyed;
+  spdlog::warn("computer {} stopped unexpectedly and is replaced", id);
+  for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
+    if (i->computer.address() == computer) {
+      st.idle.erase(i);
+      break;
+    }
+  st.on_loan.erase(computer);
+  fill(self);
+}
+
+pool_stats current_stats(const pool_state& st) {
+  auto out = st.counters;
+  out.size = st.config.size;
+  out.warm = st.config.warm;
+  out.in_use = static_cast<int32_t>(st.on_loan.size());
+  out.idle = static_cast<int32_t>(st.idle.size());
+  out.starting = st.starting;
+  out.waiting = static_cast<int32_t>(st.waiters.size());
+  return out;
+}
+
+} // namespace
+
+caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
+                         computer_spawner spawn_computer) {
+  self->state.config = std::move(config);
+  self->state.spawn_computer = std::move(spawn_computer);
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.all.count(msg.source) > 0)
+      forget_computer(self, msg.source);
+    else
+      take_back_from(self, msg.source);
+  });
+  fill(self);
+  return {
+    [=](acquire_atom) -> caf::result<computer_lease> {
+      auto& st = self->state;
+      if (st.closed)
+        return make_error(errc::pool_closed, "the server is shutting down");
+      auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
+      if (!borrower)
+        return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
+      self->monitor(borrower);
+      pool_state::waiter w{st.next_ticket++, borrower.address(),
+                           self->make_response_promise<computer_lease>()};
+      if (!st.idle.empty()) {
+        auto item = std::move(st.idle.front());
+        st.idle.pop_front();
+        hand_out(self, std::move(item), w);
+        fill(self);
+        return w.promise;
+      }
+      self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, w.ticket);
+      auto promise = w.promise;
+      st.waiters.push_back(std::move(w));
+      fill(self);
+      return promise;
+    },
+    [=](expire_atom, uint64_t ticket) {
+      auto& st = self->state;
+      for (auto i = st.waiters.begin(); i != st.waiters.end(); ++i) {
+        if (i->ticket != ticket)
+          continue;
+        ++st.counters.timed_out;
+        auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout);
+        i->promise.deliver(make_error(
+          errc::pool_timeout, "no computer became free within " + std::to_string(secs.count())
+                                + " s: all " + std::to_string(st.config.size)
+                                + " computers of the pool are in use (--pool-size); clean up an "
+                                  "idle session or try again later"));
+        st.waiters.erase(i);
+        return;
+      }
+    },
+    [=](release_atom, const caf::actor& computer) {
+      auto& st = self->state;
+      auto i = st.on_loan.find(computer.address());
+      if (i == st.on_loan.end())
+        return;
+      auto item = i->second.item;
+      st.on_loan.erase(i);
+      recycle(self, std::move(item));
+    },
+    [=](stats_atom) { return current_stats(self->state); },
+    [=](shutdown_atom) -> caf::result<void> {
+      auto& st = self->state;
+      st.closed = true;
+      for (auto& w : st.waiters)
+        w.promise.deliver(make_error(errc::pool_closed, "the server is shutting down"));
+      st.waiters.clear();
+      st.idle.clear();
+      st.on_loan.clear();
+      auto rp = self->make_response_promise();
+      if (st.all.empty()) {
+        self->quit();
+        return caf::unit;
+      }
+      auto remaining = std::make_shared<size_t>(st.all.size());
+      auto one_done = [=]() mutable {
+        if (--*remaining == 0) {
+          rp.deliver(caf::unit);
+          self->quit();
+        }
+      };
+      for (auto& [addr, id] : st.all) {
+        auto computer = caf::actor_cast<caf::actor>(addr);
+        self->demonitor(addr);
+        if (!computer) {
+          one_done();
+          continue;
+        }
+        self->request(computer, st.config.stop_timeout, stop_atom::value)
+          .then([=]() mutable { one_done(); }, [=](caf::error&) mutable {
+            self->send_exit(computer, caf::exit_reason::kill);
+            one_done();
+          });
+      }
+      st.counters.destroyed += static_cast<int64_t>(st.all.size());
+      st.all.clear();
+      return rp;
+    },
+  };
+}
+
+} // namespace cua

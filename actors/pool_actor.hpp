@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+
+#include "messages/pool_messages.hpp"
+
+namespace cua {
+
+struct pool_config {
+  int32_t size = 10;                             // computers at most, in use or not
+  int32_t warm = 1;                              // started spares kept ahead of demand
+  caf::timespan acquire_timeout = std::chrono::seconds(30);
+  caf::timespan start_timeout = std::chrono::seconds(60);
+  caf::timespan reset_timeout = std::chrono::seconds(30);
+  caf::timespan stop_timeout = std::chrono::seconds(2);
+  std::string backend_name = "sim";
+};
+
+/// Spawns a computer actor for a new computer called `id` (production: detached, backed by the
+/// configured backend; tests: on the deterministic scheduler).
+using computer_spawner = std::function<caf::actor(caf::actor_system& sys, const std::string& id)>;
+
+struct pool_state {
+  struct pooled {
+    caf::actor computer;
+    computer_info info;
+  };
+  struct loan {
+    pooled item;
+    caf::actor_addr borrower;
+  };
+  struct waiter {
+    uint64_t ticket;
+    caf::actor_addr borrower;
+    caf::response_promise promise;
+  };
+
+  pool_config config;
+  computer_spawner spawn_computer;
+  std::deque<pooled> idle;
+  std::map<caf::actor_addr, loan> on_loan;     // by computer
+  std::map<caf::actor_addr, std::string> all;  // every live computer actor, by address -> id
+  std::deque<waiter> waiters;
+  int32_t starting = 0; // computers being started or reset
+  uint64_t next_ticket = 1;
+  uint64_t next_computer = 1;
+  bool closed = false;
+  pool_stats counters;
+
+  static inline const char* name = "pool";
+};
+
+/// Hands out computers: warm spares first, new ones while under the size limit, otherwise a FIFO
+/// queue bounded by the acquire timeout. Monitors borrowers and computers: a dead borrower's
+/// computer comes back, a dead computer is replaced. A returned computer is reset before anyone
+/// else gets it, and replaced if the reset fails.
+///
+/// Messages: (acquire) -> computer_lease, the sender being the borrower; (release, computer);
+/// (stats) -> pool_stats; (shutdown) -> unit once every computer is stopped.
+caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
+                         computer_spawner spawn_computer);
+
+} // namespace cua

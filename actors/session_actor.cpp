@@ -1,0 +1,257 @@
+#include "actors/session_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/result.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "util/clock_text.hpp"
+
+namespace cua {
+
+namespace {
+
+using session_ptr = caf::stateful_actor<session_state>*;
+
+void touch(session_ptr self) {
+  self->state.last_activity = self->clock().now();
+  self->state.last_activity_wall = std::chrono::system_clock::now();
+}
+
+caf::error unusable(const session_state& st) {
+  if (st.status == "closing")
+    return make_error(errc::session_closing, "session " + st.id + " is being cleaned up");
+  return make_error(errc::computer_failed, "session " + st.id + " has no working computer: "
+                                             + st.failure
+                                             + "; clean it up with cleanup_session or use another");
+}
+
+// Runs `work` once the session has its computer, or answers `promise` with why it never will.
+template <class T>
+void when_ready(session_ptr self, caf::typed_response_promise<T> promise,
+                std::function<void()> work) {
+  auto& st = self->state;
+  if (st.status == "ready") {
+    work();
+    return;
+  }
+  if (st.status != "starting") {
+    promise.deliver(unusable(st));
+    return;
+  }
+  st.waiting_for_computer.emplace_back([=]() mutable {
+    if (self->state.status == "ready")
+      work();
+    else
+      promise.deliver(unusable(self->state));
+  });
+}
+
+void run_waiting(session_ptr self) {
+  auto waiting = std::move(self->state.waiting_for_computer);
+  self->state.waiting_for_computer.clear();
+  for (auto& f : waiting)
+    f();
+}
+
+void acquire_computer(session_ptr self) {
+  auto& st = self->state;
+  self->request(st.pool, st.config.acquire_timeout, acquire_atom::value)
+    .then(
+      [=](const computer_lease& lease) {
+        auto& st = self->state;
+        if (st.status != "starting") { // closed while waiting: give it straight back
+          self->send(st.pool, release_atom::value, lease.computer);
+          return;
+        }
+        st.computer = lease;
+        st.has_computer = true;
+        st.status = "ready";
+        self->monitor(lease.computer);
+        spdlog::info("session {} got computer {}", st.id, lease.info.id);
+        run_waiting(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        spdlog::warn("session {} could not get a computer: {}", st.id, describe(err));
+        // Tell the callers that waited why, then end: the supervisor forgets the session, and the
+        // next call with this id starts afresh.
+        auto waiting = std::move(st.waiting_for_computer);
+        st.waiting_for_computer.clear();
+        st.status = "failed";
+        st.failure = describe(err);
+        for (auto& f : waiting)
+          f();
+        self->quit(err);
+      });
+}
+
+session_info info_of(session_ptr self) {
+  const auto& st = self->state;
+  session_info info;
+  info.id = st.id;
+  info.state = st.status;
+  info.created_at = iso8601(st.created_at);
+  info.last_activity = iso8601(st.last_activity_wall);
+  info.active_tasks = static_cast<int32_t>(st.tasks.size());
+  if (st.tasks.empty())
+    info.idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now()
+                                                                         - st.last_activity)
+                     .count();
+  if (st.has_computer) {
+    info.computer_id = st.computer.info.id;
+    info.backend = st.computer.info.backend;
+  }
+  info.ephemeral = st.ephemeral;
+  return info;
+}
+
+int32_t cancel_tasks(session_ptr self, const std::string& why) {
+  auto& st = self->state;
+  auto count = static_cast<int32_t>(st.tasks.size());
+  for (auto& [id, task] : st.tasks) {
+    self->demonitor(task.task);
+    self->send_exit(task.task, caf::exit_reason::user_shutdown);
+    task.promise.deliver(make_error(errc::task_cancelled, why));
+  }
+  st.tasks.clear();
+  return count;
+}
+
+void on_down(session_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.has_computer && msg.source == st.computer.computer.address()) {
+    spdlog::warn("session {}: its computer {} stopped", st.id, st.computer.info.id);
+    st.has_computer = false;
+    st.status = "failed";
+    st.failure = "its computer " + st.computer.info.id + " stopped unexpectedly";
+    return;
+  }
+  for (auto i = st.tasks.begin(); i != st.tasks.end();) {
+    auto& task = i->second;
+    if (msg.source == task.requester) {
+      // Whoever asked for the task is gone (cancelled call): the work stops with it.
+      spdlog::info("session {}: task {} cancelled, its requester stopped", st.id, i->first);
+      self->demonitor(task.task);
+      self->send_exit(task.task, caf::exit_reason::user_shutdown);
+      i = st.tasks.erase(i);
+      touch(self);
+    } else if (msg.source == task.task.address()) {
+      task.promise.deliver(make_error(errc::internal, "the task stopped unexpectedly"));
+      i = st.tasks.erase(i);
+      touch(self);
+    } else {
+      ++i;
+    }
+  }
+}
+
+} // namespace
+
+caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
+                            caf::actor pool, session_config config, bool ephemeral) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.pool = std::move(pool);
+  st.config = std::move(config);
+  st.ephemeral = ephemeral;
+  st.created_at = std::chrono::system_clock::now();
+  touch(self);
+  self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });
+  acquire_computer(self);
+  return {
+    [=](screenshot_atom, const std::string& format) -> caf::result<encoded_image> {
+      touch(self);
+      auto rp = self->make_response_promise<encoded_image>();
+      when_ready(self, rp, [=]() mutable {
+        auto& st = self->state;
+        self->request(st.computer.computer, st.config.action_timeout, screenshot_atom::value, format)
+          .then([=](encoded_image& image) mutable { rp.deliver(std::move(image)); },
+                [=](caf::error& err) mutable { rp.deliver(err); });
+      });
+      return rp;
+    },
+    [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
+      touch(self);
+      auto rp = self->make_response_promise<action_outcome>();
+      when_ready(self, rp, [=]() mutable {
+        auto& st = self->state;
+        self->request(st.computer.computer, st.config.action_timeout, perform_atom::value, action)
+          .then([=](action_outcome& outcome) mutable { rp.deliver(std::move(outcome)); },
+                [=](caf::error& err) mutable { rp.deliver(err); });
+      });
+      return rp;
+    },
+    [=](run_task_atom, const std::string& task, const caf::actor& listener)
+      -> caf::result<task_result> {
+      touch(self);
+      auto requester = caf::actor_cast<caf::actor>(self->current_sender());
+      auto rp = self->make_response_promise<task_result>();
+      when_ready(self, rp, [=]() mutable {
+        auto& st = self->state;
+        task_setup setup;
+        setup.id = st.next_task++;
+        setup.session_id = st.id;
+        setup.task = task;
+        setup.session = self;
+        setup.computer = st.computer;
+        setup.listener = listener;
+        setup.settings = st.config.agent;
+        setup.settings.action_timeout = st.config.action_timeout;
+        auto id = setup.id;
+        auto actor = self->spawn(task_actor, std::move(setup));
+        self->monitor(actor);
+        if (requester)
+          self->monitor(requester);
+        st.tasks.emplace(id, session_state::running_task{actor, requester.address(), rp});
+      });
+      return rp;
+    },
+    [=](task_done_atom, uint64_t task_id, task_result& result) {
+      auto& st = self->state;
+      touch(self);
+      auto i = st.tasks.find(task_id);
+      if (i == st.tasks.end())
+        return;
+      self->demonitor(i->second.task);
+      i->second.promise.deliver(std::move(result));
+      st.tasks.erase(i);
+    },
+    [=](task_done_atom, uint64_t task_id, const caf::error& err) {
+      auto& st = self->state;
+      touch(self);
+      auto i = st.tasks.find(task_id);
+      if (i == st.tasks.end())
+        return;
+      self->demonitor(i->second.task);
+      i->second.promise.deliver(err);
+      st.tasks.erase(i);
+    },
+    [=](info_atom) { return info_of(self); },
+    [=](close_atom, const std::string& reason) -> cleanup_report {
+      auto& st = self->state;
+      st.status = "closing";
+      cleanup_report report;
+      report.session_id = st.id;
+      report.reason = reason;
+      report.cancelled_tasks = cancel_tasks(self, "session " + st.id + " was cleaned up ("
+                                                     + reason + ")");
+      run_waiting(self); // callers still waiting for the computer learn that it will not come
+      if (st.has_computer) {
+        self->demonitor(st.computer.computer);
+        self->send(st.pool, release_atom::value, st.computer.computer);
+        st.has_computer = false;
+        report.computer_returned = true;
+      }
+      spdlog::info("session {} closed ({}): {} task(s) cancelled", st.id, reason,
+                   report.cancelled_tasks);
+      self->quit();
+      return report;
+    },
+  };
+}
+
+} // namespace cua

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+
+#include "actors/task_actor.hpp"
+#include "messages/pool_messages.hpp"
+#include "messages/session_messages.hpp"
+
+namespace cua {
+
+struct session_config {
+  caf::timespan acquire_timeout = std::chrono::seconds(35); // the pool answers first (its own bound)
+  caf::timespan action_timeout = std::chrono::seconds(30);
+  agent_settings agent;
+};
+
+struct session_state {
+  struct running_task {
+    caf::actor task;
+    caf::actor_addr requester;
+    caf::response_promise promise;
+  };
+
+  std::string id;
+  caf::actor pool;
+  session_config config;
+  bool ephemeral = false;
+  std::string status = "starting"; // starting, ready, failed, closing
+  std::string failure;             // why the session failed, for every later call
+  bool has_computer = false;
+  computer_lease computer;
+  std::vector<std::function<void()>> waiting_for_computer;
+  std::map<uint64_t, running_task> tasks;
+  uint64_t next_task = 1;
+  std::chrono::system_clock::time_point created_at;
+  std::chrono::system_clock::time_point last_activity_wall;
+  caf::actor_clock::time_point last_activity;
+
+  static inline const char* name = "session";
+};
+
+/// One session: owns its computer (borrowed from the pool when the session starts) and its running
+/// tasks. Every call on it counts as activity for the idle reaper.
+///
+/// Messages: (screenshot, format) -> encoded_image; (perform, computer_action) -> action_outcome;
+/// (run_task, task, listener) -> task_result; (info) -> session_info; (close, reason) ->
+/// cleanup_report, after which the actor ends. A task whose requester stops is cancelled.
+caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
+                            caf::actor pool, session_config config, bool ephemeral);
+
+} // namespace cua

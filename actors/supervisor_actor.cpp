@@ -1,0 +1,217 @@
+#include "actors/supervisor_actor.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/result.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "util/ids.hpp"
+
+namespace cua {
+
+namespace {
+
+using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+
+caf::error limit_error(const supervisor_state& st) {
+  auto idle = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
+  return make_error(errc::session_limit_reached,
+                    "the server already runs " + std::to_string(st.sessions.size())
+                      + " sessions, its limit (--max-sessions " + std::to_string(st.config.max_sessions)
+                      + "); clean one up with cleanup_session, or wait until an idle session is "
+                        "reaped (after "
+                      + std::to_string(idle) + " s without use)");
+}
+
+caf::expected<session_handle> open_session(supervisor_ptr self, const std::string& id,
+                                           caf::actor_addr owner) {
+  auto& st = self->state;
+  if (st.shutting_down)
+    return make_error(errc::shutting_down, "the server is shutting down");
+  if (auto i = st.sessions.find(id); i != st.sessions.end())
+    return session_handle{id, i->second.session, false};
+  if (static_cast<int32_t>(st.sessions.size()) >= st.config.max_sessions) {
+    ++st.refused;
+    return limit_error(st);
+  }
+  auto session = self->spawn(session_actor, id, st.pool, st.config.session,
+                             static_cast<bool>(owner));
+  self->monitor(session);
+  st.sessions.emplace(id, supervisor_state::entry{session, st.next_order++, owner});
+  ++st.created;
+  spdlog::info("session {} created ({} of {})", id, st.sessions.size(), st.config.max_sessions);
+  return session_handle{id, session, true};
+}
+
+// Closes `id`: the session cancels its tasks and returns its computer. Answers with what it did;
+// a session that does not answer in time is killed (the pool then takes its computer back).
+void close_session(supervisor_ptr self, const std::string& id, const std::string& reason,
+                   std::function<void(cleanup_report)> done) {
+  auto& st = self->state;
+  auto i = st.sessions.find(id);
+  if (i == st.sessions.end())
+    return;
+  auto session = i->second.session;
+  st.sessions.erase(i);
+  self->demonitor(session);
+  self->request(session, st.config.close_timeout, close_atom::value, reason)
+    .then([=](cleanup_report& report) { done(std::move(report)); },
+          [=](caf::error& err) {
+            spdlog::warn("session {} did not close cleanly ({}); stopping it", id, describe(err));
+            self->send_exit(session, caf::exit_reason::kill);
+            cleanup_report report;
+            report.session_id = id;
+            report.reason = reason;
+            done(std::move(report));
+          });
+}
+
+void reap(supervisor_ptr self) {
+  auto& st = self->state;
+  auto idle_limit
+    = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.idle_timeout).count();
+  for (auto& [id, entry] : st.sessions) {
+    self->request(entry.session, st.config.query_timeout, info_atom::value)
+      .then(
+        [=](const session_info& info) {
+          if (info.active_tasks > 0 || info.idle_ms < idle_limit)
+            return;
+          ++self->state.reaped;
+          spdlog::info("session {} reaped after {} s idle", info.id, info.idle_ms / 1000);
+          close_session(self, info.id, "idle", [](cleanup_report) {});
+        },
+        [](caf::error&) {});
+  }
+  self->delayed_send(self, st.config.reap_interval, reap_atom::value);
+}
+
+} // namespace
+
+caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
+                               supervisor_config config, caf::actor pool) {
+  self->state.config = std::move(config);
+  self->state.pool = std::move(pool);
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    std::vector<std::string> orphaned;
+    for (auto i = st.sessions.begin(); i != st.sessions.end();) {
+      if (i->second.session.address() == msg.source) {
+        spdlog::info("session {} ended", i->first);
+        i = st.sessions.erase(i);
+        continue;
+      }
+      if (i->second.owner == msg.source)
+        orphaned.push_back(i->first);
+      ++i;
+    }
+    for (auto& id : orphaned)
+      close_session(self, id, "owner_gone", [](cleanup_report) {});
+  });
+  self->delayed_send(self, self->state.config.reap_interval, reap_atom::value);
+  return {
+    [=](open_atom, const std::string& id) -> caf::result<session_handle> {
+      if (id.empty() || id.size() > 256)
+        return make_error(errc::invalid_arguments,
+                          "a session id must be between 1 and 256 characters long");
+      auto handle = open_session(self, id, caf::actor_addr{});
+      if (!handle)
+        return handle.error();
+      return *handle;
+    },
+    [=](open_atom, ephemeral_atom) -> caf::result<session_handle> {
+      auto owner = caf::actor_cast<caf::actor>(self->current_sender());
+      if (!owner)
+        return make_error(errc::internal, "an ephemeral session needs an owner");
+      auto handle = open_session(self, random_uuid(), owner.address());
+      if (!handle)
+        return handle.error();
+      self->monitor(owner);
+      return *handle;
+    },
+    [=](close_atom, const std::string& id) -> caf::result<cleanup_report> {
+      if (self->state.sessions.count(id) == 0)
+        return make_error(errc::unknown_session, "there is no session \"" + id + "\"");
+      auto rp = self->make_response_promise<cleanup_report>();
+      close_session(self, id, "requested", [=](cleanup_report report) mutable {
+        rp.deliver(std::move(report));
+      });
+      return rp;
+    },
+    [=](stats_atom) -> caf::result<stats_report> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<stats_report>();
+      auto report = std::make_shared<stats_report>();
+      report->max_sessions = st.config.max_sessions;
+      report->idle_timeout_s
+        = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
+      report->sessions_created = st.created;
+      report->sessions_reaped = st.reaped;
+      report->sessions_refused = st.refused;
+      // One answer from the pool and one per session; each has its own bound.
+      auto pending = std::make_shared<size_t>(st.sessions.size() + 1);
+      auto one_done = [=]() mutable {
+        if (--*pending > 0)
+          return;
+        std::sort(report->sessions.begin(), report->sessions.end(),
+                  [](const session_info& a, const session_info& b) {
+                    return a.created_at < b.created_at;
+                  });
+        rp.deliver(std::move(*report));
+      };
+      self->request(st.pool, st.config.query_timeout, stats_atom::value)
+        .then([=](const pool_stats& pool) mutable {
+                report->pool = pool;
+                one_done();
+              },
+              [=](caf::error&) mutable { one_done(); });
+      for (auto& [id, entry] : st.sessions) {
+        auto session_id = id;
+        self->request(entry.session, st.config.query_timeout, info_atom::value)
+          .then([=](const session_info& info) mutable {
+                  report->sessions.push_back(info);
+                  one_done();
+                },
+                [=](caf::error&) mutable {
+                  session_info info;
+                  info.id = session_id;
+                  info.state = "unresponsive";
+                  report->sessions.push_back(info);
+                  one_done();
+                });
+      }
+      return rp;
+    },
+    [=](reap_atom) { reap(self); },
+    [=](shutdown_atom) -> caf::result<void> {
+      auto& st = self->state;
+      st.shutting_down = true;
+      auto rp = self->make_response_promise();
+      std::vector<std::pair<uint64_t, std::string>> order;
+      for (auto& [id, entry] : st.sessions)
+        order.emplace_back(entry.order, id);
+      std::sort(order.rbegin(), order.rend()); // newest first
+      if (order.empty()) {
+        self->quit();
+        return caf::unit;
+      }
+      auto pending = std::make_shared<size_t>(order.size());
+      for (auto& [_, id] : order)
+        close_session(self, id, "shutdown", [=](cleanup_report) mutable {
+          if (--*pending == 0) {
+            rp.deliver(caf::unit);
+            self->quit();
+          }
+        });
+      return rp;
+    },
+  };
+}
+
+} // namespace cua

@@ -1,0 +1,232 @@
+#include "actors/task_actor.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "agent/context_window.hpp"
+#include "agent/model_registry.hpp"
+#include "computers/action_parsing.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace cua {
+
+namespace {
+
+using task_ptr = caf::stateful_actor<task_state>*;
+
+void ask_model(task_ptr self);
+void run_next_action(task_ptr self);
+
+void report(task_ptr self, std::string message) {
+  auto& st = self->state;
+  if (st.setup.listener)
+    self->send(st.setup.listener, progress_atom::value,
+               task_progress{st.setup.session_id, static_cast<int32_t>(st.history.size()), st.setup.settings.max_steps,
+                             std::move(message)});
+}
+
+// Tells the session how the task ended, once, and ends the actor.
+template <class Outcome>
+void end_with(task_ptr self, Outcome outcome) {
+  auto& st = self->state;
+  if (st.done)
+    return;
+  st.done = true;
+  self->send(st.setup.session, task_done_atom::value, st.setup.id, std::move(outcome));
+  self->quit();
+}
+
+void fail(task_ptr self, const caf::error& err) {
+  end_with(self, err);
+}
+
+void after(task_ptr self, caf::timespan delay, std::function<void()> next) {
+  auto& st = self->state;
+  if (delay.count() <= 0) {
+    next();
+    return;
+  }
+  st.on_resume = std::move(next);
+  self->delayed_send(self, delay, resume_atom::value, ++st.resume_ticket);
+}
+
+void with_screenshot(task_ptr self, std::function<void(const encoded_image&)> next) {
+  auto& st = self->state;
+  self->request(st.setup.computer.computer, st.setup.settings.action_timeout, screenshot_atom::value,
+                std::string{"png"})
+    .then(
+      [=](const encoded_image& image) {
+        self->state.has_screenshot = true;
+        self->state.last_screenshot = image;
+        next(image);
+      },
+      [=](caf::error& err) { fail(self, err); });
+}
+
+void finish(task_ptr self, std::string stop_reason, std::string text) {
+  auto deliver = [=](const encoded_image* image) {
+    auto& st = self->state;
+    task_result result;
+    result.text = text;
+    result.stop_reason = stop_reason;
+    result.steps = static_cast<int32_t>(st.history.size());
+    result.actions = st.actions_done;
+    result.input_tokens = st.input_tokens;
+    result.output_tokens = st.output_tokens;
+    if (image != nullptr) {
+      result.has_screenshot = true;
+      result.final_screenshot = *image;
+    }
+    end_with(self, std::move(result));
+  };
+  // The final screenshot shows the screen as the task left it.
+  self->request(self->state.setup.computer.computer, self->state.setup.settings.action_timeout,
+                screenshot_atom::value, std::string{"png"})
+    .then([=](const encoded_image& image) { deliver(&image); },
+          [=](caf::error&) {
+            auto& st = self->state;
+            deliver(st.has_screenshot ? &st.last_screenshot : nullptr);
+          });
+}
+
+void record(task_ptr self, tool_output output) {
+  auto& st = self->state;
+  st.history.back().outputs.push_back(std::move(output));
+  ++st.next_action;
+  run_next_action(self);
+}
+
+void record_with_screenshot(task_ptr self, std::string call_id, std::string text,
+                            caf::timespan delay) {
+  after(self, delay, [=] {
+    with_screenshot(self, [=](const encoded_image& image) {
+      record(self, tool_output{call_id, text, false, true, image});
+    });
+  });
+}
+
+void run_next_action(task_ptr self) {
+  auto& st = self->state;
+  auto& round = st.history.back();
+  if (st.next_action >= round.turn.actions.size()) {
+    keep_recent_images(st.history, st.setup.settings.max_images);
+    ask_model(self);
+    return;
+  }
+  const auto& call = round.turn.actions[st.next_action];
+  auto input = nlohmann::json::parse(call.input_json, nullptr, false);
+  auto action = parse_action(input);
+  if (!action) {
+    // A bad action goes back to the model as its tool result, as Anthropic's API expects.
+    report(self, "step " + std::to_string(st.history.size()) + ": rejected action: "
+                   + describe(action.error()));
+    record(self, tool_output{call.call_id, describe(action.error()), true, false, {}});
+    return;
+  }
+  ++st.actions_done;
+  report(self, "step " + std::to_string(st.history.size()) + "/"
+                 + std::to_string(st.setup.settings.max_steps) + ": " + describe(*action));
+  auto call_id = call.call_id;
+  switch (action->kind) {
+    case action_kind::screenshot:
+      record_with_screenshot(self, call_id, "", caf::timespan{0});
+      return;
+    case action_kind::wait:
+      record_with_screenshot(self, call_id, "",
+                             std::chrono::duration_cast<caf::timespan>(
+                               std::chrono::duration<double>(action->duration_s)));
+      return;
+    default:
+      break;
+  }
+  self->request(st.setup.computer.computer, st.setup.settings.action_timeout, perform_atom::value,
+                *action)
+    .then(
+      [=](const action_outcome& outcome) {
+        record_with_screenshot(self, call_id, outcome.text, self->state.setup.settings.settle_delay);
+      },
+      [=](caf::error& err) {
+        if (err == errc::invalid_action) {
+          record(self, tool_output{call_id, describe(err), true, false, {}});
+          return;
+        }
+        fail(self, err);
+      });
+}
+
+void on_turn(task_ptr self, model_turn turn) {
+  auto& st = self->state;
+  st.input_tokens += turn.input_tokens;
+  st.output_tokens += turn.output_tokens;
+  auto step = st.history.size() + 1;
+  if (!turn.text.empty())
+    report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200));
+  if (turn.actions.empty()) {
+    auto text = turn.text;
+    st.history.push_back(agent_round{std::move(turn), {}});
+    finish(self, "completed", std::move(text));
+    return;
+  }
+  st.history.push_back(agent_round{std::move(turn), {}});
+  st.next_action = 0;
+  run_next_action(self);
+}
+
+void ask_model(task_ptr self) {
+  auto& st = self->state;
+  if (static_cast<int32_t>(st.history.size()) >= st.setup.settings.max_steps) {
+    std::string said;
+    for (const auto& round : st.history)
+      if (!round.turn.text.empty())
+        said += round.turn.text + "\n";
+    finish(self, "step_limit",
+           "The task stopped after " + std::to_string(st.setup.settings.max_steps)
+             + " steps (--max-steps) without finishing; " + std::to_string(st.actions_done)
+             + " actions were done." + (said.empty() ? "" : "\nThe model said:\n" + said));
+    return;
+  }
+  model_request request;
+  request.task = st.setup.task;
+  request.step = static_cast<int32_t>(st.history.size()) + 1;
+  request.display_width = st.setup.computer.info.image_width;
+  request.display_height = st.setup.computer.info.image_height;
+  request.history = st.history;
+  self->request(st.model, st.setup.settings.model_timeout, next_turn_atom::value, std::move(request))
+    .then([=](model_turn& turn) { on_turn(self, std::move(turn)); },
+          [=](caf::error& err) {
+            fail(self, err == errc::model_failed
+                         ? err
+                         : make_error(errc::model_failed, "the model did not answer: " + describe(err)));
+          });
+}
+
+} // namespace
+
+caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup) {
+  self->state.setup = std::move(setup);
+  auto model = spawn_model(self, self->state.setup.settings.model);
+  if (!model) {
+    // Report from inside the behavior so that the session sees it like any other outcome.
+    auto err = model.error();
+    self->send(self, step_atom::value, err);
+    return {
+      [=](step_atom, const caf::error& e) { fail(self, e); },
+    };
+  }
+  self->state.model = *model;
+  report(self, "starting: " + self->state.setup.task.substr(0, 200));
+  ask_model(self);
+  return {
+    [=](resume_atom, uint64_t ticket) {
+      auto& st = self->state;
+      if (ticket != st.resume_ticket || !st.on_resume)
+        return;
+      auto next = std::move(st.on_resume);
+      st.on_resume = nullptr;
+      next();
+    },
+  };
+}
+
+} // namespace cua

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+
+#include "messages/agent_messages.hpp"
+#include "messages/pool_messages.hpp"
+
+namespace cua {
+
+/// How the agent loop runs; from the command line.
+struct agent_settings {
+  std::string model = "anthropic/claude-sonnet-4-5-20250929";
+  int32_t max_steps = 50;
+  int32_t max_images = 3;
+  caf::timespan settle_delay = std::chrono::milliseconds(500);
+  caf::timespan action_timeout = std::chrono::seconds(30);
+  caf::timespan model_timeout = std::chrono::seconds(120);
+};
+
+/// Everything a task actor starts with.
+struct task_setup {
+  uint64_t id = 0;
+  std::string session_id;
+  std::string task;
+  caf::actor session;  // gets (task_done, id, task_result) or (task_done, id, error)
+  computer_lease computer;
+  caf::actor listener; // gets (progress, task_progress); may be null
+  agent_settings settings;
+};
+
+struct task_state {
+  task_setup setup;
+  caf::actor model;
+  std::vector<agent_round> history;
+  size_t next_action = 0; // in the last round
+  int32_t actions_done = 0;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  bool has_screenshot = false;
+  encoded_image last_screenshot;
+  uint64_t resume_ticket = 0;
+  std::function<void()> on_resume; // what to do when the pending delay ends
+  bool done = false;
+
+  static inline const char* name = "task";
+};
+
+/// Runs one task: model turn -> the actions it asks for, each followed by a screenshot -> next
+/// turn, until the model answers without actions or the step limit is reached. Reports every step
+/// to the listener. Killing the actor cancels the task; its model provider dies with it.
+caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup);
+
+} // namespace cua

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
+
+namespace cua {
+
+/// Spawns a provider actor, linked to `task`, that answers (next_turn, model_request) with a
+/// model_turn. `argument` is what follows the provider's name in the model spec.
+using model_spawner
+  = std::function<caf::expected<caf::actor>(caf::event_based_actor* task, const std::string& argument)>;
+
+/// A source of model turns, chosen by the model spec ("replay:PATH", "provider/model").
+struct model_provider {
+  std::string name;
+  std::string usage; // how to name it in --model, e.g. "replay:PATH"
+  model_spawner spawn;
+};
+
+/// Returns every provider this build knows.
+const std::vector<model_provider>& model_providers();
+
+/// Returns a provider actor for `spec`, linked to `task`, or an error that says which providers
+/// exist.
+caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec);
+
+} // namespace cua

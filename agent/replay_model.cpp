@@ -1,0 +1,45 @@
+#include "agent/replay_model.hpp"
+
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "agent/replay_script.hpp"
+#include "messages/agent_messages.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace cua {
+
+namespace {
+
+struct replay_state {
+  std::vector<model_turn> turns;
+  size_t next = 0;
+  static inline const char* name = "replay_model";
+};
+
+caf::behavior replay_model(caf::stateful_actor<replay_state>* self, std::vector<model_turn> turns) {
+  self->state.turns = std::move(turns);
+  return {
+    [=](next_turn_atom, const model_request&) -> caf::result<model_turn> {
+      auto& st = self->state;
+      if (st.next >= st.turns.size())
+        return make_error(errc::model_failed,
+                          "the replay script ended after " + std::to_string(st.turns.size())
+                            + " turns without a final turn (a turn with no actions)");
+      return st.turns[st.next++];
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path) {
+  // The script is a small local file; reading it here keeps the provider a plain event-based actor.
+  auto turns = load_replay_script(path);
+  if (!turns)
+    return turns.error();
+  return task->spawn<caf::linked>(replay_model, std::move(*turns));
+}
+
+} // namespace cua

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
+
+namespace cua {
+
+/// Returns a replay provider for the JSON Lines script at `path`, linked to `task`: each
+/// (next_turn, model_request) gets the script's next turn, whatever the request says.
+caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path);
+
+} // namespace cua

@@ -1,0 +1,133 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "agent/model_registry.hpp"
+#include "computers/backend_registry.hpp"
+
+namespace cua {
+
+namespace {
+
+// "1280x800" -> width and height, each from 64 to 8192.
+std::string parse_screen(const std::string& text, backend_options& out) {
+  auto x = text.find('x');
+  if (x == std::string::npos)
+    return "must be WIDTHxHEIGHT, e.g. 1280x800";
+  try {
+    size_t used_w = 0;
+    size_t used_h = 0;
+    auto w = std::stoi(text.substr(0, x), &used_w);
+    auto h = std::stoi(text.substr(x + 1), &used_h);
+    if (used_w != x || used_h != text.size() - x - 1)
+      return "must be WIDTHxHEIGHT, e.g. 1280x800";
+    if (w < 64 || h < 64 || w > 8192 || h > 8192)
+      return "width and height must be between 64 and 8192";
+    out.screen_width = w;
+    out.screen_height = h;
+    return {};
+  } catch (const std::exception&) {
+    return "must be WIDTHxHEIGHT, e.g. 1280x800";
+  }
+}
+
+std::string footer() {
+  std::string text = "Backends:\n";
+  for (const auto& b : backends())
+    text += "  " + b.name + ": " + b.description + "\n";
+  text += "Model providers (--model / CUA_MODEL_NAME):\n";
+  for (const auto& p : model_providers())
+    text += "  " + p.usage + "\n";
+  text += "\nSpeaks MCP over stdin/stdout; logs go to stderr.";
+  return text;
+}
+
+} // namespace
+
+std::variant<server_config, int> parse_command_line(int argc, char** argv) {
+  server_config cfg;
+  CLI::App app{"cua-mcp-server: an MCP server that gives desktop AI agents computers to use, one "
+               "isolated computer per session.",
+               "cua-mcp-server"};
+  app.footer(footer());
+  app.set_version_flag("--version", std::string{CUA_VERSION});
+  std::vector<std::string> backend_names;
+  for (const auto& b : backends())
+    backend_names.push_back(b.name);
+  app.add_option("--backend", cfg.backend.backend, "Kind of computer each session gets")
+    ->capture_default_str()
+    ->check(CLI::IsMember(backend_names));
+  std::string screen = "1280x800";
+  app.add_option("--screen", screen, "Screen size of each computer, WIDTHxHEIGHT")
+    ->capture_default_str()
+    ->check([&](const std::string& text) {
+      backend_options probe;
+      return parse_screen(text, probe);
+    });
+  app.add_option("--sim-latency-ms", cfg.backend.sim_latency_ms,
+                 "sim backend: delay added to every computer call, in ms")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60000));
+  app.add_option("--max-sessions", cfg.max_sessions,
+                 "Sessions at most; a new one past the limit is refused at once")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
+  app.add_option("--pool-size", cfg.pool_size, "Computers at most (0: the session limit)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 100000));
+  app.add_option("--pool-warm", cfg.pool_warm, "Started spare computers kept ready ahead of demand")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1000));
+  app.add_option("--idle-timeout", cfg.idle_timeout_s,
+                 "Seconds without a call or a running task after which a session is reaped")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--reap-interval", cfg.reap_interval_s, "Seconds between checks for idle sessions")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--acquire-timeout", cfg.acquire_timeout_s,
+                 "Seconds a new session waits for a free computer before it fails")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--action-timeout", cfg.action_timeout_s,
+                 "Seconds one action or screenshot may take before it fails")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--model", cfg.model, "Model behind run_cua_task, \"provider/model\" or replay:PATH")
+    ->envname("CUA_MODEL_NAME")
+    ->capture_default_str();
+  app.add_option("--max-images", cfg.max_images,
+                 "Most recent screenshots kept in the agent's context")
+    ->envname("CUA_MAX_IMAGES")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 10));
+  app.add_option("--max-steps", cfg.max_steps, "Model turns at most per task")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 10000));
+  app.add_option("--settle-ms", cfg.settle_ms,
+                 "Milliseconds to let the screen settle after an action before the screenshot")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60000));
+  app.add_option("--model-timeout", cfg.model_timeout_s, "Seconds one model turn may take")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--progress-interval", cfg.progress_interval_s,
+                 "Seconds between progress heartbeats while a call waits (at most 10)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.01, 10.0));
+  app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--workers", cfg.workers, "Actor scheduler threads (0: one per core, at least 2)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 256));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  parse_screen(screen, cfg.backend);
+  return cfg;
+}
+
+} // namespace cua

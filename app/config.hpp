@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "computers/backend_options.hpp"
+
+namespace cua {
+
+/// Every setting of the server, from flags and (where the Python server had them) env vars.
+struct server_config {
+  backend_options backend;
+  int32_t max_sessions = 10;
+  int32_t pool_size = 0; // 0: the session limit
+  int32_t pool_warm = 1;
+  double idle_timeout_s = 600;
+  double reap_interval_s = 60;
+  double acquire_timeout_s = 30;
+  double action_timeout_s = 30;
+  std::string model = "anthropic/claude-sonnet-4-5-20250929";
+  int32_t max_images = 3;
+  int32_t max_steps = 50;
+  int32_t settle_ms = 500;
+  double model_timeout_s = 120;
+  double progress_interval_s = 5;
+  std::string log_level = "info";
+  int32_t workers = 0; // 0: one per core, at least 2
+};
+
+/// Returns the configuration the command line and environment ask for, or the exit code to end
+/// with (after --help, --version, or an error, which CLI11 has already printed).
+std::variant<server_config, int> parse_command_line(int argc, char** argv);
+
+} // namespace cua

@@ -1,0 +1,11 @@
+#include <variant>
+
+#include "app/config.hpp"
+#include "app/server.hpp"
+
+int main(int argc, char** argv) {
+  auto parsed = cua::parse_command_line(argc, argv);
+  if (const auto* exit_code = std::get_if<int>(&parsed))
+    return *exit_code;
+  return cua::run_server(std::get<cua::server_config>(parsed));
+}

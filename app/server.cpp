@@ -1,0 +1,202 @@
+#include "app/server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <poll.h>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "actors/bridge_actor.hpp"
+#include "actors/computer_actor.hpp"
+#include "actors/pool_actor.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "computers/backend_registry.hpp"
+#include "messages/atoms.hpp"
+#include "messages/register_messages.hpp"
+#include "transport/mcp_log_sink.hpp"
+#include "transport/stdin_reader.hpp"
+#include "transport/stdout_writer.hpp"
+#include "util/ids.hpp"
+
+namespace cua {
+
+namespace {
+
+caf::timespan seconds(double s) {
+  return std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(s));
+}
+
+std::shared_ptr<mcp_log_sink> set_up_logging(const std::string& level) {
+  auto to_client = std::make_shared<mcp_log_sink>();
+  auto to_stderr = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>(
+    "cua", spdlog::sinks_init_list{to_stderr, to_client});
+  logger->set_level(spdlog::level::from_str(level));
+  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  return to_client;
+}
+
+/// Ends the process if an orderly shutdown overruns its bound: the promise is exit within 5 s,
+/// whatever a stuck computer or model call does.
+class shutdown_watchdog {
+public:
+  explicit shutdown_watchdog(std::chrono::milliseconds bound) {
+    thread_ = std::thread([this, bound] {
+      std::unique_lock<std::mutex> guard(mutex_);
+      if (!done_cv_.wait_for(guard, bound, [this] { return done_; })) {
+        spdlog::error("shutdown took longer than {} ms; exiting now", bound.count());
+        spdlog::default_logger()->flush();
+        _exit(0);
+      }
+    });
+  }
+  ~shutdown_watchdog() {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+    thread_.join();
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// Waits for SIGINT, SIGTERM or the end of the input; returns what it was.
+std::string wait_for_end(int signal_fd, int eof_fd) {
+  for (;;) {
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {eof_fd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return "a failed poll";
+    }
+    if (fds[0].revents != 0) {
+      signalfd_siginfo info{};
+      [[maybe_unused]] auto n = read(signal_fd, &info, sizeof(info));
+      return info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+    }
+    if (fds[1].revents != 0)
+      return "the end of the input";
+  }
+}
+
+} // namespace
+
+int run_server(const server_config& cfg) {
+  // Signals are taken by a signalfd, so every thread (CAF's included, which inherit the mask) must
+  // have them blocked before it starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  int eof_fd = eventfd(0, EFD_CLOEXEC);
+
+  auto to_client = set_up_logging(cfg.log_level);
+  const auto* backend = find_backend(cfg.backend.backend);
+
+  caf::actor_system_config sys_cfg;
+  register_messages(sys_cfg);
+  auto workers = cfg.workers > 0 ? cfg.workers
+                                 : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
+  caf::actor_system sys{sys_cfg};
+
+  pool_config pool_cfg;
+  pool_cfg.size = cfg.pool_size > 0 ? cfg.pool_size : cfg.max_sessions;
+  pool_cfg.warm = std::min(cfg.pool_warm, pool_cfg.size);
+  pool_cfg.acquire_timeout = seconds(cfg.acquire_timeout_s);
+  pool_cfg.backend_name = backend->name;
+  auto options = cfg.backend;
+  auto create = backend->create;
+  computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
+    std::shared_ptr<computer> machine = create(id, options);
+    return sys.spawn<caf::detached>(computer_actor, machine);
+  };
+  auto pool = sys.spawn(pool_actor, pool_cfg, spawner);
+
+  supervisor_config sup_cfg;
+  sup_cfg.max_sessions = cfg.max_sessions;
+  sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
+  sup_cfg.reap_interval = seconds(cfg.reap_interval_s);
+  sup_cfg.session.acquire_timeout = seconds(cfg.acquire_timeout_s + 5);
+  sup_cfg.session.action_timeout = seconds(cfg.action_timeout_s);
+  sup_cfg.session.agent.model = cfg.model;
+  sup_cfg.session.agent.max_steps = cfg.max_steps;
+  sup_cfg.session.agent.max_images = cfg.max_images;
+  sup_cfg.session.agent.settle_delay = std::chrono::milliseconds(cfg.settle_ms);
+  sup_cfg.session.agent.model_timeout = seconds(cfg.model_timeout_s);
+  auto supervisor = sys.spawn(supervisor_actor, sup_cfg, pool);
+
+  tool_services services;
+  services.supervisor = supervisor;
+  services.default_session_id = random_uuid();
+  services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
+  // A task is bounded by its steps, each by a model turn and a few actions.
+  services.task_timeout = seconds(cfg.acquire_timeout_s + 10
+                                  + cfg.max_steps * (cfg.model_timeout_s + 4 * cfg.action_timeout_s
+                                                     + 100 + cfg.settle_ms / 1000.0));
+  bridge_config bridge_cfg;
+  bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
+  auto writer = sys.spawn<caf::detached>(stdout_writer, STDOUT_FILENO);
+  auto bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
+  to_client->attach(bridge);
+
+  stdin_reader reader(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd] {
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
+  });
+  reader.start();
+  spdlog::info("cua-mcp-server {} ready on stdio: backend {}, {}x{}, up to {} sessions, pool of {}",
+               CUA_VERSION, backend->name, cfg.backend.screen_width, cfg.backend.screen_height,
+               cfg.max_sessions, pool_cfg.size);
+
+  auto why = wait_for_end(signal_fd, eof_fd);
+  spdlog::info("shutting down after {}", why);
+  shutdown_watchdog watchdog(std::chrono::milliseconds(4500));
+  reader.stop();
+  to_client->detach();
+  {
+    caf::scoped_actor self{sys};
+    auto ask = [&](const caf::actor& whom, caf::timespan bound, auto atom) {
+      self->request(whom, bound, atom).receive([] {}, [](caf::error&) {});
+    };
+    // Calls first (nothing new starts), then sessions (tasks cancelled, computers returned), then
+    // the computers themselves, then whatever is still queued for stdout.
+    self->send(bridge, shutdown_atom::value);
+    ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
+    ask(pool, std::chrono::seconds(2), shutdown_atom::value);
+    ask(writer, std::chrono::milliseconds(500), flush_atom::value);
+    for (const auto& a : {bridge, supervisor, pool, writer})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  close(signal_fd);
+  close(eof_fd);
+  spdlog::info("stopped");
+  return 0;
+}
+
+} // namespace cua

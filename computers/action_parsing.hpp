@@ -1,0 +1,30 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <caf/expected.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include "messages/computer_messages.hpp"
+
+namespace cua {
+
+/// The most text one `type` action may carry.
+constexpr size_t max_type_length = 10'000;
+
+/// Returns the action named `name` ("left_click"), or nothing.
+std::optional<action_kind> parse_action_kind(const std::string& name);
+
+/// Returns the name of `kind` as Anthropic's computer tool spells it.
+const char* to_string(action_kind kind);
+
+/// Returns the action described by `input`, an object in the input form of Anthropic's computer
+/// tool ({"action": "left_click", "coordinate": [x, y]} ...), or an invalid_action error that says
+/// what is wrong in words a model or a user can act on.
+caf::expected<computer_action> parse_action(const nlohmann::json& input);
+
+/// Returns a short description for progress messages, e.g. "left_click (640, 400)".
+std::string describe(const computer_action& action);
+
+} // namespace cua

@@ -1,0 +1,23 @@
+#include "computers/backend_registry.hpp"
+
+#include "computers/sim_computer.hpp"
+
+namespace cua {
+
+const std::vector<backend_entry>& backends() {
+  // One line per backend: adding a kind of computer means one new file and one line here.
+  static const std::vector<backend_entry> table{
+    {"sim", "in-process simulated screen (no X server; for tests, demos and benchmarks)",
+     make_sim_computer},
+  };
+  return table;
+}
+
+const backend_entry* find_backend(const std::string& name) {
+  for (const auto& entry : backends())
+    if (entry.name == name)
+      return &entry;
+  return nullptr;
+}
+
+} // namespace cua

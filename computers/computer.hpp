@@ -1,0 +1,36 @@
+#pragma once
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "computers/rgb_image.hpp"
+#include "messages/computer_messages.hpp"
+
+namespace cua {
+
+/// A computer backend: one screen with a mouse and a keyboard. Calls may block (X11, HTTP, process
+/// spawning), so a computer is only ever driven from its own computer actor, which runs on a thread of
+/// its own; no two calls on one computer overlap.
+class computer {
+public:
+  virtual ~computer() = default;
+
+  /// Brings the computer up and returns its identity and screen size. Called once, first.
+  virtual caf::expected<computer_info> start() = 0;
+
+  /// Returns the current screen contents at screen resolution.
+  virtual caf::expected<rgb_image> capture() = 0;
+
+  /// Performs `action`, whose coordinates are already in screen space. Never called with `wait` or
+  /// `screenshot`, which the computer actor handles itself.
+  virtual caf::expected<action_outcome> perform(const computer_action& action) = 0;
+
+  /// Brings the computer back to the state it had after start(), so that the next session sees
+  /// nothing of the last one. An error means the computer cannot be reused and must be replaced.
+  virtual caf::error reset() = 0;
+
+  /// Tears the computer down, releasing every process and file it made. Safe to call twice.
+  virtual void destroy() = 0;
+};
+
+} // namespace cua

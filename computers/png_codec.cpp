@@ -1,0 +1,97 @@
+#include "computers/png_codec.hpp"
+
+#include <csetjmp>
+#include <cstring>
+#include <string>
+
+#include <png.h>
+
+#include "messages/errors.hpp"
+
+namespace cua {
+
+namespace {
+
+void append_to_vector(png_structp png, png_bytep data, png_size_t length) {
+  auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
+  out->insert(out->end(), data, data + length);
+}
+
+struct read_cursor {
+  const std::vector<uint8_t>* bytes;
+  size_t offset;
+};
+
+void read_from_vector(png_structp png, png_bytep data, png_size_t length) {
+  auto* cursor = static_cast<read_cursor*>(png_get_io_ptr(png));
+  if (cursor->offset + length > cursor->bytes->size())
+    png_error(png, "truncated PNG data");
+  std::memcpy(data, cursor->bytes->data() + cursor->offset, length);
+  cursor->offset += length;
+}
+
+} // namespace
+
+caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compression_level) {
+  if (image.width <= 0 || image.height <= 0
+      || image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3)
+    return make_error(errc::internal, "cannot encode an empty or malformed image");
+  auto* png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  if (png == nullptr)
+    return make_error(errc::internal, "libpng could not start an encoder");
+  auto* info = png_create_info_struct(png);
+  std::vector<uint8_t> out;
+  out.reserve(image.pixels.size() / 8);
+  if (info == nullptr || setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    return make_error(errc::internal, "libpng failed to encode the screenshot");
+  }
+  png_set_write_fn(png, &out, append_to_vector, nullptr);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width),
+               static_cast<png_uint_32>(image.height), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, compression_level);
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+  png_write_info(png, info);
+  for (int32_t y = 0; y < image.height; ++y)
+    png_write_row(png, const_cast<png_bytep>(image.row(y)));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+caf::expected<rgb_image> decode_png(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0)
+    return make_error(errc::invalid_arguments, "not a PNG image");
+  auto* png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  if (png == nullptr)
+    return make_error(errc::internal, "libpng could not start a decoder");
+  auto* info = png_create_info_struct(png);
+  rgb_image image;
+  read_cursor cursor{&bytes, 0};
+  if (info == nullptr || setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return make_error(errc::invalid_arguments, "the PNG image is corrupt");
+  }
+  png_set_read_fn(png, &cursor, read_from_vector);
+  png_read_info(png, info);
+  png_set_expand(png);
+  png_set_strip_16(png);
+  png_set_strip_alpha(png);
+  png_set_gray_to_rgb(png);
+  png_read_update_info(png, info);
+  image.width = static_cast<int32_t>(png_get_image_width(png, info));
+  image.height = static_cast<int32_t>(png_get_image_height(png, info));
+  if (png_get_rowbytes(png, info) != static_cast<size_t>(image.width) * 3) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return make_error(errc::invalid_arguments, "unsupported PNG layout");
+  }
+  image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
+  for (int32_t y = 0; y < image.height; ++y)
+    png_read_row(png, image.row(y), nullptr);
+  png_read_end(png, nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return image;
+}
+
+} // namespace cua

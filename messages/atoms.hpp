@@ -1,0 +1,49 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+// The verbs actors use with each other. Each names one kind of request or event; the payload types
+// live beside them in messages/. Atoms are at most 10 characters in CAF 0.17.
+
+namespace cua {
+
+// computer actor
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using screenshot_atom = caf::atom_constant<caf::atom("screenshot")>;
+using perform_atom = caf::atom_constant<caf::atom("perform")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+// pool actor
+using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+
+// supervisor and session actors
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using ephemeral_atom = caf::atom_constant<caf::atom("ephemeral")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using info_atom = caf::atom_constant<caf::atom("info")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using reap_atom = caf::atom_constant<caf::atom("reap")>;
+using run_task_atom = caf::atom_constant<caf::atom("run_task")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+// task actor and model providers
+using step_atom = caf::atom_constant<caf::atom("step")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using next_turn_atom = caf::atom_constant<caf::atom("next_turn")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using task_done_atom = caf::atom_constant<caf::atom("task_done")>;
+
+// bridge, tool calls and the stdio transport
+using line_atom = caf::atom_constant<caf::atom("line")>;
+using oversize_atom = caf::atom_constant<caf::atom("oversize")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using log_atom = caf::atom_constant<caf::atom("log")>;
+using call_done_atom = caf::atom_constant<caf::atom("call_done")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using client_req_atom = caf::atom_constant<caf::atom("client_req")>;
+
+} // namespace cua

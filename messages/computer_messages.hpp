@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+// What sessions, tasks and the pool say to a computer actor, and what it answers. Plain structs so
+// that CAF can later carry them between nodes.
+
+namespace cua {
+
+/// The actions of Anthropic's computer tool, which is also the vocabulary of our `computer` tool and
+/// of replay scripts.
+enum class action_kind : uint8_t {
+  key,
+  type,
+  mouse_move,
+  left_click,
+  right_click,
+  middle_click,
+  double_click,
+  triple_click,
+  left_click_drag,
+  left_mouse_down,
+  left_mouse_up,
+  scroll,
+  hold_key,
+  wait,
+  screenshot,
+  cursor_position,
+};
+
+/// One action on a computer. Coordinates are in the screenshot's image space; the computer maps
+/// them back to its screen.
+struct computer_action {
+  action_kind kind = action_kind::screenshot;
+  bool has_coordinate = false;
+  int32_t x = 0;
+  int32_t y = 0;
+  bool has_start = false; // left_click_drag: where the drag starts
+  int32_t start_x = 0;
+  int32_t start_y = 0;
+  std::string text;             // key chord, text to type, or modifiers held during a click
+  std::string scroll_direction; // up, down, left, right
+  int32_t scroll_amount = 0;
+  double duration_s = 0;        // wait, hold_key
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, computer_action& x) {
+  return f(caf::meta::type_name("computer_action"), x.kind, x.has_coordinate, x.x, x.y, x.has_start,
+           x.start_x, x.start_y, x.text, x.scroll_direction, x.scroll_amount, x.duration_s);
+}
+
+/// What an action reports besides its effect on the screen.
+struct action_outcome {
+  std::string text;    // e.g. "X=10, Y=20" for cursor_position; empty for most actions
+  int32_t cursor_x = 0; // in image space
+  int32_t cursor_y = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, action_outcome& x) {
+  return f(caf::meta::type_name("action_outcome"), x.text, x.cursor_x, x.cursor_y);
+}
+
+/// An encoded screenshot, scaled to fit what clients and model APIs accept.
+struct encoded_image {
+  std::string mime_type; // image/png or image/jpeg
+  std::vector<uint8_t> bytes;
+  int32_t width = 0; // image space
+  int32_t height = 0;
+  int32_t screen_width = 0; // screen space
+  int32_t screen_height = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, encoded_image& x) {
+  return f(caf::meta::type_name("encoded_image"), x.mime_type, x.bytes, x.width, x.height,
+           x.screen_width, x.screen_height);
+}
+
+/// Identity and geometry of a started computer.
+struct computer_info {
+  std::string id;
+  std::string backend;
+  int32_t screen_width = 0;
+  int32_t screen_height = 0;
+  int32_t image_width = 0; // the screenshot space that action coordinates refer to
+  int32_t image_height = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, computer_info& x) {
+  return f(caf::meta::type_name("computer_info"), x.id, x.backend, x.screen_width, x.screen_height,
+           x.image_width, x.image_height);
+}
+
+} // namespace cua

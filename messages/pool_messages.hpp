@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "messages/computer_messages.hpp"
+
+namespace cua {
+
+/// A computer handed out by the pool. The borrower gives it back with `release_atom`; if the
+/// borrower dies first, the pool takes it back by itself.
+struct computer_lease {
+  caf::actor computer;
+  computer_info info;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, computer_lease& x) {
+  return f(caf::meta::type_name("computer_lease"), x.computer, x.info);
+}
+
+/// The pool's figures, as get_session_stats shows them.
+struct pool_stats {
+  int32_t size = 0;     // upper bound on computers
+  int32_t warm = 0;     // spares kept started ahead of demand
+  int32_t in_use = 0;
+  int32_t idle = 0;     // started, waiting to be handed out
+  int32_t starting = 0; // being started or reset
+  int32_t waiting = 0;  // queued acquisitions
+  int64_t created = 0;
+  int64_t destroyed = 0;
+  int64_t failed = 0;
+  int64_t timed_out = 0; // acquisitions that hit the acquire timeout
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
+  return f(caf::meta::type_name("pool_stats"), x.size, x.warm, x.in_use, x.idle, x.starting,
+           x.waiting, x.created, x.destroyed, x.failed, x.timed_out);
+}
+
+} // namespace cua

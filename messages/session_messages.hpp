@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "messages/pool_messages.hpp"
+
+namespace cua {
+
+/// A session as the supervisor hands it out.
+struct session_handle {
+  std::string id;
+  caf::actor session;
+  bool created = false; // false: it existed already
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_handle& x) {
+  return f(caf::meta::type_name("session_handle"), x.id, x.session, x.created);
+}
+
+/// A session's state as get_session_stats shows it.
+struct session_info {
+  std::string id;
+  std::string state; // starting, ready, closing, failed
+  std::string created_at; // ISO 8601, UTC
+  std::string last_activity;
+  int64_t idle_ms = 0; // since the last call or task end; 0 while a task runs
+  int32_t active_tasks = 0;
+  std::string computer_id;
+  std::string backend;
+  bool ephemeral = false; // made for one run_multi_cua_tasks call
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("session_info"), x.id, x.state, x.created_at, x.last_activity,
+           x.idle_ms, x.active_tasks, x.computer_id, x.backend, x.ephemeral);
+}
+
+/// What closing a session did.
+struct cleanup_report {
+  std::string session_id;
+  int32_t cancelled_tasks = 0;
+  bool computer_returned = false;
+  std::string reason; // requested, idle, shutdown, owner_gone
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
+  return f(caf::meta::type_name("cleanup_report"), x.session_id, x.cancelled_tasks,
+           x.computer_returned, x.reason);
+}
+
+/// The whole picture for get_session_stats.
+struct stats_report {
+  std::vector<session_info> sessions;
+  int32_t max_sessions = 0;
+  int64_t idle_timeout_s = 0;
+  int64_t sessions_created = 0;
+  int64_t sessions_reaped = 0;
+  int64_t sessions_refused = 0;
+  pool_stats pool;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats_report& x) {
+  return f(caf::meta::type_name("stats_report"), x.sessions, x.max_sessions, x.idle_timeout_s,
+           x.sessions_created, x.sessions_reaped, x.sessions_refused, x.pool);
+}
+
+} // namespace cua

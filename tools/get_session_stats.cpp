@@ -1,0 +1,118 @@
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tools/tool.hpp"
+
+namespace cua {
+
+namespace {
+
+nlohmann::json stats_json(const stats_report& report, const std::string& default_session) {
+  auto sessions = nlohmann::json::object();
+  for (const auto& s : report.sessions)
+    sessions[s.id] = {{"state", s.state},
+                      {"created_at", s.created_at},
+                      {"last_activity", s.last_activity},
+                      {"idle_seconds", static_cast<double>(s.idle_ms) / 1000.0},
+                      {"active_tasks", s.active_tasks},
+                      {"is_shutting_down", s.state == "closing"},
+                      {"computer", s.computer_id},
+                      {"backend", s.backend},
+                      {"ephemeral", s.ephemeral},
+                      {"is_default", s.id == default_session}};
+  const auto& pool = report.pool;
+  return {{"total_sessions", report.sessions.size()},
+          {"max_concurrent", report.max_sessions},
+          {"sessions", sessions},
+          {"limits",
+           {{"max_sessions", report.max_sessions},
+            {"idle_timeout_s", report.idle_timeout_s},
+            {"pool_size", pool.size},
+            {"pool_warm", pool.warm}}},
+          {"totals",
+           {{"sessions_created", report.sessions_created},
+            {"sessions_reaped", report.sessions_reaped},
+            {"sessions_refused", report.sessions_refused}}},
+          {"pool",
+           {{"size", pool.size},
+            {"in_use", pool.in_use},
+            {"idle", pool.idle},
+            {"starting", pool.starting},
+            {"waiting", pool.waiting},
+            {"created", pool.created},
+            {"destroyed", pool.destroyed},
+            {"failed", pool.failed},
+            {"timed_out", pool.timed_out}}}};
+}
+
+nlohmann::json integers(std::initializer_list<const char*> names) {
+  auto props = nlohmann::json::object();
+  auto required = nlohmann::json::array();
+  for (auto name : names) {
+    props[name] = {{"type", "integer"}};
+    required.push_back(name);
+  }
+  return {{"type", "object"}, {"properties", props}, {"required", required}};
+}
+
+nlohmann::json output_schema() {
+  nlohmann::json session{
+    {"type", "object"},
+    {"properties",
+     {{"state", {{"type", "string"}, {"enum", {"starting", "ready", "failed", "closing", "unresponsive"}}}},
+      {"created_at", {{"type", "string"}}},
+      {"last_activity", {{"type", "string"}}},
+      {"idle_seconds", {{"type", "number"}}},
+      {"active_tasks", {{"type", "integer"}}},
+      {"is_shutting_down", {{"type", "boolean"}}},
+      {"computer", {{"type", "string"}}},
+      {"backend", {{"type", "string"}}},
+      {"ephemeral", {{"type", "boolean"}}},
+      {"is_default", {{"type", "boolean"}}}}},
+    {"required", {"state", "created_at", "last_activity", "active_tasks", "computer"}}};
+  return {{"type", "object"},
+          {"properties",
+           {{"total_sessions", {{"type", "integer"}}},
+            {"max_concurrent", {{"type", "integer"}}},
+            {"sessions", {{"type", "object"}, {"additionalProperties", session}}},
+            {"limits", integers({"max_sessions", "idle_timeout_s", "pool_size", "pool_warm"})},
+            {"totals", integers({"sessions_created", "sessions_reaped", "sessions_refused"})},
+            {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "created",
+                               "destroyed", "failed", "timed_out"})}}},
+          {"required", {"total_sessions", "max_concurrent", "sessions", "limits", "totals", "pool"}}};
+}
+
+void get_stats(tool_context& ctx) {
+  auto* context = &ctx;
+  ctx.self()
+    ->request(ctx.services().supervisor, ctx.services().query_timeout, stats_atom::value)
+    .then(
+      [=](const stats_report& report) {
+        tool_result result;
+        result.set_structured(stats_json(report, context->services().default_session_id));
+        context->finish(std::move(result));
+      },
+      [=](caf::error& err) {
+        context->finish(tool_result::error("Cannot read the session stats: " + describe(err)));
+      });
+}
+
+} // namespace
+
+tool_definition get_session_stats_tool() {
+  return {
+    "get_session_stats",
+    "Show sessions and the computer pool",
+    "Lists every session (state, creation time, last activity, running tasks, its computer), the "
+    "limits, lifetime totals and the computer pool's figures. Never waits on a busy session.",
+    {{"type", "object"}, {"additionalProperties", false}},
+    output_schema(),
+    {{"title", "Show sessions and the computer pool"},
+     {"readOnlyHint", true},
+     {"destructiveHint", false},
+     {"idempotentHint", true},
+     {"openWorldHint", false}},
+    get_stats,
+  };
+}
+
+} // namespace cua

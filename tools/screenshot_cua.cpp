@@ -1,0 +1,48 @@
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tools/tool.hpp"
+
+namespace cua {
+
+namespace {
+
+void take_screenshot(tool_context& ctx) {
+  auto* context = &ctx;
+  with_session(ctx, [=](const session_handle& handle) {
+    context->self()
+      ->request(handle.session, context->services().session_call_timeout, screenshot_atom::value,
+                std::string{"png"})
+      .then(
+        [=](const encoded_image& image) {
+          tool_result result;
+          result.add_image(image);
+          context->finish(std::move(result));
+        },
+        [=](caf::error& err) {
+          context->finish(tool_result::error("Screenshot failed: " + describe(err)));
+        });
+  });
+}
+
+} // namespace
+
+tool_definition screenshot_cua_tool() {
+  return {
+    "screenshot_cua",
+    "Take a screenshot",
+    "Takes a screenshot of the session's computer and returns it as a PNG image (scaled down to "
+    "fit what models accept; coordinates you give other tools refer to this image).",
+    {{"type", "object"},
+     {"properties", {{"session_id", session_id_property()}}},
+     {"additionalProperties", false}},
+    nullptr,
+    {{"title", "Take a screenshot"},
+     {"readOnlyHint", true},
+     {"destructiveHint", false},
+     {"idempotentHint", true},
+     {"openWorldHint", false}},
+    take_screenshot,
+  };
+}
+
+} // namespace cua

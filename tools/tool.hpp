@@ -1,0 +1,75 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/timespan.hpp>
+#include <nlohmann/json.hpp>
+
+#include "messages/agent_messages.hpp"
+#include "messages/session_messages.hpp"
+#include "tools/tool_result.hpp"
+
+namespace cua {
+
+/// What tools may reach, and the bounds on their waits.
+struct tool_services {
+  caf::actor supervisor;
+  std::string default_session_id; // this client connection's own session
+  int32_t max_tasks_per_call = 20;
+  caf::timespan query_timeout = std::chrono::seconds(10);          // supervisor round trips
+  caf::timespan session_call_timeout = std::chrono::seconds(70);   // may include a pool wait
+  caf::timespan task_timeout = std::chrono::hours(2);              // a whole agent task
+};
+
+/// The running tools/call a tool handler works in. Its continuations run on the call's own actor,
+/// one at a time; finish() ends the call, and nothing after it is sent.
+class tool_context {
+public:
+  virtual ~tool_context() = default;
+
+  /// Returns the call's arguments (an object; already checked against the input schema).
+  virtual const nlohmann::json& arguments() const = 0;
+
+  virtual const tool_services& services() const = 0;
+
+  /// Returns the actor the call runs on, for requests to other actors.
+  virtual caf::event_based_actor* self() = 0;
+
+  /// Reports progress to the client, if it asked for progress.
+  virtual void progress(const std::string& message) = 0;
+
+  /// Sets how progress reports of running tasks read (default: their message as it is).
+  virtual void on_task_progress(std::function<void(const task_progress&)> handler) = 0;
+
+  /// Ends the call with `result`.
+  virtual void finish(tool_result result) = 0;
+};
+
+/// One MCP tool: what tools/list shows, and the handler tools/call runs.
+struct tool_definition {
+  std::string name;
+  std::string title;
+  std::string description;
+  nlohmann::json input_schema;
+  nlohmann::json output_schema; // null: unstructured results
+  nlohmann::json annotations;
+  std::function<void(tool_context&)> run;
+
+  /// Returns the tool as tools/list shows it (at the newest protocol version).
+  nlohmann::json listing() const;
+};
+
+/// Returns the session_id argument of the call, or the connection's default session.
+std::string session_id_of(tool_context& ctx);
+
+/// Opens the session the call names (or the default one) and runs `next` with it; on failure the
+/// call ends with the supervisor's explanation.
+void with_session(tool_context& ctx, std::function<void(const session_handle&)> next);
+
+/// Returns the schema fragment of the optional session_id argument.
+nlohmann::json session_id_property();
+
+} // namespace cua

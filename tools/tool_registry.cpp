@@ -1,0 +1,68 @@
+#include "tools/tool_registry.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "messages/session_messages.hpp"
+
+namespace cua {
+
+// Each tool lives in a file of its own and is registered by one line in the table below.
+tool_definition screenshot_cua_tool();
+tool_definition run_cua_task_tool();
+tool_definition run_multi_cua_tasks_tool();
+tool_definition get_session_stats_tool();
+tool_definition cleanup_session_tool();
+
+const std::vector<tool_definition>& tool_table() {
+  static const std::vector<tool_definition> table{
+    screenshot_cua_tool(),
+    run_cua_task_tool(),
+    run_multi_cua_tasks_tool(),
+    get_session_stats_tool(),
+    cleanup_session_tool(),
+  };
+  return table;
+}
+
+const tool_definition* find_tool(const std::string& name) {
+  for (const auto& tool : tool_table())
+    if (tool.name == name)
+      return &tool;
+  return nullptr;
+}
+
+nlohmann::json tool_definition::listing() const {
+  nlohmann::json out{{"name", name}, {"title", title}, {"description", description},
+                     {"inputSchema", input_schema}};
+  if (!output_schema.is_null())
+    out["outputSchema"] = output_schema;
+  if (!annotations.is_null())
+    out["annotations"] = annotations;
+  return out;
+}
+
+std::string session_id_of(tool_context& ctx) {
+  const auto& args = ctx.arguments();
+  if (auto id = args.find("session_id"); id != args.end() && id->is_string())
+    return id->get<std::string>();
+  return ctx.services().default_session_id;
+}
+
+void with_session(tool_context& ctx, std::function<void(const session_handle&)> next) {
+  auto* self = ctx.self();
+  auto* context = &ctx;
+  self->request(ctx.services().supervisor, ctx.services().query_timeout, open_atom::value,
+                session_id_of(ctx))
+    .then([=](const session_handle& handle) { next(handle); },
+          [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });
+}
+
+nlohmann::json session_id_property() {
+  return {{"type", "string"},
+          {"minLength", 1},
+          {"maxLength", 256},
+          {"description", "The session to use; each session has its own computer. Omit it to use "
+                          "this connection's default session. A new id starts a new session."}};
+}
+
+} // namespace cua

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <caf/stateful_actor.hpp>
+
+namespace cua {
+
+struct stdout_writer_state {
+  int fd = 1;
+  bool broken = false; // the reader went away; further output is dropped
+  static inline const char* name = "stdout_writer";
+};
+
+/// The one writer of MCP messages: (write, line) writes the line and a newline to `fd`, whole, in
+/// the order received; (flush) answers once everything before it is written. Its writes block, so
+/// it is spawned detached.
+caf::behavior stdout_writer(caf::stateful_actor<stdout_writer_state>* self, int fd);
+
+} // namespace cua
