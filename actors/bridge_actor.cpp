@@ -1,7 +1,9 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/bridge_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
@@ -253,8 +255,14 @@ const char* mcp_level_name(int32_t spd_level) {
 
 } // namespace
 
+bridge_state::~bridge_state() {
+  for (auto& [key, call] : calls)
+    caf::anon_send_exit(call.call, caf::exit_reason::user_shutdown);
+}
+
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
                            tool_services services, bridge_config config) {
+  log_unexpected_messages(self);
   auto& st = self->state;
   st.writer = std::move(writer);
   st.services = std::move(services);

@@ -39,6 +39,9 @@ struct bridge_state {
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
   int64_t next_request = 1;
 
+  /// Stops the calls still in flight when the bridge ends, however it ends.
+  ~bridge_state();
+
   static inline const char* name = "bridge";
 };
 

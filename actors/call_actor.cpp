@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/call_actor.hpp"
 
 #include <exception>
@@ -94,6 +95,7 @@ call_state::call_state() = default;
 call_state::~call_state() = default;
 
 caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup) {
+  log_unexpected_messages(self);
   self->state.context = std::make_unique<call_context>(self, std::move(setup));
   auto* ctx = self->state.context.get();
   ctx->start();

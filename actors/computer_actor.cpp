@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/computer_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -94,6 +95,7 @@ caf::expected<action_outcome> perform_action(computer_state& st, computer_action
 
 caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
                              std::shared_ptr<computer> backend) {
+  log_unexpected_messages(self);
   self->state.backend = std::move(backend);
   auto not_started = [] {
     return make_error(errc::computer_failed, "the computer has not been started");

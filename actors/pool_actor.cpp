@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/pool_actor.hpp"
 
 #include <memory>
@@ -5,6 +6,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
@@ -176,8 +178,15 @@ pool_stats current_stats(const pool_state& st) {
 
 } // namespace
 
+pool_state::~pool_state() {
+  for (auto& [addr, id] : all)
+    if (auto computer = caf::actor_cast<caf::actor>(addr))
+      caf::anon_send_exit(computer, caf::exit_reason::user_shutdown);
+}
+
 caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
                          computer_spawner spawn_computer) {
+  log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.spawn_computer = std::move(spawn_computer);
   self->set_down_handler([=](const caf::down_msg& msg) {

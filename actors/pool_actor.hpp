@@ -57,6 +57,9 @@ struct pool_state {
   bool closed = false;
   pool_stats counters;
 
+  /// Stops every computer still alive when the pool ends, however it ends.
+  ~pool_state();
+
   static inline const char* name = "pool";
 };
 

@@ -1,8 +1,10 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/session_actor.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
@@ -151,8 +153,14 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
 
 } // namespace
 
+session_state::~session_state() {
+  for (auto& [id, task] : tasks)
+    caf::anon_send_exit(task.task, caf::exit_reason::user_shutdown);
+}
+
 caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
                             caf::actor pool, session_config config, bool ephemeral) {
+  log_unexpected_messages(self);
   auto& st = self->state;
   st.id = std::move(id);
   st.pool = std::move(pool);

@@ -47,6 +47,9 @@ struct session_state {
   std::chrono::system_clock::time_point last_activity_wall;
   caf::actor_clock::time_point last_activity;
 
+  /// Stops the tasks still running when the session ends, however it ends.
+  ~session_state();
+
   static inline const char* name = "session";
 };
 

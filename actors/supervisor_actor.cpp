@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/supervisor_actor.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
@@ -94,8 +96,14 @@ void reap(supervisor_ptr self) {
 
 } // namespace
 
+supervisor_state::~supervisor_state() {
+  for (auto& [id, entry] : sessions)
+    caf::anon_send_exit(entry.session, caf::exit_reason::user_shutdown);
+}
+
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                supervisor_config config, caf::actor pool) {
+  log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.pool = std::move(pool);
   self->set_down_handler([=](const caf::down_msg& msg) {

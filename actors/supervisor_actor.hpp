@@ -38,6 +38,9 @@ struct supervisor_state {
   int64_t reaped = 0;
   int64_t refused = 0;
 
+  /// Stops every session still alive when the supervisor ends, however it ends.
+  ~supervisor_state();
+
   static inline const char* name = "supervisor";
 };
 

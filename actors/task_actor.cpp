@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "actors/task_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -204,6 +205,7 @@ void ask_model(task_ptr self) {
 } // namespace
 
 caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup) {
+  log_unexpected_messages(self);
   self->state.setup = std::move(setup);
   auto model = spawn_model(self, self->state.setup.settings.model);
   if (!model) {

@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "agent/replay_model.hpp"
 
 #include <caf/result.hpp>
@@ -19,6 +20,7 @@ struct replay_state {
 };
 
 caf::behavior replay_model(caf::stateful_actor<replay_state>* self, std::vector<model_turn> turns) {
+  log_unexpected_messages(self);
   self->state.turns = std::move(turns);
   return {
     [=](next_turn_atom, const model_request&) -> caf::result<model_turn> {

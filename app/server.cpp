@@ -12,6 +12,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -113,6 +114,10 @@ int run_server(const server_config& cfg) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  // MCP messages get a private copy of stdout; fd 1 itself then points at stderr, so that nothing
+  // else in the process (a library, a child process) can ever corrupt the message stream.
+  int mcp_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  dup2(STDERR_FILENO, STDOUT_FILENO);
   int eof_fd = eventfd(0, EFD_CLOEXEC);
 
   auto to_client = set_up_logging(cfg.log_level);
@@ -161,7 +166,7 @@ int run_server(const server_config& cfg) {
                                                      + 100 + cfg.settle_ms / 1000.0));
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
-  auto writer = sys.spawn<caf::detached>(stdout_writer, STDOUT_FILENO);
+  auto writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
   auto bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
   to_client->attach(bridge);
 

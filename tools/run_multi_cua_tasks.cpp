@@ -75,6 +75,14 @@ void run_next(tool_context* ctx, std::shared_ptr<multi_run> run, session_handle 
       });
 }
 
+// Closes a session made for one task; the reply is not needed, but it is taken so that it is not an
+// unexpected message.
+void close_fresh_session(tool_context* ctx, const std::string& id) {
+  ctx->self()
+    ->request(ctx->services().supervisor, ctx->services().query_timeout, close_atom::value, id)
+    .then([](const cleanup_report&) {}, [](caf::error&) {});
+}
+
 // Concurrent mode: each task gets a fresh session of its own, closed when the task ends (or when
 // this call ends, since the supervisor ties ephemeral sessions to the call).
 void run_on_fresh_session(tool_context* ctx, std::shared_ptr<multi_run> run, size_t index) {
@@ -94,12 +102,12 @@ void run_on_fresh_session(tool_context* ctx, std::shared_ptr<multi_run> run, siz
           .then(
             [=](const task_result& r) {
               record(*run, index, handle.id, r);
-              self->send(ctx->services().supervisor, close_atom::value, handle.id);
+              close_fresh_session(ctx, handle.id);
               one_done();
             },
             [=](caf::error& err) {
               record_failure(*run, index, handle.id, err);
-              self->send(ctx->services().supervisor, close_atom::value, handle.id);
+              close_fresh_session(ctx, handle.id);
               one_done();
             });
       },

@@ -1,3 +1,4 @@
+#include "actors/unexpected_messages.hpp"
 #include "transport/stdout_writer.hpp"
 
 #include <cerrno>
@@ -30,6 +31,7 @@ bool write_all(int fd, const char* data, size_t size) {
 } // namespace
 
 caf::behavior stdout_writer(caf::stateful_actor<stdout_writer_state>* self, int fd) {
+  log_unexpected_messages(self);
   self->state.fd = fd;
   return {
     [=](write_atom, std::string& line) {

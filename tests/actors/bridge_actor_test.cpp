@@ -1,0 +1,198 @@
+#include "actors/bridge_actor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/supervisor_actor.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+#include "tests/actors/replay_file.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const char* slow_script = R"({"text":"waiting","actions":[{"action":"wait","duration":60}]}
+{"text":"finished"}
+)";
+
+class bridge_actor_test : public test::deterministic {
+protected:
+  void SetUp() override {
+    pool_config pc;
+    pc.size = 4;
+    pc.warm = 0;
+    auto pool = own(sys().spawn(pool_actor, pc, sim_spawner()));
+    supervisor_config sc;
+    sc.session.agent.model = script_.model();
+    sc.session.agent.settle_delay = 0s;
+    supervisor_ = own(sys().spawn(supervisor_actor, sc, pool));
+    auto lines = lines_;
+    // Stands in for stdout: keeps every line the bridge writes.
+    auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+      return {[=](write_atom, const std::string& line) { lines->push_back(line); }};
+    }));
+    tool_services services;
+    services.supervisor = supervisor_;
+    services.default_session_id = "default";
+    bridge_ = own(sys().spawn(bridge_actor, writer, services, bridge_config{}));
+  }
+
+  /// Sends one line as the client and returns what the bridge wrote in answer.
+  std::vector<json> send(const std::string& line) {
+    auto before = lines_->size();
+    caf::anon_send(bridge_, line_atom::value, line);
+    run();
+    std::vector<json> out;
+    for (auto i = before; i < lines_->size(); ++i)
+      out.push_back(json::parse((*lines_)[i]));
+    return out;
+  }
+
+  json request(int id, const std::string& method, json params = json::object()) {
+    auto out = send(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump());
+    EXPECT_EQ(out.size(), 1u) << method;
+    return out.empty() ? json{} : out.back();
+  }
+
+  void initialize(const std::string& version = "2025-11-25") {
+    auto r = request(0, "initialize", {{"protocolVersion", version}, {"capabilities", json::object()},
+                                       {"clientInfo", {{"name", "test"}, {"version", "1"}}}});
+    ASSERT_EQ(r["result"]["protocolVersion"], version);
+  }
+
+  test::replay_file script_{slow_script};
+  caf::actor supervisor_;
+  caf::actor bridge_;
+  std::shared_ptr<std::vector<std::string>> lines_ = std::make_shared<std::vector<std::string>>();
+};
+
+} // namespace
+
+TEST_F(bridge_actor_test, answers_ping_before_initialize_and_refuses_other_requests) {
+  EXPECT_EQ(request(1, "ping")["result"], json::object());
+  auto r = request(2, "tools/list");
+  EXPECT_EQ(r["error"]["code"], -32600);
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("initialize"), std::string::npos);
+}
+
+TEST_F(bridge_actor_test, negotiates_the_protocol_version) {
+  auto r = request(1, "initialize", {{"protocolVersion", "2031-01-01"}, {"capabilities", json::object()}});
+  EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
+  EXPECT_EQ(r["result"]["serverInfo"]["name"], "cua-mcp-server");
+  EXPECT_EQ(request(2, "initialize", {{"protocolVersion", "2025-06-18"}})["error"]["code"], -32600);
+  EXPECT_EQ(request(3, "initialize", json::object())["error"]["code"], -32602);
+}
+
+TEST_F(bridge_actor_test, lists_tools_as_the_negotiated_version_knows_them) {
+  initialize("2024-11-05");
+  auto tools = request(1, "tools/list")["result"]["tools"];
+  ASSERT_EQ(tools.size(), 5u);
+  for (const auto& t : tools) {
+    EXPECT_FALSE(t.contains("annotations"));
+    EXPECT_FALSE(t.contains("outputSchema"));
+    EXPECT_TRUE(t.contains("inputSchema"));
+  }
+}
+
+TEST_F(bridge_actor_test, maps_protocol_faults_to_json_rpc_errors) {
+  initialize();
+  auto garbage = send("{not json");
+  ASSERT_EQ(garbage.size(), 1u);
+  EXPECT_EQ(garbage[0]["error"]["code"], -32700);
+  EXPECT_TRUE(garbage[0]["id"].is_null());
+  auto envelope = send(R"({"jsonrpc":"2.0","id":5,"method":7})");
+  EXPECT_EQ(envelope[0]["error"]["code"], -32600);
+  EXPECT_EQ(envelope[0]["id"], 5);
+  EXPECT_EQ(request(6, "resources/list")["error"]["code"], -32601);
+  EXPECT_EQ(request(7, "tools/call", {{"name", "no_such_tool"}})["error"]["code"], -32602);
+  EXPECT_EQ(request(8, "tools/call", json::object())["error"]["code"], -32602);
+  EXPECT_EQ(request(9, "logging/setLevel", {{"level", "loud"}})["error"]["code"], -32602);
+  EXPECT_EQ(request(10, "logging/setLevel", {{"level", "debug"}})["result"], json::object());
+  EXPECT_TRUE(send(R"({"jsonrpc":"2.0","method":"notifications/whatever"})").empty());
+  caf::anon_send(bridge_, oversize_atom::value, uint64_t{20'000'000});
+  run();
+  auto over = json::parse(lines_->back());
+  EXPECT_EQ(over["error"]["code"], -32600);
+  EXPECT_NE(over["error"]["message"].get<std::string>().find("20000000"), std::string::npos);
+}
+
+TEST_F(bridge_actor_test, bad_tool_arguments_are_tool_errors_not_protocol_errors) {
+  initialize();
+  auto r = request(1, "tools/call", {{"name", "run_cua_task"}, {"arguments", {{"task", 3}}}});
+  EXPECT_EQ(r["result"]["isError"], true);
+  EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find("\"task\" must be a string"),
+            std::string::npos);
+}
+
+TEST_F(bridge_actor_test, a_cancelled_call_gets_no_response_and_its_task_stops) {
+  initialize();
+  auto started = send(json{{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"},
+                           {"params", {{"name", "run_cua_task"}, {"arguments", {{"task", "wait"}}}}}}
+                        .dump());
+  EXPECT_TRUE(started.empty()); // the task waits a minute of virtual time
+  auto stats = ask<stats_report>(supervisor_, stats_atom::value);
+  run();
+  ASSERT_EQ(stats->value->sessions.size(), 1u);
+  EXPECT_EQ(stats->value->sessions[0].active_tasks, 1);
+  EXPECT_TRUE(send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42}})").empty());
+  advance(120s);
+  for (const auto& line : *lines_)
+    EXPECT_NE(json::parse(line).value("id", json{}), 42) << line; // nothing answers request 42
+  stats = ask<stats_report>(supervisor_, stats_atom::value);
+  run();
+  EXPECT_EQ(stats->value->sessions[0].active_tasks, 0);
+}
+
+TEST_F(bridge_actor_test, a_request_id_in_flight_cannot_be_reused) {
+  initialize();
+  auto call = json{{"jsonrpc", "2.0"}, {"id", "dup"}, {"method", "tools/call"},
+                   {"params", {{"name", "run_cua_task"}, {"arguments", {{"task", "wait"}}}}}}
+                .dump();
+  EXPECT_TRUE(send(call).empty());
+  auto second = send(call);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0]["error"]["code"], -32600);
+  advance(61s);
+  auto done = json::parse(lines_->back());
+  EXPECT_EQ(done["id"], "dup");
+  EXPECT_EQ(done["result"]["content"][0]["text"], "finished");
+}
+
+TEST_F(bridge_actor_test, routes_client_responses_to_server_requests) {
+  initialize();
+  auto answer = ask<std::string>(bridge_, client_req_atom::value, std::string{"roots/list"},
+                                 std::string{"{}"});
+  run();
+  auto sent = json::parse(lines_->back());
+  EXPECT_EQ(sent["method"], "roots/list");
+  ASSERT_TRUE(sent["id"].is_string());
+  EXPECT_FALSE(answer->done);
+  send(json{{"jsonrpc", "2.0"}, {"id", sent["id"]}, {"result", {{"roots", json::array()}}}}.dump());
+  ASSERT_TRUE(answer->value);
+  EXPECT_EQ(json::parse(*answer->value)["roots"], json::array());
+  auto refused = ask<std::string>(bridge_, client_req_atom::value, std::string{"roots/list"},
+                                  std::string{"{}"});
+  run();
+  auto second = json::parse(lines_->back());
+  EXPECT_NE(second["id"], sent["id"]);
+  send(json{{"jsonrpc", "2.0"}, {"id", second["id"]}, {"error", {{"code", -1}, {"message", "no"}}}}.dump());
+  ASSERT_TRUE(refused->done);
+  EXPECT_NE(describe(refused->error).find("no"), std::string::npos);
+}
+
+TEST_F(bridge_actor_test, forwards_logs_at_or_above_the_clients_level) {
+  initialize();
+  request(1, "logging/setLevel", {{"level", "error"}});
+  auto before = lines_->size();
+  caf::anon_send(bridge_, log_atom::value, int32_t{2}, std::string{"cua"}, std::string{"info line"});
+  caf::anon_send(bridge_, log_atom::value, int32_t{4}, std::string{"cua"}, std::string{"error line"});
+  run();
+  ASSERT_EQ(lines_->size(), before + 1);
+  auto note = json::parse(lines_->back());
+  EXPECT_EQ(note["method"], "notifications/message");
+  EXPECT_EQ(note["params"]["level"], "error");
+  EXPECT_EQ(note["params"]["data"], "error line");
+}

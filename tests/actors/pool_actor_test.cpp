@@ -1,0 +1,185 @@
+#include "actors/pool_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+
+namespace {
+
+class pool_actor_test : public test::deterministic {
+protected:
+  caf::actor make_pool(int32_t size, int32_t warm, caf::timespan acquire_timeout = 30s) {
+    pool_config cfg;
+    cfg.size = size;
+    cfg.warm = warm;
+    cfg.acquire_timeout = acquire_timeout;
+    return own(sys().spawn(pool_actor, cfg, sim_spawner()));
+  }
+
+  pool_stats stats(caf::actor pool) {
+    auto r = ask<pool_stats>(pool, stats_atom::value);
+    run();
+    EXPECT_TRUE(r->value);
+    return r->value.value_or(pool_stats{});
+  }
+
+  // Keeps the asking actor (the borrower) alive: a borrower that ends gives its computer back.
+  struct borrower {
+    std::shared_ptr<test::reply<computer_lease>> lease;
+    caf::actor actor;
+  };
+
+  borrower borrow(caf::actor pool) {
+    auto r = ask<computer_lease>(pool, acquire_atom::value);
+    return {r, asker()};
+  }
+};
+
+} // namespace
+
+TEST_F(pool_actor_test, starts_warm_spares_ahead_of_demand) {
+  auto pool = make_pool(4, 2);
+  run();
+  auto s = stats(pool);
+  EXPECT_EQ(s.idle, 2);
+  EXPECT_EQ(s.created, 2);
+  EXPECT_EQ(s.in_use, 0);
+}
+
+TEST_F(pool_actor_test, hands_out_distinct_computers_and_refills_spares) {
+  auto pool = make_pool(4, 1);
+  run();
+  auto a = borrow(pool);
+  auto b = borrow(pool);
+  run();
+  ASSERT_TRUE(a.lease->value);
+  ASSERT_TRUE(b.lease->value);
+  EXPECT_NE(a.lease->value->info.id, b.lease->value->info.id);
+  auto s = stats(pool);
+  EXPECT_EQ(s.in_use, 2);
+  EXPECT_EQ(s.idle, 1);
+}
+
+TEST_F(pool_actor_test, queues_in_fifo_order_when_full_and_serves_on_release) {
+  auto pool = make_pool(1, 0);
+  auto holder = borrow(pool);
+  run();
+  ASSERT_TRUE(holder.lease->value);
+  auto first = borrow(pool);
+  auto second = borrow(pool);
+  run();
+  EXPECT_FALSE(first.lease->done);
+  EXPECT_FALSE(second.lease->done);
+  EXPECT_EQ(stats(pool).waiting, 2);
+  caf::anon_send(pool, release_atom::value, holder.lease->value->computer);
+  run();
+  ASSERT_TRUE(first.lease->value);
+  EXPECT_FALSE(second.lease->done);
+  EXPECT_EQ(first.lease->value->info.id, holder.lease->value->info.id);
+}
+
+TEST_F(pool_actor_test, a_queued_acquire_times_out_with_a_clear_error) {
+  auto pool = make_pool(1, 0, 30s);
+  auto holder = borrow(pool);
+  run();
+  auto waiting = borrow(pool);
+  run();
+  advance(29s);
+  EXPECT_FALSE(waiting.lease->done);
+  advance(2s);
+  ASSERT_TRUE(waiting.lease->done);
+  EXPECT_EQ(waiting.lease->error, errc::pool_timeout);
+  EXPECT_NE(describe(waiting.lease->error).find("within 30 s"), std::string::npos);
+  auto s = stats(pool);
+  EXPECT_EQ(s.timed_out, 1);
+  EXPECT_EQ(s.waiting, 0);
+}
+
+TEST_F(pool_actor_test, takes_back_a_dead_borrowers_computer) {
+  auto pool = make_pool(1, 0);
+  auto holder = borrow(pool);
+  run();
+  ASSERT_TRUE(holder.lease->value);
+  auto waiting = borrow(pool);
+  run();
+  EXPECT_FALSE(waiting.lease->done);
+  caf::anon_send_exit(holder.actor, caf::exit_reason::kill);
+  run();
+  ASSERT_TRUE(waiting.lease->value);
+  EXPECT_EQ(waiting.lease->value->info.id, holder.lease->value->info.id);
+}
+
+TEST_F(pool_actor_test, resets_a_computer_before_the_next_borrower_gets_it) {
+  auto pool = make_pool(1, 0);
+  auto first = borrow(pool);
+  run();
+  ASSERT_TRUE(first.lease->value);
+  auto computer = first.lease->value->computer;
+  auto fresh = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  computer_action click;
+  click.kind = action_kind::left_click;
+  click.has_coordinate = true;
+  click.x = 300;
+  click.y = 300;
+  auto clicked = ask<action_outcome>(computer, perform_atom::value, click);
+  auto dirty = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(fresh->value && dirty->value && clicked->value);
+  EXPECT_NE(fresh->value->bytes, dirty->value->bytes);
+  caf::anon_send(pool, release_atom::value, computer);
+  auto second = borrow(pool);
+  run();
+  ASSERT_TRUE(second.lease->value);
+  EXPECT_EQ(second.lease->value->computer, computer);
+  auto after = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(after->value);
+  EXPECT_EQ(after->value->bytes, fresh->value->bytes);
+}
+
+TEST_F(pool_actor_test, replaces_a_computer_that_dies) {
+  auto pool = make_pool(2, 1);
+  run();
+  auto holder = borrow(pool);
+  run();
+  ASSERT_TRUE(holder.lease->value);
+  caf::anon_send_exit(holder.lease->value->computer, caf::exit_reason::kill);
+  run();
+  auto s = stats(pool);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.in_use, 0);
+  EXPECT_EQ(s.idle, 1);
+  auto next = borrow(pool);
+  run();
+  EXPECT_TRUE(next.lease->value);
+}
+
+TEST_F(pool_actor_test, reports_a_backend_that_cannot_start) {
+  pool_config cfg;
+  cfg.size = 2;
+  cfg.warm = 0;
+  auto pool = own(sys().spawn(pool_actor, cfg, [](caf::actor_system& sys, const std::string& id) {
+    auto c = std::shared_ptr<computer>(make_sim_computer(id, backend_options{}));
+    auto a = sys.spawn(computer_actor, c);
+    caf::anon_send_exit(a, caf::exit_reason::kill); // dies before it can start
+    return a;
+  }));
+  auto r = borrow(pool);
+  run();
+  ASSERT_TRUE(r.lease->done);
+  EXPECT_EQ(r.lease->error, errc::computer_failed);
+}
+
+TEST_F(pool_actor_test, shutdown_stops_every_computer_and_refuses_new_work) {
+  auto pool = make_pool(3, 2);
+  run();
+  auto waiting = borrow(pool);
+  run();
+  auto done = ask_done(pool, shutdown_atom::value);
+  run();
+  EXPECT_TRUE(done->done);
+  EXPECT_FALSE(done->error);
+}

@@ -1,0 +1,156 @@
+#include "actors/session_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+#include "tests/actors/replay_file.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A task that looks, then waits a minute of (virtual) time, then answers.
+const char* slow_script = R"({"text":"look","actions":[{"action":"screenshot"}]}
+{"text":"waiting","actions":[{"action":"wait","duration":60}]}
+{"text":"finished"}
+)";
+
+class session_actor_test : public test::deterministic {
+protected:
+  void SetUp() override {
+    pool_config pc;
+    pc.size = 2;
+    pc.warm = 0;
+    pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
+  }
+
+  caf::actor make_session(const std::string& model) {
+    session_config cfg;
+    cfg.agent.model = model;
+    cfg.agent.settle_delay = 0s;
+    return own(sys().spawn(session_actor, std::string{"s1"}, pool_, cfg, false));
+  }
+
+  session_info info(caf::actor session) {
+    auto r = ask<session_info>(session, info_atom::value);
+    run();
+    return r->value.value_or(session_info{});
+  }
+
+  caf::actor pool_;
+};
+
+} // namespace
+
+TEST_F(session_actor_test, calls_made_before_the_computer_arrives_are_served_after) {
+  auto session = make_session("replay:/dev/null");
+  auto shot = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(shot->value) << describe(shot->error);
+  EXPECT_EQ(shot->value->width, 1280);
+  EXPECT_EQ(info(session).state, "ready");
+  EXPECT_FALSE(info(session).computer_id.empty());
+}
+
+TEST_F(session_actor_test, runs_a_task_to_its_answer) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run();
+  EXPECT_FALSE(result->done);
+  EXPECT_EQ(info(session).active_tasks, 1);
+  advance(61s);
+  ASSERT_TRUE(result->value) << describe(result->error);
+  EXPECT_EQ(result->value->text, "finished");
+  EXPECT_EQ(result->value->steps, 3);
+  EXPECT_TRUE(result->value->has_screenshot);
+  EXPECT_EQ(info(session).active_tasks, 0);
+}
+
+TEST_F(session_actor_test, cleanup_cancels_a_running_task_and_returns_the_computer) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run();
+  ASSERT_EQ(info(session).active_tasks, 1);
+  auto report = ask<cleanup_report>(session, close_atom::value, std::string{"requested"});
+  run();
+  ASSERT_TRUE(report->value);
+  EXPECT_EQ(report->value->cancelled_tasks, 1);
+  EXPECT_TRUE(report->value->computer_returned);
+  ASSERT_TRUE(result->done);
+  EXPECT_EQ(result->error, errc::task_cancelled);
+  auto pool = ask<pool_stats>(pool_, stats_atom::value);
+  run();
+  EXPECT_EQ(pool->value->in_use, 0);
+}
+
+TEST_F(session_actor_test, a_task_stops_when_its_requester_goes_away) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  auto requester = asker();
+  run();
+  ASSERT_EQ(info(session).active_tasks, 1);
+  caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_EQ(info(session).active_tasks, 0);
+  EXPECT_EQ(info(session).state, "ready"); // the session itself goes on
+}
+
+TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
+  // A pool whose computers the test can reach, to kill one behind the session's back.
+  auto made = std::make_shared<std::vector<caf::actor>>();
+  auto base = sim_spawner();
+  pool_config pc;
+  pc.size = 1;
+  pc.warm = 0;
+  auto pool = own(sys().spawn(pool_actor, pc, [=](caf::actor_system& sys, const std::string& id) {
+    made->push_back(base(sys, id));
+    return made->back();
+  }));
+  session_config cfg;
+  auto session = own(sys().spawn(session_actor, std::string{"s"}, pool, cfg, false));
+  auto first = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(first->value);
+  ASSERT_EQ(made->size(), 1u);
+  caf::anon_send_exit(made->front(), caf::exit_reason::kill);
+  run();
+  auto second = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(second->done);
+  EXPECT_EQ(second->error, errc::computer_failed);
+  EXPECT_NE(describe(second->error).find("stopped"), std::string::npos);
+  EXPECT_EQ(info(session).state, "failed");
+  // The pool replaced the computer for whoever comes next.
+  auto next = own(sys().spawn(session_actor, std::string{"t"}, pool, cfg, false));
+  auto shot = ask<encoded_image>(next, screenshot_atom::value, std::string{"png"});
+  run();
+  EXPECT_TRUE(shot->value); // the dead computer's slot went back to the pool at once
+  auto report = ask<cleanup_report>(session, close_atom::value, std::string{"requested"});
+  run();
+  ASSERT_TRUE(report->value);
+  EXPECT_FALSE(report->value->computer_returned);
+}
+
+TEST_F(session_actor_test, a_session_without_a_computer_tells_its_waiting_callers_why) {
+  pool_config pc;
+  pc.size = 1;
+  pc.warm = 0;
+  pc.acquire_timeout = 5s;
+  auto small_pool = own(sys().spawn(pool_actor, pc, sim_spawner()));
+  session_config cfg;
+  auto first = own(sys().spawn(session_actor, std::string{"a"}, small_pool, cfg, false));
+  run();
+  auto second = own(sys().spawn(session_actor, std::string{"b"}, small_pool, cfg, false));
+  auto shot = ask<encoded_image>(second, screenshot_atom::value, std::string{"png"});
+  run();
+  EXPECT_FALSE(shot->done);
+  advance(6s);
+  ASSERT_TRUE(shot->done);
+  EXPECT_EQ(shot->error, errc::computer_failed);
+  EXPECT_NE(describe(shot->error).find("--pool-size"), std::string::npos);
+  (void) first;
+}

@@ -1,0 +1,115 @@
+#include "actors/task_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+#include "tests/actors/replay_file.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Plays the session: records how the task ended and the progress it reported.
+struct task_record {
+  std::optional<task_result> result;
+  caf::error error;
+  std::vector<task_progress> progress;
+};
+
+class task_actor_test : public test::deterministic {
+protected:
+  void SetUp() override {
+    auto c = std::shared_ptr<computer>(make_sim_computer("sim-t", backend_options{}));
+    computer_ = own(sys().spawn(computer_actor, c));
+    auto info = ask<computer_info>(computer_, start_atom::value);
+    run();
+    info_ = *info->value;
+  }
+
+  std::shared_ptr<task_record> run_task(const std::string& model, int32_t max_steps = 50) {
+    auto record = std::make_shared<task_record>();
+    auto session = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [=](task_done_atom, uint64_t, task_result& r) { record->result = std::move(r); },
+        [=](task_done_atom, uint64_t, const caf::error& e) { record->error = e; },
+        [=](progress_atom, const task_progress& p) { record->progress.push_back(p); },
+      };
+    }));
+    task_setup setup;
+    setup.id = 1;
+    setup.task = "test";
+    setup.session = session;
+    setup.listener = session;
+    setup.computer = computer_lease{computer_, info_};
+    setup.settings.model = model;
+    setup.settings.max_steps = max_steps;
+    setup.settings.settle_delay = 0s;
+    sys().spawn(task_actor, setup);
+    run();
+    return record;
+  }
+
+  caf::actor computer_;
+  computer_info info_;
+};
+
+} // namespace
+
+TEST_F(task_actor_test, replays_actions_on_the_computer) {
+  test::replay_file script(
+    R"({"text":"clicking","actions":[{"action":"left_click","coordinate":[10,10]},{"action":"type","text":"hi"}]}
+{"actions":[{"action":"cursor_position"}]}
+{"text":"all done"}
+)");
+  auto before = ask<encoded_image>(computer_, screenshot_atom::value, std::string{"png"});
+  run();
+  auto record = run_task(script.model());
+  ASSERT_TRUE(record->result) << describe(record->error);
+  EXPECT_EQ(record->result->text, "all done");
+  EXPECT_EQ(record->result->stop_reason, "completed");
+  EXPECT_EQ(record->result->steps, 3);
+  EXPECT_EQ(record->result->actions, 3);
+  ASSERT_TRUE(record->result->has_screenshot);
+  EXPECT_NE(record->result->final_screenshot.bytes, before->value->bytes);
+  bool saw_click = false;
+  for (const auto& p : record->progress)
+    saw_click = saw_click || p.message.find("left_click (10, 10)") != std::string::npos;
+  EXPECT_TRUE(saw_click);
+}
+
+TEST_F(task_actor_test, stops_at_the_step_limit) {
+  test::replay_file script(R"({"actions":[{"action":"screenshot"}]}
+{"actions":[{"action":"screenshot"}]}
+{"actions":[{"action":"screenshot"}]}
+{"text":"never reached"}
+)");
+  auto record = run_task(script.model(), 2);
+  ASSERT_TRUE(record->result) << describe(record->error);
+  EXPECT_EQ(record->result->stop_reason, "step_limit");
+  EXPECT_EQ(record->result->steps, 2);
+  EXPECT_NE(record->result->text.find("--max-steps"), std::string::npos);
+}
+
+TEST_F(task_actor_test, a_bad_action_goes_back_to_the_model_and_the_task_goes_on) {
+  test::replay_file script(R"({"actions":[{"action":"fly"},{"action":"left_click","coordinate":[99999,5]}]}
+{"text":"recovered"}
+)");
+  auto record = run_task(script.model());
+  ASSERT_TRUE(record->result) << describe(record->error);
+  EXPECT_EQ(record->result->text, "recovered");
+  EXPECT_EQ(record->result->actions, 1); // the out-of-screen click was tried, the unknown one not
+}
+
+TEST_F(task_actor_test, an_unusable_model_fails_the_task_clearly) {
+  auto missing = run_task("replay:/nonexistent/script.jsonl");
+  EXPECT_EQ(missing->error, errc::model_failed);
+  EXPECT_NE(describe(missing->error).find("cannot open"), std::string::npos);
+  auto unknown = run_task("nosuch/model");
+  EXPECT_EQ(unknown->error, errc::model_failed);
+  EXPECT_NE(describe(unknown->error).find("not available"), std::string::npos);
+  test::replay_file short_script(R"({"actions":[{"action":"screenshot"}]})");
+  auto ended = run_task(short_script.model());
+  EXPECT_EQ(ended->error, errc::model_failed);
+  EXPECT_NE(describe(ended->error).find("ended"), std::string::npos);
+}

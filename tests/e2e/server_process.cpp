@@ -1,0 +1,270 @@
+#include "tests/e2e/server_process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "util/base64.hpp"
+
+namespace cua::test {
+
+std::string server_binary() {
+  if (const char* bin = std::getenv("CUA_SERVER_BIN"))
+    return bin;
+  return CUA_SERVER_BIN;
+}
+
+server_process::server_process(std::vector<std::string> args, std::vector<std::string> env) {
+  int in[2];
+  int out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
+  char name[] = "/tmp/cua-e2e-stderr-XXXXXX";
+  int err_fd = mkstemp(name);
+  stderr_path_ = name;
+  auto binary = server_binary();
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err_fd, 2);
+    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+    for (auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (auto& e : env)
+      putenv(const_cast<char*>(e.c_str()));
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err_fd);
+  stdin_fd_ = in[1];
+  stdout_fd_ = out[0];
+}
+
+server_process::~server_process() {
+  if (!exit_code_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (stdin_fd_ >= 0)
+    close(stdin_fd_);
+  if (stdout_fd_ >= 0)
+    close(stdout_fd_);
+  std::remove(stderr_path_.c_str());
+}
+
+void server_process::send_line(const std::string& line) {
+  std::string data = line + "\n";
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    auto n = write(stdin_fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      ADD_FAILURE() << "writing to the server failed: " << std::strerror(errno);
+      return;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+std::optional<nlohmann::json> server_process::next_message(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      auto line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      auto message = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_FALSE(message.is_discarded()) << "stdout carried a non-JSON line: " << line;
+      if (message.is_discarded())
+        continue;
+      return message;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::nullopt;
+    pollfd fd{stdout_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0)
+      continue;
+    char chunk[65536];
+    auto n = read(stdout_fd_, chunk, sizeof(chunk));
+    if (n <= 0)
+      return std::nullopt;
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+nlohmann::json server_process::start_request(const std::string& method, nlohmann::json params,
+                                             nlohmann::json meta) {
+  nlohmann::json id = next_id_++;
+  if (!meta.is_null())
+    params["_meta"] = meta;
+  send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+  return id;
+}
+
+nlohmann::json server_process::wait_response(const nlohmann::json& id,
+                                             std::chrono::milliseconds timeout) {
+  for (auto i = stray_.begin(); i != stray_.end(); ++i)
+    if ((*i)["id"] == id) {
+      auto found = *i;
+      stray_.erase(i);
+      return found;
+    }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    auto message = next_message(std::max(left, std::chrono::milliseconds(0)));
+    if (!message) {
+      ADD_FAILURE() << "no response to request " << id.dump() << " within " << timeout.count()
+                    << " ms; stderr:\n"
+                    << stderr_text();
+      return {};
+    }
+    if (!message->contains("id") || message->contains("method")) {
+      notifications_.push_back(*message);
+      continue;
+    }
+    if ((*message)["id"] == id)
+      return *message;
+    stray_.push_back(*message);
+  }
+}
+
+nlohmann::json server_process::request(const std::string& method, nlohmann::json params,
+                                       std::chrono::milliseconds timeout, nlohmann::json meta) {
+  auto id = start_request(method, std::move(params), std::move(meta));
+  return wait_response(id, timeout);
+}
+
+nlohmann::json server_process::initialize(const std::string& version) {
+  auto response = request("initialize", {{"protocolVersion", version},
+                                         {"capabilities", nlohmann::json::object()},
+                                         {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}});
+  send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  return response["result"];
+}
+
+nlohmann::json server_process::call_tool(const std::string& name, nlohmann::json arguments,
+                                         std::chrono::milliseconds timeout) {
+  return request("tools/call", {{"name", name}, {"arguments", arguments}}, timeout)["result"];
+}
+
+std::string server_process::raw_output(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string text = buffer_;
+  buffer_.clear();
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{stdout_fd_, POLLIN, 0};
+    if (poll(&fd, 1, 100) <= 0)
+      continue;
+    char chunk[65536];
+    auto n = read(stdout_fd_, chunk, sizeof(chunk));
+    if (n <= 0)
+      break;
+    text.append(chunk, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+void server_process::close_stdin() {
+  if (stdin_fd_ >= 0) {
+    close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+}
+
+std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
+  if (exit_code_)
+    return exit_code_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    auto r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return std::nullopt;
+}
+
+std::vector<pid_t> server_process::children() const {
+  std::vector<pid_t> out;
+  auto* dir = opendir("/proc");
+  if (dir == nullptr)
+    return out;
+  while (auto* entry = readdir(dir)) {
+    auto pid = std::atoi(entry->d_name);
+    if (pid <= 0)
+      continue;
+    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    auto close_paren = text.rfind(')');
+    if (close_paren == std::string::npos)
+      continue;
+    std::istringstream rest(text.substr(close_paren + 2));
+    char state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent == pid_)
+      out.push_back(pid);
+  }
+  closedir(dir);
+  return out;
+}
+
+std::string server_process::stderr_text() const {
+  std::ifstream in(stderr_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string write_replay_script(const std::string& lines) {
+  char name[] = "/tmp/cua-e2e-replay-XXXXXX";
+  int fd = mkstemp(name);
+  close(fd);
+  std::ofstream(name) << lines;
+  static std::vector<std::string> made;
+  if (made.empty())
+    std::atexit([] {
+      for (auto& path : made)
+        std::remove(path.c_str());
+    });
+  made.push_back(name);
+  return name;
+}
+
+std::pair<int, int> png_size(const std::string& base64) {
+  auto bytes = base64_decode(base64);
+  if (!bytes || bytes->size() < 24)
+    return {0, 0};
+  auto be32 = [&](size_t at) {
+    return ((*bytes)[at] << 24) | ((*bytes)[at + 1] << 16) | ((*bytes)[at + 2] << 8) | (*bytes)[at + 3];
+  };
+  return {be32(16), be32(20)};
+}
+
+} // namespace cua::test

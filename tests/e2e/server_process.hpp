@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sys/types.h>
+
+namespace cua::test {
+
+using namespace std::chrono_literals;
+
+/// The built server, started with pipes for stdin and stdout (stderr goes to a file), for tests that
+/// speak JSON-RPC to it as a client would. Kills the server if a test leaves it running.
+class server_process {
+public:
+  explicit server_process(std::vector<std::string> args, std::vector<std::string> env = {});
+  ~server_process();
+
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  /// Writes `line` and a newline to the server's stdin.
+  void send_line(const std::string& line);
+  void send(const nlohmann::json& message) { send_line(message.dump()); }
+
+  /// Returns the next message on stdout, or nothing within `timeout`. Fails the test on a line that
+  /// is not JSON: stdout must carry MCP messages only.
+  std::optional<nlohmann::json> next_message(std::chrono::milliseconds timeout = 10s);
+
+  /// Sends a request and returns its response; notifications that arrive meanwhile are kept in
+  /// notifications(), other responses in stray_responses().
+  nlohmann::json request(const std::string& method, nlohmann::json params = nlohmann::json::object(),
+                         std::chrono::milliseconds timeout = 20s, nlohmann::json meta = nullptr);
+
+  /// Sends a request without waiting; returns its id.
+  nlohmann::json start_request(const std::string& method, nlohmann::json params,
+                               nlohmann::json meta = nullptr);
+
+  /// Waits for the response to `id`.
+  nlohmann::json wait_response(const nlohmann::json& id, std::chrono::milliseconds timeout = 20s);
+
+  /// Runs initialize + notifications/initialized; returns the initialize result.
+  nlohmann::json initialize(const std::string& version = "2025-11-25");
+
+  /// Calls a tool and returns the tools/call result.
+  nlohmann::json call_tool(const std::string& name, nlohmann::json arguments = nlohmann::json::object(),
+                           std::chrono::milliseconds timeout = 20s);
+
+  /// Returns everything the server writes to stdout until it closes it (for --help, --version).
+  std::string raw_output(std::chrono::milliseconds timeout = 5s);
+
+  void close_stdin();
+
+  /// Waits for the process to end; returns its exit code (128 + signal if killed), or nothing.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+
+  /// Returns the pids of processes whose parent is the server.
+  std::vector<pid_t> children() const;
+
+  /// Returns what the server wrote to stderr so far.
+  std::string stderr_text() const;
+
+  pid_t pid() const { return pid_; }
+  std::vector<nlohmann::json>& notifications() { return notifications_; }
+  std::vector<nlohmann::json>& stray_responses() { return stray_; }
+
+private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string stderr_path_;
+  std::string buffer_;
+  int next_id_ = 1;
+  std::optional<int> exit_code_;
+  std::vector<nlohmann::json> notifications_;
+  std::vector<nlohmann::json> stray_;
+};
+
+/// Returns the path of the built server.
+std::string server_binary();
+
+/// Writes a replay script to a temporary file and returns its path (removed at process exit).
+std::string write_replay_script(const std::string& lines);
+
+/// Returns the width and height of a base64 PNG, from its header.
+std::pair<int, int> png_size(const std::string& base64);
+
+} // namespace cua::test

@@ -1,0 +1,36 @@
+#include "computers/png_codec.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace cua;
+
+TEST(png_codec, round_trips_pixels) {
+  rgb_image image;
+  image.width = 31;
+  image.height = 17;
+  image.pixels.resize(31 * 17 * 3);
+  for (size_t i = 0; i < image.pixels.size(); ++i)
+    image.pixels[i] = static_cast<uint8_t>(i * 7);
+  auto png = encode_png(image);
+  ASSERT_TRUE(png);
+  ASSERT_GT(png->size(), 8u);
+  EXPECT_EQ((*png)[1], 'P');
+  auto back = decode_png(*png);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->width, 31);
+  EXPECT_EQ(back->height, 17);
+  EXPECT_EQ(back->pixels, image.pixels);
+}
+
+TEST(png_codec, refuses_bad_input) {
+  EXPECT_FALSE(encode_png(rgb_image{}));
+  EXPECT_FALSE(decode_png({1, 2, 3}));
+  rgb_image image;
+  image.width = 8;
+  image.height = 8;
+  image.pixels.assign(8 * 8 * 3, 9);
+  auto png = encode_png(image);
+  ASSERT_TRUE(png);
+  png->resize(png->size() / 2);
+  EXPECT_FALSE(decode_png(*png));
+}
