@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything the server, its tests and its benchmarks need on Debian 12, idempotently:
+# Debian packages (only the missing ones) and the npm packages of the interop test.
+# All output goes to stderr, so that this can run in front of the server on stdio.
+set -euo pipefail
+exec 1>&2
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  build-essential cmake pkg-config
+  libcaf-dev            # the actor framework (0.17.6)
+  nlohmann-json3-dev    # JSON
+  libspdlog-dev         # logging to stderr
+  libcli11-dev          # command-line flags
+  libpng-dev            # PNG screenshots
+  libssl-dev            # base64 (and TLS later)
+  uuid-dev              # unguessable session ids
+  libgtest-dev          # tests
+  nodejs npm            # the MCP TypeScript SDK interop test
+)
+missing=()
+for p in "${packages[@]}"; do
+  # nodejs/npm may come from outside Debian (as on the CI image): a working binary is enough.
+  if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+  if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+interop="$root/tests/interop"
+if [[ ! -d $interop/node_modules/@modelcontextprotocol/sdk ]] \
+   || [[ $interop/package-lock.json -nt $interop/node_modules/.package-lock.json ]]; then
+  echo "setup: installing the interop test's npm packages"
+  (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
+fi
