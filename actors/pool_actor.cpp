@@ -257,8 +257,9 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       st.on_loan.clear();
       auto rp = self->make_response_promise();
       if (st.all.empty()) {
+        rp.deliver(caf::unit); // before quit(): a reply returned after it is never sent
         self->quit();
-        return caf::unit;
+        return rp;
       }
       auto remaining = std::make_shared<size_t>(st.all.size());
       auto one_done = [=]() mutable {

@@ -206,8 +206,9 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         order.emplace_back(entry.order, id);
       std::sort(order.rbegin(), order.rend()); // newest first
       if (order.empty()) {
+        rp.deliver(caf::unit); // before quit(): a reply returned after it is never sent
         self->quit();
-        return caf::unit;
+        return rp;
       }
       auto pending = std::make_shared<size_t>(order.size());
       for (auto& [_, id] : order)

@@ -173,6 +173,13 @@ TEST_F(pool_actor_test, reports_a_backend_that_cannot_start) {
   EXPECT_EQ(r.lease->error, errc::computer_failed);
 }
 
+TEST_F(pool_actor_test, shutdown_without_computers_answers_at_once) {
+  auto pool = make_pool(3, 0);
+  auto done = ask_done(pool, shutdown_atom::value);
+  run();
+  EXPECT_TRUE(done->value) << describe(done->error);
+}
+
 TEST_F(pool_actor_test, shutdown_stops_every_computer_and_refuses_new_work) {
   auto pool = make_pool(3, 2);
   run();

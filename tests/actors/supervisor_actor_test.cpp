@@ -141,6 +141,13 @@ TEST_F(supervisor_actor_test, ephemeral_sessions_end_with_their_owner) {
   EXPECT_EQ(stats(sup).sessions.size(), 0u);
 }
 
+TEST_F(supervisor_actor_test, shutdown_without_sessions_answers_at_once) {
+  auto sup = make_supervisor(5);
+  auto done = ask_done(sup, shutdown_atom::value);
+  run();
+  EXPECT_TRUE(done->value) << describe(done->error);
+}
+
 TEST_F(supervisor_actor_test, shutdown_closes_every_session) {
   auto sup = make_supervisor(5);
   for (auto id : {"a", "b", "c"})

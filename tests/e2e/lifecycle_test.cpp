@@ -43,6 +43,17 @@ TEST(lifecycle, exits_cleanly_on_end_of_input) {
   EXPECT_NE(server.stderr_text().find("shutting down after the end of the input"), std::string::npos);
 }
 
+TEST(lifecycle, exits_promptly_on_end_of_input_without_sessions) {
+  server_process server(sim_args());
+  server.initialize();
+  server.call_tool("get_session_stats");
+  server.close_stdin();
+  // Nothing to clean up: nowhere near the 5 s bound (clients SIGTERM after 2 s).
+  auto code = server.wait_exit(1500ms);
+  ASSERT_TRUE(code) << server.stderr_text();
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(lifecycle, exits_cleanly_on_sigterm_and_sigint) {
   for (int sig : {SIGTERM, SIGINT}) {
     server_process server(sim_args());

@@ -243,3 +243,15 @@ TEST(tools, a_full_pool_makes_new_sessions_wait_then_fail_clearly) {
   EXPECT_NE(text_of(waited).find("--pool-size"), std::string::npos);
   EXPECT_EQ(stats(server)["pool"]["timed_out"], 1);
 }
+
+TEST(tools, the_model_comes_from_cua_model_name_when_no_flag_is_given) {
+  auto script = write_replay_script(R"({"text":"from the environment"})");
+  server_process server({"--backend", "sim", "--settle-ms", "0"}, {"CUA_MODEL_NAME=replay:" + script});
+  server.initialize();
+  EXPECT_EQ(text_of(server.call_tool("run_cua_task", {{"task", "x"}})), "from the environment");
+  // A flag wins over the environment.
+  auto other = write_replay_script(R"({"text":"from the flag"})");
+  server_process flagged({"--backend", "sim", "--model", "replay:" + other}, {"CUA_MODEL_NAME=replay:" + script});
+  flagged.initialize();
+  EXPECT_EQ(text_of(flagged.call_tool("run_cua_task", {{"task", "x"}})), "from the flag");
+}
