@@ -49,9 +49,14 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
   st.version = mcp::negotiate_version(params["protocolVersion"].get<std::string>());
   st.client_capabilities = params.value("capabilities", json::object());
   st.initialized = true;
-  auto client = params.value("clientInfo", json::object());
-  spdlog::info("client {} {} connected, protocol {}", client.value("name", "(unnamed)"),
-               client.value("version", ""), st.version);
+  auto text_of = [](const json& object, const char* key) {
+    auto i = object.is_object() ? object.find(key) : object.end();
+    return object.is_object() && i != object.end() && i->is_string() ? i->get<std::string>()
+                                                                     : std::string{"?"};
+  };
+  auto client = params.contains("clientInfo") ? params["clientInfo"] : json::object();
+  spdlog::info("client {} {} connected, protocol {}", text_of(client, "name"),
+               text_of(client, "version"), st.version);
   reply(self, msg.id, mcp::initialize_result(st.version));
 }
 
@@ -87,9 +92,11 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
     return;
   }
   if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight) {
-    reply_error(self, msg.id, jsonrpc::invalid_request,
-                "too many tool calls in flight (at most " + std::to_string(st.config.max_in_flight)
-                  + "); wait for some to finish");
+    reply(self, msg.id,
+          tool_result::error("too many tool calls in flight (at most "
+                             + std::to_string(st.config.max_in_flight)
+                             + "); wait for some to finish")
+            .to_json());
     return;
   }
   call_setup setup;
@@ -178,8 +185,10 @@ void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
   auto promise = i->second;
   st.asked.erase(i);
   if (!msg.error.is_null()) {
-    auto text = msg.error.is_object() ? msg.error.value("message", std::string{"(no message)"})
-                                      : msg.error.dump();
+    auto text = msg.error.is_object() && msg.error.contains("message")
+                    && msg.error["message"].is_string()
+                  ? msg.error["message"].get<std::string>()
+                  : jsonrpc::to_line(msg.error);
     promise.deliver(make_error(errc::internal, "the client answered with an error: " + text));
     return;
   }
@@ -284,7 +293,16 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
     }
   });
   return {
-    [=](line_atom, const std::string& line) { handle_line(self, line); },
+    [=](line_atom, const std::string& line) {
+      // Whatever a client sends, the connection goes on: an exception here would end the bridge.
+      try {
+        handle_line(self, line);
+      } catch (const std::exception& e) {
+        spdlog::error("internal error on an incoming message: {}", e.what());
+        reply_error(self, nullptr, jsonrpc::internal_error,
+                    std::string{"internal error: "} + e.what());
+      }
+    },
     [=](oversize_atom, uint64_t size) {
       reply_error(self, nullptr, jsonrpc::invalid_request,
                   "message of " + std::to_string(size) + " bytes exceeds the limit of "
@@ -293,8 +311,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
     [=](call_done_atom, const std::string& key, std::string& line) {
       auto& st = self->state;
       auto i = st.calls.find(key);
-      if (i == st.calls.end())
-        return; // cancelled: no response
+      if (i == st.calls.end() || i->second.call.address() != self->current_sender())
+        return; // cancelled: no response (and a reused id belongs to another call)
       self->demonitor(i->second.call);
       st.calls.erase(i);
       self->send(st.writer, write_atom::value, std::move(line));

@@ -2,6 +2,7 @@
 #include "actors/call_actor.hpp"
 
 #include <exception>
+#include <map>
 
 #include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -49,6 +50,21 @@ public:
     self_->quit();
   }
 
+  void after(caf::timespan delay, std::function<void()> next) override {
+    auto ticket = next_ticket_++;
+    pending_.emplace(ticket, std::move(next));
+    self_->delayed_send(self_, delay, resume_atom::value, ticket);
+  }
+
+  void resume(uint64_t ticket) {
+    auto i = pending_.find(ticket);
+    if (i == pending_.end() || finished_)
+      return;
+    auto next = std::move(i->second);
+    pending_.erase(i);
+    next();
+  }
+
   void task_progress_reported(const task_progress& p) {
     if (task_progress_handler_)
       task_progress_handler_(p);
@@ -88,6 +104,8 @@ private:
   int64_t progress_count_ = 0;
   bool finished_ = false;
   std::function<void(const task_progress&)> task_progress_handler_;
+  std::map<uint64_t, std::function<void()>> pending_;
+  uint64_t next_ticket_ = 1;
 };
 
 call_state::call_state() = default;
@@ -102,6 +120,7 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
   return {
     [=](progress_atom, const task_progress& p) { ctx->task_progress_reported(p); },
     [=](heartbeat_atom) { ctx->heartbeat(); },
+    [=](resume_atom, uint64_t ticket) { ctx->resume(ticket); },
   };
 }
 

@@ -91,6 +91,14 @@ caf::expected<action_outcome> perform_action(computer_state& st, computer_action
   return outcome;
 }
 
+// A computer that failed (its X server died, say) is of no use to anyone: the actor answers with the
+// error and ends, so that the session learns why and the pool, which monitors it, replaces it.
+caf::error end_if_broken(caf::stateful_actor<computer_state>* self, caf::error err) {
+  if (err == errc::computer_failed)
+    self->quit(err);
+  return err;
+}
+
 } // namespace
 
 caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
@@ -112,7 +120,7 @@ caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
         return not_started();
       auto image = take_screenshot(self->state, format);
       if (!image)
-        return image.error();
+        return end_if_broken(self, image.error());
       return std::move(*image);
     },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
@@ -120,7 +128,7 @@ caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
         return not_started();
       auto outcome = perform_action(self->state, action);
       if (!outcome)
-        return outcome.error();
+        return end_if_broken(self, outcome.error());
       return *outcome;
     },
     [=](reset_atom) -> caf::result<computer_info> {

@@ -21,7 +21,7 @@ using pool_ptr = caf::stateful_actor<pool_state>*;
 using pooled = pool_state::pooled;
 
 int32_t total(const pool_state& st) {
-  return static_cast<int32_t>(st.idle.size() + st.on_loan.size()) + st.starting;
+  return static_cast<int32_t>(st.idle.size() + st.on_loan.size() + st.busy.size());
 }
 
 void start_one(pool_ptr self);
@@ -38,7 +38,7 @@ void fill(pool_ptr self) {
   if (st.closed)
     return;
   auto wanted = static_cast<int32_t>(st.waiters.size()) + st.config.warm;
-  while (static_cast<int32_t>(st.idle.size()) + st.starting < wanted
+  while (static_cast<int32_t>(st.idle.size() + st.busy.size()) < wanted
          && total(st) < st.config.size)
     start_one(self);
 }
@@ -81,18 +81,20 @@ void start_one(pool_ptr self) {
   auto computer = st.spawn_computer(self->system(), id);
   self->monitor(computer);
   st.all.emplace(computer.address(), id);
-  ++st.starting;
+  st.busy.insert(computer.address());
   self->request(computer, st.config.start_timeout, start_atom::value)
     .then(
       [=](const computer_info& info) {
         auto& st = self->state;
-        --st.starting;
+        if (st.busy.erase(computer.address()) == 0)
+          return; // it died meanwhile and was accounted for then
         ++st.counters.created;
         make_available(self, pooled{computer, info});
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        --st.starting;
+        if (st.busy.erase(computer.address()) == 0)
+          return;
         ++st.counters.failed;
         spdlog::warn("computer {} failed to start: {}", id, describe(err));
         discard(self, computer);
@@ -112,19 +114,26 @@ void recycle(pool_ptr self, pooled item) {
     discard(self, item.computer);
     return;
   }
-  ++st.starting;
+  st.busy.insert(item.computer.address());
   self->request(item.computer, st.config.reset_timeout, reset_atom::value)
     .then(
       [=](const computer_info& info) {
-        --self->state.starting;
+        if (self->state.busy.erase(item.computer.address()) == 0)
+          return;
         make_available(self, pooled{item.computer, info});
         fill(self);
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        --st.starting;
-        ++st.counters.failed;
-        spdlog::warn("computer {} failed to reset and is replaced: {}", item.info.id, describe(err));
+        if (st.busy.erase(item.computer.address()) == 0)
+          return;
+        if (err == errc::not_reusable) {
+          spdlog::debug("computer {} is replaced", item.info.id);
+        } else {
+          ++st.counters.failed;
+          spdlog::warn("computer {} failed to reset and is replaced: {}", item.info.id,
+                       describe(err));
+        }
         discard(self, item.computer);
         fill(self);
       });
@@ -153,6 +162,7 @@ void forget_computer(pool_ptr self, const caf::actor_addr& computer) {
   auto& st = self->state;
   auto id = st.all[computer];
   st.all.erase(computer);
+  st.busy.erase(computer); // a start or reset that will never answer
   ++st.counters.failed;
   ++st.counters.destroyed;
   spdlog::warn("computer {} stopped unexpectedly and is replaced", id);
@@ -171,7 +181,7 @@ pool_stats current_stats(const pool_state& st) {
   out.warm = st.config.warm;
   out.in_use = static_cast<int32_t>(st.on_loan.size());
   out.idle = static_cast<int32_t>(st.idle.size());
-  out.starting = st.starting;
+  out.starting = static_cast<int32_t>(st.busy.size());
   out.waiting = static_cast<int32_t>(st.waiters.size());
   return out;
 }
@@ -255,9 +265,10 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       st.waiters.clear();
       st.idle.clear();
       st.on_loan.clear();
+      st.busy.clear();
       auto rp = self->make_response_promise();
       if (st.all.empty()) {
-        rp.deliver(caf::unit); // before quit(): a reply returned after it is never sent
+        rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
         self->quit();
         return rp;
       }

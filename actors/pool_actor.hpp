@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,7 @@ struct pool_state {
   std::map<caf::actor_addr, loan> on_loan;     // by computer
   std::map<caf::actor_addr, std::string> all;  // every live computer actor, by address -> id
   std::deque<waiter> waiters;
-  int32_t starting = 0; // computers being started or reset
+  std::set<caf::actor_addr> busy; // computers being started or reset
   uint64_t next_ticket = 1;
   uint64_t next_computer = 1;
   bool closed = false;

@@ -98,8 +98,8 @@ session_info info_of(session_ptr self) {
   info.state = st.status;
   info.created_at = iso8601(st.created_at);
   info.last_activity = iso8601(st.last_activity_wall);
-  info.active_tasks = static_cast<int32_t>(st.tasks.size());
-  if (st.tasks.empty())
+  info.active_tasks = static_cast<int32_t>(st.tasks.size() + st.queue.size());
+  if (st.tasks.empty() && st.queue.empty())
     info.idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now()
                                                                          - st.last_activity)
                      .count();
@@ -111,9 +111,47 @@ session_info info_of(session_ptr self) {
   return info;
 }
 
+void start_next_task(session_ptr self) {
+  auto& st = self->state;
+  if (!st.tasks.empty() || st.queue.empty() || st.status != "ready")
+    return;
+  auto next = std::move(st.queue.front());
+  st.queue.pop_front();
+  task_setup setup;
+  setup.id = st.next_task++;
+  setup.session_id = st.id;
+  setup.task = next.task;
+  setup.session = self;
+  setup.computer = st.computer;
+  setup.listener = next.listener;
+  setup.settings = st.config.agent;
+  setup.settings.action_timeout = st.config.action_timeout;
+  auto id = setup.id;
+  auto actor = self->spawn(task_actor, std::move(setup));
+  self->monitor(actor);
+  st.tasks.emplace(id, session_state::running_task{actor, next.requester, next.promise});
+}
+
+// Ends the running task's bookkeeping and lets the next queued one start.
+template <class Outcome>
+void task_ended(session_ptr self, uint64_t task_id, Outcome outcome) {
+  auto& st = self->state;
+  touch(self);
+  auto i = st.tasks.find(task_id);
+  if (i == st.tasks.end())
+    return;
+  self->demonitor(i->second.task);
+  i->second.promise.deliver(std::move(outcome));
+  st.tasks.erase(i);
+  start_next_task(self);
+}
+
 int32_t cancel_tasks(session_ptr self, const std::string& why) {
   auto& st = self->state;
-  auto count = static_cast<int32_t>(st.tasks.size());
+  auto count = static_cast<int32_t>(st.tasks.size() + st.queue.size());
+  for (auto& queued : st.queue)
+    queued.promise.deliver(make_error(errc::task_cancelled, why));
+  st.queue.clear();
   for (auto& [id, task] : st.tasks) {
     self->demonitor(task.task);
     self->send_exit(task.task, caf::exit_reason::user_shutdown);
@@ -132,6 +170,8 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
     st.failure = "its computer " + st.computer.info.id + " stopped unexpectedly";
     return;
   }
+  for (auto i = st.queue.begin(); i != st.queue.end();)
+    i = i->requester == msg.source ? st.queue.erase(i) : i + 1;
   for (auto i = st.tasks.begin(); i != st.tasks.end();) {
     auto& task = i->second;
     if (msg.source == task.requester) {
@@ -149,6 +189,29 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
       ++i;
     }
   }
+  start_next_task(self);
+}
+
+// Cancels the tasks, gives the computer back, and ends the session.
+cleanup_report close_session(session_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  st.status = "closing";
+  cleanup_report report;
+  report.session_id = st.id;
+  report.reason = reason;
+  report.cancelled_tasks = cancel_tasks(self, "session " + st.id + " was cleaned up ("
+                                                 + reason + ")");
+  run_waiting(self); // callers still waiting for the computer learn that it will not come
+  if (st.has_computer) {
+    self->demonitor(st.computer.computer);
+    self->send(st.pool, release_atom::value, st.computer.computer);
+    st.has_computer = false;
+    report.computer_returned = true;
+  }
+  spdlog::info("session {} closed ({}): {} task(s) cancelled", st.id, reason,
+               report.cancelled_tasks);
+  self->quit();
+  return report;
 }
 
 } // namespace
@@ -200,64 +263,31 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
       auto rp = self->make_response_promise<task_result>();
       when_ready(self, rp, [=]() mutable {
         auto& st = self->state;
-        task_setup setup;
-        setup.id = st.next_task++;
-        setup.session_id = st.id;
-        setup.task = task;
-        setup.session = self;
-        setup.computer = st.computer;
-        setup.listener = listener;
-        setup.settings = st.config.agent;
-        setup.settings.action_timeout = st.config.action_timeout;
-        auto id = setup.id;
-        auto actor = self->spawn(task_actor, std::move(setup));
-        self->monitor(actor);
         if (requester)
           self->monitor(requester);
-        st.tasks.emplace(id, session_state::running_task{actor, requester.address(), rp});
+        if (!st.tasks.empty() && listener)
+          self->send(listener, progress_atom::value,
+                     task_progress{st.id, 0, st.config.agent.max_steps,
+                                   "waiting for the task already running on session " + st.id});
+        st.queue.push_back(session_state::queued_task{task, listener, requester.address(), rp});
+        start_next_task(self);
       });
       return rp;
     },
     [=](task_done_atom, uint64_t task_id, task_result& result) {
-      auto& st = self->state;
-      touch(self);
-      auto i = st.tasks.find(task_id);
-      if (i == st.tasks.end())
-        return;
-      self->demonitor(i->second.task);
-      i->second.promise.deliver(std::move(result));
-      st.tasks.erase(i);
+      task_ended(self, task_id, std::move(result));
     },
-    [=](task_done_atom, uint64_t task_id, const caf::error& err) {
-      auto& st = self->state;
-      touch(self);
-      auto i = st.tasks.find(task_id);
-      if (i == st.tasks.end())
-        return;
-      self->demonitor(i->second.task);
-      i->second.promise.deliver(err);
-      st.tasks.erase(i);
-    },
+    [=](task_done_atom, uint64_t task_id, const caf::error& err) { task_ended(self, task_id, err); },
     [=](info_atom) { return info_of(self); },
-    [=](close_atom, const std::string& reason) -> cleanup_report {
-      auto& st = self->state;
-      st.status = "closing";
-      cleanup_report report;
-      report.session_id = st.id;
-      report.reason = reason;
-      report.cancelled_tasks = cancel_tasks(self, "session " + st.id + " was cleaned up ("
-                                                     + reason + ")");
-      run_waiting(self); // callers still waiting for the computer learn that it will not come
-      if (st.has_computer) {
-        self->demonitor(st.computer.computer);
-        self->send(st.pool, release_atom::value, st.computer.computer);
-        st.has_computer = false;
-        report.computer_returned = true;
-      }
-      spdlog::info("session {} closed ({}): {} task(s) cancelled", st.id, reason,
-                   report.cancelled_tasks);
-      self->quit();
-      return report;
+    [=](close_atom, const std::string& reason) { return close_session(self, reason); },
+    [=](reap_atom, int64_t idle_limit_ms) {
+      // Decided here, not by the supervisor: a call that came in since it last asked keeps the
+      // session alive.
+      auto info = info_of(self);
+      if (info.active_tasks > 0 || info.idle_ms < idle_limit_ms)
+        return false;
+      close_session(self, "idle");
+      return true;
     },
   };
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -31,6 +32,12 @@ struct session_state {
     caf::actor_addr requester;
     caf::response_promise promise;
   };
+  struct queued_task {
+    std::string task;
+    caf::actor listener;
+    caf::actor_addr requester;
+    caf::response_promise promise;
+  };
 
   std::string id;
   caf::actor pool;
@@ -41,7 +48,8 @@ struct session_state {
   bool has_computer = false;
   computer_lease computer;
   std::vector<std::function<void()>> waiting_for_computer;
-  std::map<uint64_t, running_task> tasks;
+  std::map<uint64_t, running_task> tasks; // at most one: tasks share the screen
+  std::deque<queued_task> queue;           // waiting for the running task, in order
   uint64_t next_task = 1;
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point last_activity_wall;
@@ -57,8 +65,10 @@ struct session_state {
 /// tasks. Every call on it counts as activity for the idle reaper.
 ///
 /// Messages: (screenshot, format) -> encoded_image; (perform, computer_action) -> action_outcome;
-/// (run_task, task, listener) -> task_result; (info) -> session_info; (close, reason) ->
-/// cleanup_report, after which the actor ends. A task whose requester stops is cancelled.
+/// (run_task, task, listener) -> task_result, one task at a time, the others queued in order;
+/// (info) -> session_info; (close, reason) -> cleanup_report, after which the actor ends; (reap,
+/// idle_ms) -> bool, true if the session was idle that long and closed itself. A task whose
+/// requester stops is cancelled.
 caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
                             caf::actor pool, session_config config, bool ephemeral);
 

@@ -80,14 +80,22 @@ void reap(supervisor_ptr self) {
   auto idle_limit
     = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.idle_timeout).count();
   for (auto& [id, entry] : st.sessions) {
-    self->request(entry.session, st.config.query_timeout, info_atom::value)
+    auto session = entry.session;
+    auto session_id = id;
+    // The session itself decides, with what it knows now; it closes itself if it is idle.
+    self->request(session, st.config.query_timeout, reap_atom::value, static_cast<int64_t>(idle_limit))
       .then(
-        [=](const session_info& info) {
-          if (info.active_tasks > 0 || info.idle_ms < idle_limit)
+        [=](bool closed) {
+          if (!closed)
             return;
-          ++self->state.reaped;
-          spdlog::info("session {} reaped after {} s idle", info.id, info.idle_ms / 1000);
-          close_session(self, info.id, "idle", [](cleanup_report) {});
+          auto& st = self->state;
+          auto i = st.sessions.find(session_id);
+          if (i != st.sessions.end() && i->second.session == session) {
+            self->demonitor(session);
+            st.sessions.erase(i);
+          }
+          ++st.reaped;
+          spdlog::info("session {} reaped after {} s idle", session_id, idle_limit / 1000);
         },
         [](caf::error&) {});
   }
@@ -206,7 +214,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         order.emplace_back(entry.order, id);
       std::sort(order.rbegin(), order.rend()); // newest first
       if (order.empty()) {
-        rp.deliver(caf::unit); // before quit(): a reply returned after it is never sent
+        rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
         self->quit();
         return rp;
       }

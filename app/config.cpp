@@ -64,6 +64,12 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
       backend_options probe;
       return parse_screen(text, probe);
     });
+  app.add_option("--window-manager", cfg.backend.window_manager,
+                 "xvfb backend: window manager of each desktop (empty: none)")
+    ->capture_default_str();
+  app.add_option("--desktop-startup", cfg.backend.desktop_startup,
+                 "xvfb backend: command each desktop starts with, run by sh -c (empty: none)")
+    ->capture_default_str();
   app.add_option("--sim-latency-ms", cfg.backend.sim_latency_ms,
                  "sim backend: delay added to every computer call, in ms")
     ->capture_default_str()

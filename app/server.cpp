@@ -7,6 +7,7 @@
 #include <csignal>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -121,6 +122,9 @@ int run_server(const server_config& cfg) {
   int eof_fd = eventfd(0, EFD_CLOEXEC);
 
   auto to_client = set_up_logging(cfg.log_level);
+  // Declared before the actor system so that it still guards the system's teardown, which waits
+  // for every actor (a writer blocked on a full pipe, a computer stuck in a call).
+  std::optional<shutdown_watchdog> watchdog;
   const auto* backend = find_backend(cfg.backend.backend);
 
   caf::actor_system_config sys_cfg;
@@ -160,10 +164,6 @@ int run_server(const server_config& cfg) {
   services.supervisor = supervisor;
   services.default_session_id = random_uuid();
   services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
-  // A task is bounded by its steps, each by a model turn and a few actions.
-  services.task_timeout = seconds(cfg.acquire_timeout_s + 10
-                                  + cfg.max_steps * (cfg.model_timeout_s + 4 * cfg.action_timeout_s
-                                                     + 100 + cfg.settle_ms / 1000.0));
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
   auto writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
@@ -181,7 +181,7 @@ int run_server(const server_config& cfg) {
 
   auto why = wait_for_end(signal_fd, eof_fd);
   spdlog::info("shutting down after {}", why);
-  shutdown_watchdog watchdog(std::chrono::milliseconds(4500));
+  watchdog.emplace(std::chrono::milliseconds(4500));
   reader.stop();
   to_client->detach();
   {

@@ -16,6 +16,7 @@ const char* to_string(errc code) {
     case errc::pool_closed: return "pool_closed";
     case errc::computer_failed: return "computer_failed";
     case errc::computer_timeout: return "computer_timeout";
+    case errc::not_reusable: return "not_reusable";
     case errc::invalid_action: return "invalid_action";
     case errc::model_failed: return "model_failed";
     case errc::step_limit_reached: return "step_limit_reached";

@@ -21,6 +21,7 @@ enum class errc : uint8_t {
   pool_closed,
   computer_failed,
   computer_timeout,
+  not_reusable, // a computer that is replaced, never reset
   invalid_action,
   model_failed,
   step_limit_reached,

@@ -15,6 +15,8 @@ packages=(
   libpng-dev            # PNG screenshots
   libssl-dev            # base64 (and TLS later)
   uuid-dev              # unguessable session ids
+  libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)
+  xvfb matchbox-window-manager xterm xfonts-base  # the xvfb backend: display, window manager, terminal
   libgtest-dev          # tests
   nodejs npm            # the MCP TypeScript SDK interop test
 )

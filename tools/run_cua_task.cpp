@@ -15,7 +15,7 @@ void run_task(tool_context& ctx) {
     auto session_id = handle.id;
     context->progress("running the task on session " + session_id);
     self
-      ->request(handle.session, context->services().task_timeout, run_task_atom::value, task,
+      ->request(handle.session, caf::infinite, run_task_atom::value, task,
                 caf::actor{self})
       .then(
         [=](const task_result& outcome) {

@@ -60,7 +60,7 @@ void run_next(tool_context* ctx, std::shared_ptr<multi_run> run, session_handle 
   ctx->progress("task " + std::to_string(index + 1) + "/" + std::to_string(run->tasks.size())
                 + ": starting");
   ctx->self()
-    ->request(handle.session, ctx->services().task_timeout, run_task_atom::value,
+    ->request(handle.session, caf::infinite, run_task_atom::value,
               run->tasks[index], caf::actor{ctx->self()})
     .then(
       [=](const task_result& r) {
@@ -97,7 +97,7 @@ void run_on_fresh_session(tool_context* ctx, std::shared_ptr<multi_run> run, siz
       [=](const session_handle& handle) {
         run->index_of_session[handle.id] = index;
         self
-          ->request(handle.session, ctx->services().task_timeout, run_task_atom::value,
+          ->request(handle.session, caf::infinite, run_task_atom::value,
                     run->tasks[index], caf::actor{self})
           .then(
             [=](const task_result& r) {

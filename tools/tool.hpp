@@ -5,6 +5,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/duration.hpp>
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
@@ -14,14 +15,15 @@
 
 namespace cua {
 
-/// What tools may reach, and the bounds on their waits.
+/// What tools may reach, and the bounds on their waits. A running task has no bound of its own
+/// here: it is bounded by its steps (--max-steps), each bounded by the model and action timeouts,
+/// and a request timeout of hours would pin every finished call in memory until it fired.
 struct tool_services {
   caf::actor supervisor;
   std::string default_session_id; // this client connection's own session
   int32_t max_tasks_per_call = 20;
   caf::timespan query_timeout = std::chrono::seconds(10);          // supervisor round trips
   caf::timespan session_call_timeout = std::chrono::seconds(70);   // may include a pool wait
-  caf::timespan task_timeout = std::chrono::hours(2);              // a whole agent task
 };
 
 /// The running tools/call a tool handler works in. Its continuations run on the call's own actor,
@@ -46,6 +48,9 @@ public:
 
   /// Ends the call with `result`.
   virtual void finish(tool_result result) = 0;
+
+  /// Runs `next` on the call's actor after `delay` (unless the call ended by then).
+  virtual void after(caf::timespan delay, std::function<void()> next) = 0;
 };
 
 /// One MCP tool: what tools/list shows, and the handler tools/call runs.

@@ -12,6 +12,7 @@ tool_definition run_cua_task_tool();
 tool_definition run_multi_cua_tasks_tool();
 tool_definition get_session_stats_tool();
 tool_definition cleanup_session_tool();
+tool_definition computer_tool();
 
 const std::vector<tool_definition>& tool_table() {
   static const std::vector<tool_definition> table{
@@ -20,6 +21,7 @@ const std::vector<tool_definition>& tool_table() {
     run_multi_cua_tasks_tool(),
     get_session_stats_tool(),
     cleanup_session_tool(),
+    computer_tool(),
   };
   return table;
 }

@@ -86,10 +86,17 @@ TEST_F(bridge_actor_test, negotiates_the_protocol_version) {
   EXPECT_EQ(request(3, "initialize", json::object())["error"]["code"], -32602);
 }
 
+TEST_F(bridge_actor_test, survives_an_initialize_with_odd_client_info) {
+  auto r = request(1, "initialize", {{"protocolVersion", "2025-06-18"}, {"clientInfo", "x"}});
+  EXPECT_EQ(r["result"]["protocolVersion"], "2025-06-18");
+  EXPECT_EQ(request(2, "ping")["result"], json::object());
+  EXPECT_EQ(request(3, "tools/list")["result"]["tools"].size(), 6u);
+}
+
 TEST_F(bridge_actor_test, lists_tools_as_the_negotiated_version_knows_them) {
   initialize("2024-11-05");
   auto tools = request(1, "tools/list")["result"]["tools"];
-  ASSERT_EQ(tools.size(), 5u);
+  ASSERT_EQ(tools.size(), 6u);
   for (const auto& t : tools) {
     EXPECT_FALSE(t.contains("annotations"));
     EXPECT_FALSE(t.contains("outputSchema"));

@@ -68,6 +68,36 @@ TEST_F(session_actor_test, runs_a_task_to_its_answer) {
   EXPECT_EQ(info(session).active_tasks, 0);
 }
 
+TEST_F(session_actor_test, tasks_on_one_session_run_one_after_another) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  auto first = ask<task_result>(session, run_task_atom::value, std::string{"one"}, caf::actor{});
+  auto second = ask<task_result>(session, run_task_atom::value, std::string{"two"}, caf::actor{});
+  run();
+  EXPECT_EQ(info(session).active_tasks, 2);
+  advance(61s);
+  ASSERT_TRUE(first->value) << describe(first->error);
+  EXPECT_FALSE(second->done); // it started only when the first one ended
+  advance(61s);
+  ASSERT_TRUE(second->value) << describe(second->error);
+  EXPECT_EQ(info(session).active_tasks, 0);
+}
+
+TEST_F(session_actor_test, reaping_is_decided_by_the_session_itself) {
+  auto session = make_session("replay:/dev/null");
+  run();
+  advance(10s);
+  auto busy = ask<bool>(session, reap_atom::value, int64_t{60'000});
+  run();
+  EXPECT_EQ(busy->value, false); // idle 10 s < 60 s
+  auto idle = ask<bool>(session, reap_atom::value, int64_t{5'000});
+  run();
+  EXPECT_EQ(idle->value, true);
+  auto pool = ask<pool_stats>(pool_, stats_atom::value);
+  run();
+  EXPECT_EQ(pool->value->in_use, 0);
+}
+
 TEST_F(session_actor_test, cleanup_cancels_a_running_task_and_returns_the_computer) {
   test::replay_file script(slow_script);
   auto session = make_session(script.model());

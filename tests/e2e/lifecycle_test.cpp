@@ -28,7 +28,7 @@ TEST(lifecycle, negotiates_each_supported_version_and_falls_back_to_the_newest) 
     EXPECT_EQ(result["protocolVersion"], expected);
     EXPECT_EQ(result["serverInfo"]["name"], "cua-mcp-server");
     auto tools = server.request("tools/list")["result"]["tools"];
-    EXPECT_EQ(tools.size(), 5u) << version;
+    EXPECT_EQ(tools.size(), 6u) << version;
   }
 }
 

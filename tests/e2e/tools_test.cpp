@@ -255,3 +255,30 @@ TEST(tools, the_model_comes_from_cua_model_name_when_no_flag_is_given) {
   flagged.initialize();
   EXPECT_EQ(text_of(flagged.call_tool("run_cua_task", {{"task", "x"}})), "from the flag");
 }
+
+TEST(tools, the_computer_tool_acts_and_shows_the_screen) {
+  server_process server({"--backend", "sim"});
+  server.initialize();
+  auto before = server.call_tool("computer", {{"action", "screenshot"}});
+  ASSERT_EQ(before["content"][1]["type"], "image");
+  auto clicked = server.call_tool("computer", {{"action", "left_click"}, {"coordinate", {300, 200}}});
+  EXPECT_EQ(text_of(clicked), "left_click (300, 200) done");
+  EXPECT_NE(clicked["content"][1]["data"], before["content"][1]["data"]);
+  auto where = server.call_tool("computer", {{"action", "cursor_position"}});
+  EXPECT_EQ(text_of(where), "X=300, Y=200");
+  EXPECT_EQ(where["content"].size(), 1u);
+  auto quiet = server.call_tool("computer", {{"action", "type"}, {"text", "hi"}, {"screenshot", false}});
+  EXPECT_EQ(quiet["content"].size(), 1u);
+  auto start = std::chrono::steady_clock::now();
+  server.call_tool("computer", {{"action", "wait"}, {"duration", 0.3}});
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  auto outside = server.call_tool("computer", {{"action", "left_click"}, {"coordinate", {1280, 5}}});
+  EXPECT_EQ(outside["isError"], true);
+  EXPECT_NE(text_of(outside).find("outside the screenshot"), std::string::npos);
+  auto unknown = server.call_tool("computer", {{"action", "fly"}});
+  EXPECT_EQ(unknown["isError"], true);
+  auto missing = server.call_tool("computer", {{"action", "left_click_drag"}, {"coordinate", {1, 1}}});
+  EXPECT_NE(text_of(missing).find("start_coordinate"), std::string::npos);
+  // Everything went to the default session.
+  EXPECT_EQ(stats(server)["total_sessions"], 1);
+}

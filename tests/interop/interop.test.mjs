@@ -25,6 +25,7 @@ const SERVER_BIN = resolve(process.env.CUA_SERVER_BIN ?? join(here, '../../build
 
 const EXPECTED_TOOLS = [
   'cleanup_session',
+  'computer',
   'get_session_stats',
   'run_cua_task',
   'run_multi_cua_tasks',
@@ -179,6 +180,17 @@ test('cua-mcp-server interoperates with the MCP TypeScript SDK client', { timeou
   });
 
   let defaultSessionId;
+  await t.test('computer', async () => {
+    // An action answers with a fresh screenshot; cursor_position answers in image space.
+    const clicked = await call('computer', { action: 'left_click', coordinate: [10, 20] });
+    assert.equal(clicked.isError, undefined);
+    assert.equal(imagesOf(clicked).length, 1);
+    const where = await call('computer', { action: 'cursor_position' });
+    assert.equal(where.content[0].text, 'X=10, Y=20');
+    const refused = await call('computer', { action: 'left_click', coordinate: [5000, 5] });
+    assert.equal(refused.isError, true);
+  });
+
   await t.test('get_session_stats', async () => {
     const result = await call('get_session_stats');
     assert.notEqual(result.isError, true, textOf(result));

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "computers/backend_options.hpp"
+#include "computers/computer.hpp"
+
+namespace cua {
+
+/// Returns a computer that is a private X desktop (see x_desktop): captured through MIT-SHM,
+/// driven through XTest. Its reset replaces it: nothing of one session reaches the next.
+std::unique_ptr<computer> make_xvfb_computer(const std::string& id, const backend_options& options);
+
+class x_desktop;
+
+/// Returns the desktop behind an xvfb computer (for tests that connect X clients of their own), or
+/// nullptr for other computers.
+const x_desktop* desktop_of(const computer& c);
+
+} // namespace cua

@@ -1,0 +1,90 @@
+// The server with real X desktops (the xvfb backend), over its pipes.
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/server_process.hpp"
+
+using namespace cua::test;
+using nlohmann::json;
+
+namespace {
+
+// Desktops without a window manager or terminal start fastest; what is tested here is the display.
+std::vector<std::string> bare_xvfb(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"--backend", "xvfb", "--window-manager", "", "--desktop-startup", "",
+                                "--pool-warm", "0", "--screen", "800x600"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::vector<pid_t> xvfb_children(server_process& server) {
+  std::vector<pid_t> out;
+  for (auto pid : server.children()) {
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "Xvfb")
+      out.push_back(pid);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST(xvfb, each_session_gets_its_own_desktop_and_none_outlives_the_server) {
+  server_process server(bare_xvfb());
+  server.initialize();
+  auto a = server.call_tool("screenshot_cua", {{"session_id", "a"}});
+  auto b = server.call_tool("screenshot_cua", {{"session_id", "b"}});
+  ASSERT_EQ(a["content"][0]["type"], "image") << a.dump().substr(0, 500);
+  EXPECT_EQ(png_size(a["content"][0]["data"]), std::make_pair(800, 600));
+  EXPECT_EQ(xvfb_children(server).size(), 2u);
+  server.call_tool("cleanup_session", {{"session_id", "a"}});
+  // A used desktop is destroyed (just after the cleanup answers), never handed on.
+  for (int i = 0; i < 100 && xvfb_children(server).size() != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(xvfb_children(server).size(), 1u);
+  auto survivors = xvfb_children(server);
+  server.close_stdin();
+  ASSERT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
+  for (auto pid : survivors)
+    EXPECT_NE(kill(pid, 0), 0) << "Xvfb " << pid << " outlived the server";
+}
+
+TEST(xvfb, a_killed_display_fails_its_session_clearly_and_no_other) {
+  server_process server(bare_xvfb());
+  server.initialize();
+  server.call_tool("screenshot_cua", {{"session_id", "victim"}});
+  auto pids = xvfb_children(server);
+  ASSERT_EQ(pids.size(), 1u);
+  server.call_tool("screenshot_cua", {{"session_id", "bystander"}});
+  kill(pids[0], SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto failed = server.call_tool("screenshot_cua", {{"session_id", "victim"}});
+  EXPECT_EQ(failed["isError"], true);
+  EXPECT_NE(failed["content"][0]["text"].get<std::string>().find("stopped"), std::string::npos)
+    << failed.dump();
+  auto fine = server.call_tool("screenshot_cua", {{"session_id", "bystander"}});
+  EXPECT_EQ(fine["content"][0]["type"], "image");
+  auto stats = server.call_tool("get_session_stats")["structuredContent"];
+  EXPECT_GE(stats["pool"]["failed"], 1);
+  // Cleaning up the broken session and starting again gives a working desktop.
+  server.call_tool("cleanup_session", {{"session_id", "victim"}});
+  auto again = server.call_tool("screenshot_cua", {{"session_id", "victim"}});
+  EXPECT_EQ(again["content"][0]["type"], "image");
+}
+
+TEST(xvfb, the_default_desktop_shows_a_terminal) {
+  server_process server({"--backend", "xvfb", "--pool-warm", "0"});
+  server.initialize();
+  auto shot = server.call_tool("screenshot_cua", {}, std::chrono::seconds(30));
+  ASSERT_EQ(shot["content"][0]["type"], "image");
+  EXPECT_EQ(server.stderr_text().find("no window appeared"), std::string::npos);
+  // A terminal window is on the screen: the screenshot is not one flat colour.
+  auto bytes = shot["content"][0]["data"].get<std::string>();
+  EXPECT_GT(bytes.size(), 2000u);
+}

@@ -1,0 +1,192 @@
+// The xvfb backend against real Xvfb displays, which these tests start and stop themselves.
+
+#include "computers/xvfb_computer.hpp"
+
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+#include <X11/keysym.h>
+#include <gtest/gtest.h>
+
+#include "computers/x_connection.hpp"
+#include "computers/x_desktop.hpp"
+#include "messages/errors.hpp"
+#include "tests/xvfb/x_client.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+
+namespace {
+
+backend_options bare(int w = 640, int h = 480) {
+  backend_options o;
+  o.backend = "xvfb";
+  o.screen_width = w;
+  o.screen_height = h;
+  o.window_manager = ""; // no window manager or terminal: the tests own every window
+  o.desktop_startup = "";
+  return o;
+}
+
+std::unique_ptr<computer> started(backend_options options = bare()) {
+  auto c = make_xvfb_computer("xvfb-test", options);
+  auto info = c->start();
+  EXPECT_TRUE(info) << describe(info.error());
+  return c;
+}
+
+std::unique_ptr<test::x_client> client_on(computer& c, int x, int y, int w, int h, unsigned long rgb) {
+  const auto* desktop = desktop_of(c);
+  return std::make_unique<test::x_client>(desktop->display(), desktop->cookie(), x, y, w, h, rgb);
+}
+
+computer_action at(action_kind kind, int x, int y) {
+  computer_action a;
+  a.kind = kind;
+  a.has_coordinate = true;
+  a.x = x;
+  a.y = y;
+  return a;
+}
+
+computer_action with_text(action_kind kind, std::string text) {
+  computer_action a;
+  a.kind = kind;
+  a.text = std::move(text);
+  return a;
+}
+
+bool process_group_alive(pid_t group) {
+  return kill(-group, 0) == 0;
+}
+
+} // namespace
+
+TEST(xvfb_computer, screenshots_show_what_is_on_the_display) {
+  auto c = started();
+  auto window = client_on(*c, 100, 50, 200, 100, 0xff8000);
+  ASSERT_TRUE(window->ok());
+  auto image = c->capture();
+  ASSERT_TRUE(image) << describe(image.error());
+  ASSERT_EQ(image->width, 640);
+  ASSERT_EQ(image->height, 480);
+  const auto* inside = image->row(100) + 200 * 3;
+  EXPECT_EQ(inside[0], 0xff);
+  EXPECT_EQ(inside[1], 0x80);
+  EXPECT_EQ(inside[2], 0x00);
+  const auto* outside = image->row(300) + 500 * 3;
+  EXPECT_NE(outside[0], 0xff); // the root window, not our colour
+}
+
+TEST(xvfb_computer, clicks_and_scrolls_land_where_they_are_aimed) {
+  auto c = started();
+  auto window = client_on(*c, 100, 100, 200, 200, 0x00ff00);
+  ASSERT_TRUE(window->ok());
+  ASSERT_TRUE(c->perform(at(action_kind::left_click, 150, 160)));
+  ASSERT_TRUE(c->perform(at(action_kind::right_click, 120, 110)));
+  auto scroll = at(action_kind::scroll, 150, 150);
+  scroll.scroll_direction = "down";
+  scroll.scroll_amount = 2;
+  ASSERT_TRUE(c->perform(scroll));
+  auto events = window->events();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].detail, 1u);
+  EXPECT_EQ(events[0].x, 50);
+  EXPECT_EQ(events[0].y, 60);
+  EXPECT_EQ(events[1].detail, 3u);
+  EXPECT_EQ(events[2].detail, 5u);
+  EXPECT_EQ(events[3].detail, 5u);
+  auto outcome = c->perform(at(action_kind::mouse_move, 10, 20));
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->cursor_x, 10);
+  EXPECT_EQ(outcome->cursor_y, 20);
+}
+
+TEST(xvfb_computer, key_chords_and_unicode_text_reach_the_focused_window) {
+  auto c = started();
+  auto window = client_on(*c, 0, 0, 300, 300, 0x0000ff);
+  ASSERT_TRUE(window->ok());
+  ASSERT_TRUE(c->perform(with_text(action_kind::key, "ctrl+shift+t")));
+  ASSERT_TRUE(c->perform(with_text(action_kind::key, "Return")));
+  ASSERT_TRUE(c->perform(with_text(action_kind::type, "aZ é€✓")));
+  auto events = window->events();
+  std::vector<unsigned int> keys;
+  for (const auto& e : events)
+    keys.push_back(e.detail);
+  // "Z" is typed with Shift, which the window sees as a key of its own.
+  std::vector<unsigned int> expected{XK_Control_L, XK_Shift_L, XK_T,       XK_Return,
+                                     XK_a,         XK_Shift_L, XK_Z,       XK_space,
+                                     XK_eacute,    0x010020ac /* € */, 0x01002713 /* ✓ */};
+  ASSERT_EQ(keys.size(), expected.size()) << ::testing::PrintToString(keys);
+  // The chord's "t" is read with Shift held, hence "T".
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(keys[i], expected[i]) << "key " << i;
+}
+
+TEST(xvfb_computer, bad_keys_are_clear_errors) {
+  auto c = started();
+  auto bad = c->perform(with_text(action_kind::key, "ctrl+nosuchkey"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), errc::invalid_action);
+  EXPECT_NE(describe(bad.error()).find("nosuchkey"), std::string::npos);
+  auto not_utf8 = c->perform(with_text(action_kind::type, "\xff"));
+  EXPECT_FALSE(not_utf8);
+}
+
+TEST(xvfb_computer, two_computers_never_see_each_other) {
+  auto a = started();
+  auto b = started();
+  ASSERT_NE(desktop_of(*a)->display(), desktop_of(*b)->display());
+  auto window_a = client_on(*a, 0, 0, 640, 480, 0xff0000);
+  auto window_b = client_on(*b, 0, 0, 640, 480, 0x0000ff);
+  ASSERT_TRUE(a->perform(at(action_kind::left_click, 10, 10)));
+  EXPECT_EQ(window_a->events().size(), 1u);
+  EXPECT_TRUE(window_b->events(200ms).empty());
+  EXPECT_EQ(a->capture()->pixels[0], 0xff);
+  EXPECT_EQ(b->capture()->pixels[0], 0x00);
+}
+
+TEST(xvfb_computer, refuses_clients_without_the_cookie) {
+  auto c = started();
+  const auto* desktop = desktop_of(*c);
+  auto* intruder = open_x_display(desktop->display(), std::string(16, 'x'));
+  EXPECT_EQ(intruder, nullptr);
+  if (intruder != nullptr)
+    XCloseDisplay(intruder);
+  auto* friend_ = open_x_display(desktop->display(), desktop->cookie());
+  EXPECT_NE(friend_, nullptr);
+  if (friend_ != nullptr)
+    XCloseDisplay(friend_);
+}
+
+TEST(xvfb_computer, a_killed_x_server_is_reported_not_fatal) {
+  auto c = started();
+  auto group = desktop_of(*c)->process_group();
+  kill(group, SIGKILL);
+  std::this_thread::sleep_for(100ms);
+  auto image = c->capture();
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error(), errc::computer_failed);
+  EXPECT_NE(describe(image.error()).find("stopped"), std::string::npos);
+  EXPECT_FALSE(c->perform(at(action_kind::left_click, 1, 1)));
+}
+
+TEST(xvfb_computer, destroy_ends_the_whole_desktop_and_its_files) {
+  auto options = bare();
+  options.window_manager = "matchbox-window-manager";
+  options.desktop_startup = "xterm";
+  auto c = started(options);
+  auto group = desktop_of(*c)->process_group();
+  auto authority = desktop_of(*c)->authority_file();
+  ASSERT_TRUE(process_group_alive(group));
+  EXPECT_EQ(access(authority.c_str(), F_OK), 0);
+  c->destroy();
+  EXPECT_FALSE(process_group_alive(group));
+  EXPECT_NE(access(authority.c_str(), F_OK), 0);
+}
+
+TEST(xvfb_computer, reset_asks_to_be_replaced) {
+  auto c = started();
+  EXPECT_EQ(c->reset(), errc::not_reusable);
+}
