@@ -5,6 +5,7 @@
 #include <caf/result.hpp>
 
 #include "computers/image_budget.hpp"
+#include "computers/jpeg_codec.hpp"
 #include "computers/png_codec.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -47,24 +48,42 @@ caf::expected<computer_info> start_backend(computer_state& st) {
   return info;
 }
 
+// Clients drop results over 1 MB (Claude Desktop does): a screenshot stays below that.
+constexpr size_t max_screenshot_bytes = 1'000'000;
+
 caf::expected<encoded_image> take_screenshot(computer_state& st, const std::string& format) {
-  if (format != "png")
+  if (format != "png" && format != "jpeg")
     return make_error(errc::invalid_arguments,
-                      "screenshot format \"" + format + "\" is not supported; use \"png\"");
+                      "screenshot format \"" + format + "\" is not supported; use png or jpeg");
   auto captured = st.backend->capture();
   if (!captured)
     return captured.error();
   auto scaled = downscale(*captured, image_of(st.info));
-  auto png = encode_png(scaled);
-  if (!png)
-    return png.error();
   encoded_image out;
-  out.mime_type = "image/png";
-  out.bytes = std::move(*png);
   out.width = scaled.width;
   out.height = scaled.height;
   out.screen_width = st.info.screen_width;
   out.screen_height = st.info.screen_height;
+  if (format == "png") {
+    auto png = encode_png(scaled);
+    if (!png)
+      return png.error();
+    if (png->size() <= max_screenshot_bytes) {
+      out.mime_type = "image/png";
+      out.bytes = std::move(*png);
+      return out;
+    }
+    // A photo-like screen makes PNGs of megabytes: JPEG keeps it within what clients accept.
+  }
+  for (int quality : {75, 50, 30}) {
+    auto jpeg = encode_jpeg(scaled, quality);
+    if (!jpeg)
+      return jpeg.error();
+    out.mime_type = "image/jpeg";
+    out.bytes = std::move(*jpeg);
+    if (out.bytes.size() <= max_screenshot_bytes)
+      break;
+  }
   return out;
 }
 

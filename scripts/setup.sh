@@ -13,11 +13,13 @@ packages=(
   libspdlog-dev         # logging to stderr
   libcli11-dev          # command-line flags
   libpng-dev            # PNG screenshots
+  libturbojpeg0-dev     # JPEG screenshots
   libssl-dev            # base64 (and TLS later)
   uuid-dev              # unguessable session ids
   libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)
   xvfb matchbox-window-manager xterm xfonts-base  # the xvfb backend: display, window manager, terminal
   libgtest-dev          # tests
+  x11-apps netpbm       # the benchmark baseline: xwd | xwdtopnm | pnmtopng
   nodejs npm            # the MCP TypeScript SDK interop test
 )
 missing=()

@@ -19,7 +19,7 @@ void finish_with_screen(tool_context* ctx, const session_handle& handle, std::st
   }
   ctx->self()
     ->request(handle.session, ctx->services().session_call_timeout, screenshot_atom::value,
-              std::string{"png"})
+              ctx->arguments().value("format", std::string{"png"}))
     .then(
       [=](const encoded_image& image) {
         tool_result result;
@@ -37,6 +37,7 @@ void run_action(tool_context& ctx) {
   auto input = ctx.arguments();
   input.erase("session_id");
   input.erase("screenshot");
+  input.erase("format");
   auto action = parse_action(input);
   if (!action) {
     ctx.finish(tool_result::error(describe(action.error())));
@@ -120,6 +121,7 @@ tool_definition computer_tool() {
        {"screenshot",
         {{"type", "boolean"}, {"default", true},
          {"description", "Return a screenshot after the action."}}},
+       {"format", format_property()},
        {"session_id", session_id_property()}}},
      {"required", {"action"}},
      {"additionalProperties", false}},

@@ -8,10 +8,11 @@ namespace {
 
 void take_screenshot(tool_context& ctx) {
   auto* context = &ctx;
+  auto format = ctx.arguments().value("format", std::string{"png"});
   with_session(ctx, [=](const session_handle& handle) {
     context->self()
       ->request(handle.session, context->services().session_call_timeout, screenshot_atom::value,
-                std::string{"png"})
+                format)
       .then(
         [=](const encoded_image& image) {
           tool_result result;
@@ -30,10 +31,11 @@ tool_definition screenshot_cua_tool() {
   return {
     "screenshot_cua",
     "Take a screenshot",
-    "Takes a screenshot of the session's computer and returns it as a PNG image (scaled down to "
-    "fit what models accept; coordinates you give other tools refer to this image).",
+    "Takes a screenshot of the session's computer and returns it as an image (PNG unless asked for "
+    "JPEG, or when a PNG would exceed 1 MB), scaled down to fit what models accept; coordinates you "
+    "give other tools refer to this image.",
     {{"type", "object"},
-     {"properties", {{"session_id", session_id_property()}}},
+     {"properties", {{"session_id", session_id_property()}, {"format", format_property()}}},
      {"additionalProperties", false}},
     nullptr,
     {{"title", "Take a screenshot"},

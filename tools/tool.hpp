@@ -77,4 +77,7 @@ void with_session(tool_context& ctx, std::function<void(const session_handle&)> 
 /// Returns the schema fragment of the optional session_id argument.
 nlohmann::json session_id_property();
 
+/// Returns the schema fragment of the optional screenshot format argument (png, jpeg).
+nlohmann::json format_property();
+
 } // namespace cua

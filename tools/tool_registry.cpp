@@ -59,6 +59,14 @@ void with_session(tool_context& ctx, std::function<void(const session_handle&)> 
           [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });
 }
 
+nlohmann::json format_property() {
+  return {{"type", "string"},
+          {"enum", {"png", "jpeg"}},
+          {"default", "png"},
+          {"description", "Image format of the screenshot. PNG is exact; JPEG is smaller on busy "
+                          "screens. A PNG over 1 MB comes as JPEG."}};
+}
+
 nlohmann::json session_id_property() {
   return {{"type", "string"},
           {"minLength", 1},

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "util/base64.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -281,4 +282,19 @@ TEST(tools, the_computer_tool_acts_and_shows_the_screen) {
   EXPECT_NE(text_of(missing).find("start_coordinate"), std::string::npos);
   // Everything went to the default session.
   EXPECT_EQ(stats(server)["total_sessions"], 1);
+}
+
+TEST(tools, screenshots_come_as_jpeg_when_asked) {
+  server_process server({"--backend", "sim"});
+  server.initialize();
+  auto jpeg = server.call_tool("screenshot_cua", {{"format", "jpeg"}});
+  EXPECT_EQ(jpeg["content"][0]["mimeType"], "image/jpeg");
+  auto bytes = cua::base64_decode(jpeg["content"][0]["data"]);
+  ASSERT_TRUE(bytes && bytes->size() > 3);
+  EXPECT_EQ((*bytes)[0], 0xff); // JPEG SOI marker
+  EXPECT_EQ((*bytes)[1], 0xd8);
+  auto bad = server.call_tool("screenshot_cua", {{"format", "gif"}});
+  EXPECT_EQ(bad["isError"], true);
+  auto via_computer = server.call_tool("computer", {{"action", "screenshot"}, {"format", "jpeg"}});
+  EXPECT_EQ(via_computer["content"][1]["mimeType"], "image/jpeg");
 }

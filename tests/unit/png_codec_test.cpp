@@ -1,4 +1,5 @@
 #include "computers/png_codec.hpp"
+#include "computers/jpeg_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,4 +34,19 @@ TEST(png_codec, refuses_bad_input) {
   ASSERT_TRUE(png);
   png->resize(png->size() / 2);
   EXPECT_FALSE(decode_png(*png));
+}
+
+TEST(jpeg_codec, encodes_a_baseline_jpeg_and_refuses_empty_images) {
+  rgb_image image;
+  image.width = 64;
+  image.height = 48;
+  image.pixels.assign(64 * 48 * 3, 128);
+  auto jpeg = encode_jpeg(image, 75);
+  ASSERT_TRUE(jpeg);
+  ASSERT_GT(jpeg->size(), 4u);
+  EXPECT_EQ((*jpeg)[0], 0xff);
+  EXPECT_EQ((*jpeg)[1], 0xd8);
+  EXPECT_EQ((*jpeg)[jpeg->size() - 2], 0xff);
+  EXPECT_EQ((*jpeg)[jpeg->size() - 1], 0xd9);
+  EXPECT_FALSE(encode_jpeg(rgb_image{}));
 }

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <sys/types.h>
+
+namespace cua::bench {
+
+/// An MCP client over a child process's stdin/stdout: starts `command` with /bin/sh, writes
+/// requests, reads messages (stderr goes to `stderr_path`).
+class stdio_client {
+public:
+  stdio_client(const std::string& command, const std::string& stderr_path = "/dev/null");
+  ~stdio_client();
+
+  stdio_client(const stdio_client&) = delete;
+  stdio_client& operator=(const stdio_client&) = delete;
+
+  void send(const nlohmann::json& message);
+
+  /// Returns the next message, or nothing within `timeout` (or at end of output).
+  std::optional<nlohmann::json> next(std::chrono::milliseconds timeout);
+
+  /// Sends a request and waits for its response, dropping notifications.
+  std::optional<nlohmann::json> call(const std::string& method, nlohmann::json params,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  /// Closes stdin and waits (bounded) for the child to end.
+  void close();
+
+  pid_t pid() const { return pid_; }
+
+  /// Returns the child's peak RSS so far in KiB (VmHWM) and its CPU time in ms (user + system).
+  std::pair<long, long> usage() const;
+
+private:
+  pid_t pid_ = -1;
+  int in_ = -1;
+  int out_ = -1;
+  std::string buffer_;
+  long next_id_ = 1;
+};
+
+} // namespace cua::bench

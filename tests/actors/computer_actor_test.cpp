@@ -1,0 +1,111 @@
+#include "actors/computer_actor.hpp"
+
+#include <random>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+
+using namespace cua;
+
+namespace {
+
+/// A backend whose screen is noise of a given size; it records the actions it gets, and can be
+/// told to fail as a computer whose X server died.
+struct recording_backend : computer {
+  int32_t width;
+  int32_t height;
+  std::vector<computer_action> actions;
+  bool broken = false;
+
+  recording_backend(int32_t w, int32_t h) : width(w), height(h) {}
+
+  caf::expected<computer_info> start() override { return computer_info{"rec", "test", width, height, 0, 0}; }
+
+  caf::expected<rgb_image> capture() override {
+    if (broken)
+      return make_error(errc::computer_failed, "the X server stopped");
+    rgb_image img;
+    img.width = width;
+    img.height = height;
+    img.pixels.resize(static_cast<size_t>(width) * height * 3);
+    std::mt19937 rng(7);
+    for (auto& p : img.pixels)
+      p = static_cast<uint8_t>(rng());
+    return img;
+  }
+
+  caf::expected<action_outcome> perform(const computer_action& a) override {
+    actions.push_back(a);
+    action_outcome out;
+    out.cursor_x = a.x;
+    out.cursor_y = a.y;
+    return out;
+  }
+
+  caf::error reset() override { return caf::none; }
+  void destroy() override {}
+};
+
+class computer_actor_test : public test::deterministic {
+protected:
+  caf::actor start(std::shared_ptr<recording_backend> backend) {
+    auto actor = own(sys().spawn(computer_actor, std::shared_ptr<computer>(backend)));
+    auto info = ask<computer_info>(actor, start_atom::value);
+    run();
+    info_ = info->value.value_or(computer_info{});
+    return actor;
+  }
+  computer_info info_;
+};
+
+} // namespace
+
+TEST_F(computer_actor_test, a_png_over_one_megabyte_comes_as_jpeg) {
+  auto backend = std::make_shared<recording_backend>(1280, 800);
+  auto actor = start(backend);
+  auto shot = ask<encoded_image>(actor, screenshot_atom::value, std::string{"png"});
+  run();
+  ASSERT_TRUE(shot->value) << describe(shot->error);
+  EXPECT_EQ(shot->value->mime_type, "image/jpeg");
+  EXPECT_LE(shot->value->bytes.size(), 1'000'000u);
+  auto bad = ask<encoded_image>(actor, screenshot_atom::value, std::string{"bmp"});
+  run();
+  EXPECT_EQ(bad->error, errc::invalid_arguments);
+}
+
+TEST_F(computer_actor_test, maps_image_coordinates_to_a_larger_screen_and_back) {
+  auto backend = std::make_shared<recording_backend>(2560, 1600);
+  auto actor = start(backend);
+  EXPECT_EQ(info_.image_width, 1356); // fits 1.15 MP at 16:10
+  EXPECT_LE(static_cast<int64_t>(info_.image_width) * info_.image_height, 1'150'000);
+  computer_action click;
+  click.kind = action_kind::left_click;
+  click.has_coordinate = true;
+  click.x = info_.image_width / 2;
+  click.y = info_.image_height / 2;
+  auto outcome = ask<action_outcome>(actor, perform_atom::value, click);
+  run();
+  ASSERT_TRUE(outcome->value);
+  ASSERT_EQ(backend->actions.size(), 1u);
+  EXPECT_NEAR(backend->actions[0].x, 1280, 2);
+  EXPECT_NEAR(backend->actions[0].y, 800, 2);
+  EXPECT_NEAR(outcome->value->cursor_x, click.x, 1); // reported back in image space
+  click.x = info_.image_width; // one past the edge
+  auto outside = ask<action_outcome>(actor, perform_atom::value, click);
+  run();
+  EXPECT_EQ(outside->error, errc::invalid_action);
+}
+
+TEST_F(computer_actor_test, a_broken_computer_answers_and_ends) {
+  auto backend = std::make_shared<recording_backend>(320, 200);
+  auto actor = start(backend);
+  backend->broken = true;
+  auto shot = ask<encoded_image>(actor, screenshot_atom::value, std::string{"png"});
+  run();
+  EXPECT_EQ(shot->error, errc::computer_failed);
+  auto after = ask<encoded_image>(actor, screenshot_atom::value, std::string{"png"});
+  run();
+  EXPECT_TRUE(after->done);
+  EXPECT_NE(after->error, errc::computer_failed); // nobody answers any more: the actor is gone
+}
