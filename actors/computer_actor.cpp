@@ -55,10 +55,14 @@ caf::expected<encoded_image> take_screenshot(computer_state& st, const std::stri
   if (format != "png" && format != "jpeg")
     return make_error(errc::invalid_arguments,
                       "screenshot format \"" + format + "\" is not supported; use png or jpeg");
-  auto captured = st.backend->capture();
-  if (!captured)
-    return captured.error();
-  auto scaled = downscale(*captured, image_of(st.info));
+  if (auto err = st.backend->capture_into(st.frame))
+    return err;
+  const rgb_image* image = &st.frame;
+  if (st.frame.width != st.info.image_width || st.frame.height != st.info.image_height) {
+    downscale_into(st.frame, image_of(st.info), st.scaled);
+    image = &st.scaled;
+  }
+  const auto& scaled = *image;
   encoded_image out;
   out.width = scaled.width;
   out.height = scaled.height;

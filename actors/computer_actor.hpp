@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "computers/computer.hpp"
+#include "computers/rgb_image.hpp"
 #include "messages/computer_messages.hpp"
 
 namespace cua {
@@ -13,6 +14,8 @@ struct computer_state {
   std::shared_ptr<computer> backend;
   computer_info info;
   bool started = false;
+  rgb_image frame;  // reused for every capture
+  rgb_image scaled; // reused when the screen is larger than the image budget
 
   ~computer_state();
 

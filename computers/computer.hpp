@@ -18,8 +18,17 @@ public:
   /// Brings the computer up and returns its identity and screen size. Called once, first.
   virtual caf::expected<computer_info> start() = 0;
 
+  /// Puts the current screen contents, at screen resolution, into `frame`, reusing its memory
+  /// (a fresh 3 MB buffer per screenshot costs more in page faults than the capture itself).
+  virtual caf::error capture_into(rgb_image& frame) = 0;
+
   /// Returns the current screen contents at screen resolution.
-  virtual caf::expected<rgb_image> capture() = 0;
+  caf::expected<rgb_image> capture() {
+    rgb_image frame;
+    if (auto err = capture_into(frame))
+      return err;
+    return frame;
+  }
 
   /// Performs `action`, whose coordinates are already in screen space. Never called with `wait` or
   /// `screenshot`, which the computer actor handles itself.

@@ -47,6 +47,11 @@ rgb_image downscale(const rgb_image& source, image_size target) {
   if (target.width == source.width && target.height == source.height)
     return source;
   rgb_image out;
+  downscale_into(source, target, out);
+  return out;
+}
+
+void downscale_into(const rgb_image& source, image_size target, rgb_image& out) {
   out.width = target.width;
   out.height = target.height;
   out.pixels.resize(static_cast<size_t>(target.width) * target.height * 3);
@@ -69,7 +74,6 @@ rgb_image downscale(const rgb_image& source, image_size target) {
         dst[tx * 3 + c] = static_cast<uint8_t>(sum[c] / count);
     }
   }
-  return out;
 }
 
 } // namespace cua

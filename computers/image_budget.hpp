@@ -31,4 +31,7 @@ void screen_to_image(image_size image, image_size screen, int32_t& x, int32_t& y
 /// Returns `source` shrunk to `target` by averaging the pixels each target pixel covers.
 rgb_image downscale(const rgb_image& source, image_size target);
 
+/// Like downscale(), into `out`, reusing its memory.
+void downscale_into(const rgb_image& source, image_size target, rgb_image& out);
+
 } // namespace cua

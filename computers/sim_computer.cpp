@@ -46,11 +46,12 @@ public:
     return computer_info{id_, "sim", width_, height_, 0, 0};
   }
 
-  caf::expected<rgb_image> capture() override {
+  caf::error capture_into(rgb_image& frame) override {
     simulate_latency();
     if (!started_)
       return make_error(errc::computer_failed, "the simulated computer is not running");
-    return render();
+    render(frame);
+    return caf::none;
   }
 
   caf::expected<action_outcome> perform(const computer_action& action) override {
@@ -130,8 +131,7 @@ private:
 
   // A desktop-like picture: a background, a title bar in the computer's own colour, a window whose
   // colour follows the action history, a mark per click or keystroke, and the cursor.
-  rgb_image render() const {
-    rgb_image img;
+  void render(rgb_image& img) const {
     img.width = width_;
     img.height = height_;
     img.pixels.resize(static_cast<size_t>(width_) * height_ * 3);
@@ -142,7 +142,6 @@ private:
       fill(img, m.x - 4, m.y - 4, 9, 9, ~m.color & 0xffffff);
     fill(img, cursor_x_ - 1, cursor_y_ - 8, 3, 17, 0xffffff);
     fill(img, cursor_x_ - 8, cursor_y_ - 1, 17, 3, 0xffffff);
-    return img;
   }
 
   std::string id_;

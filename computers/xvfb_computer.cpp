@@ -62,7 +62,7 @@ public:
     return computer_info{id_, "xvfb", width_, height_, 0, 0};
   }
 
-  caf::expected<rgb_image> capture() override {
+  caf::error capture_into(rgb_image& frame) override {
     if (auto err = check_alive())
       return err;
     auto root = DefaultRootWindow(display_);
@@ -77,14 +77,13 @@ public:
     }
     if (auto err = check_alive())
       return err;
-    rgb_image out;
-    out.width = width_;
-    out.height = height_;
-    out.pixels.resize(static_cast<size_t>(width_) * height_ * 3);
-    to_rgb(image, out);
+    frame.width = width_;
+    frame.height = height_;
+    frame.pixels.resize(static_cast<size_t>(width_) * height_ * 3);
+    to_rgb(image, frame);
     if (image != shm_image_)
       XDestroyImage(image);
-    return out;
+    return caf::none;
   }
 
   caf::expected<action_outcome> perform(const computer_action& action) override {

@@ -22,17 +22,16 @@ struct recording_backend : computer {
 
   caf::expected<computer_info> start() override { return computer_info{"rec", "test", width, height, 0, 0}; }
 
-  caf::expected<rgb_image> capture() override {
+  caf::error capture_into(rgb_image& img) override {
     if (broken)
       return make_error(errc::computer_failed, "the X server stopped");
-    rgb_image img;
     img.width = width;
     img.height = height;
     img.pixels.resize(static_cast<size_t>(width) * height * 3);
     std::mt19937 rng(7);
     for (auto& p : img.pixels)
       p = static_cast<uint8_t>(rng());
-    return img;
+    return caf::none;
   }
 
   caf::expected<action_outcome> perform(const computer_action& a) override {
