@@ -190,3 +190,27 @@ TEST(xvfb_computer, reset_asks_to_be_replaced) {
   auto c = started();
   EXPECT_EQ(c->reset(), errc::not_reusable);
 }
+
+TEST(xvfb_computer, double_clicks_drags_and_held_buttons_arrive_as_aimed) {
+  auto c = started();
+  auto window = client_on(*c, 0, 0, 640, 480, 0x808080);
+  ASSERT_TRUE(window->ok());
+  ASSERT_TRUE(c->perform(at(action_kind::double_click, 30, 40)));
+  auto drag = at(action_kind::left_click_drag, 300, 200);
+  drag.has_start = true;
+  drag.start_x = 100;
+  drag.start_y = 110;
+  auto dragged = c->perform(drag);
+  ASSERT_TRUE(dragged);
+  EXPECT_EQ(dragged->cursor_x, 300); // the drag ends where it was aimed
+  EXPECT_EQ(dragged->cursor_y, 200);
+  ASSERT_TRUE(c->perform(at(action_kind::left_mouse_down, 7, 8)));
+  ASSERT_TRUE(c->perform(at(action_kind::left_mouse_up, 9, 10)));
+  auto events = window->events();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].x, 30);
+  EXPECT_EQ(events[1].x, 30); // the second press of the double click
+  EXPECT_EQ(events[2].x, 100); // the drag presses where it starts
+  EXPECT_EQ(events[2].y, 110);
+  EXPECT_EQ(events[3].x, 7);
+}
