@@ -214,6 +214,21 @@ cleanup_report close_session(session_ptr self, const std::string& reason) {
   return report;
 }
 
+// Counts as activity, waits for the computer if need be, and passes the request on to it, bounded
+// by the action timeout.
+template <class Answer, class... Ts>
+caf::result<Answer> on_computer(session_ptr self, Ts... xs) {
+  touch(self);
+  auto rp = self->make_response_promise<Answer>();
+  when_ready(self, rp, [=]() mutable {
+    auto& st = self->state;
+    self->request(st.computer.computer, st.config.action_timeout, xs...)
+      .then([=](Answer& answer) mutable { rp.deliver(std::move(answer)); },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+  });
+  return rp;
+}
+
 } // namespace
 
 session_state::~session_state() {
@@ -235,26 +250,10 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
   acquire_computer(self);
   return {
     [=](screenshot_atom, const std::string& format) -> caf::result<encoded_image> {
-      touch(self);
-      auto rp = self->make_response_promise<encoded_image>();
-      when_ready(self, rp, [=]() mutable {
-        auto& st = self->state;
-        self->request(st.computer.computer, st.config.action_timeout, screenshot_atom::value, format)
-          .then([=](encoded_image& image) mutable { rp.deliver(std::move(image)); },
-                [=](caf::error& err) mutable { rp.deliver(err); });
-      });
-      return rp;
+      return on_computer<encoded_image>(self, screenshot_atom::value, format);
     },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
-      touch(self);
-      auto rp = self->make_response_promise<action_outcome>();
-      when_ready(self, rp, [=]() mutable {
-        auto& st = self->state;
-        self->request(st.computer.computer, st.config.action_timeout, perform_atom::value, action)
-          .then([=](action_outcome& outcome) mutable { rp.deliver(std::move(outcome)); },
-                [=](caf::error& err) mutable { rp.deliver(err); });
-      });
-      return rp;
+      return on_computer<action_outcome>(self, perform_atom::value, action);
     },
     [=](run_task_atom, const std::string& task, const caf::actor& listener)
       -> caf::result<task_result> {

@@ -10,6 +10,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace cua::bench {
 
 stdio_client::stdio_client(const std::string& command, const std::string& stderr_path) {
@@ -32,6 +34,7 @@ stdio_client::stdio_client(const std::string& command, const std::string& stderr
   ::close(out[1]);
   in_ = in[1];
   out_ = out[0];
+  reader_ = cua::fd_line_reader(out_);
 }
 
 stdio_client::~stdio_client() {
@@ -54,27 +57,14 @@ void stdio_client::send(const nlohmann::json& message) {
 std::optional<nlohmann::json> stdio_client::next(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto newline = buffer_.find('\n');
-    if (newline != std::string::npos) {
-      auto line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
-      auto message = nlohmann::json::parse(line, nullptr, false);
-      if (!message.is_discarded())
-        return message;
-      continue;
-    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0)
+      deadline - std::chrono::steady_clock::now());
+    auto line = reader_.next_line(std::max(left, std::chrono::milliseconds(0)));
+    if (!line)
       return std::nullopt;
-    pollfd fd{out_, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(left)) <= 0)
-      continue;
-    char chunk[1 << 16];
-    auto n = read(out_, chunk, sizeof(chunk));
-    if (n <= 0)
-      return std::nullopt;
-    buffer_.append(chunk, static_cast<size_t>(n));
+    auto message = nlohmann::json::parse(*line, nullptr, false);
+    if (!message.is_discarded())
+      return message;
   }
 }
 

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
+#include "util/fd_line_reader.hpp"
+
 namespace cua::bench {
 
 /// An MCP client over a child process's stdin/stdout: starts `command` with /bin/sh, writes
@@ -40,7 +42,7 @@ private:
   pid_t pid_ = -1;
   int in_ = -1;
   int out_ = -1;
-  std::string buffer_;
+  cua::fd_line_reader reader_{-1};
   long next_id_ = 1;
 };
 

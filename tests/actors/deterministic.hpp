@@ -67,19 +67,10 @@ protected:
   template <class T, class... Ts>
   std::shared_ptr<reply<T>> ask(caf::actor dest, Ts... xs) {
     auto out = std::make_shared<reply<T>>();
-    last_asker_ = own(sys_->spawn([=](caf::event_based_actor* self) -> caf::behavior {
-      self->request(dest, caf::timespan{std::chrono::seconds(3600)}, xs...)
-        .then(
-          [=](T& value) {
-            out->value = std::move(value);
-            out->done = true;
-          },
-          [=](caf::error& err) {
-            out->error = err;
-            out->done = true;
-          });
-      return keep_alive();
-    }));
+    spawn_asker(dest, [out](T& value) {
+      out->value = std::move(value);
+      out->done = true;
+    }, out, xs...);
     return out;
   }
 
@@ -87,19 +78,10 @@ protected:
   template <class... Ts>
   std::shared_ptr<reply<bool>> ask_done(caf::actor dest, Ts... xs) {
     auto out = std::make_shared<reply<bool>>();
-    last_asker_ = own(sys_->spawn([=](caf::event_based_actor* self) -> caf::behavior {
-      self->request(dest, caf::timespan{std::chrono::seconds(3600)}, xs...)
-        .then(
-          [=]() {
-            out->value = true;
-            out->done = true;
-          },
-          [=](caf::error& err) {
-            out->error = err;
-            out->done = true;
-          });
-      return keep_alive();
-    }));
+    spawn_asker(dest, [out]() {
+      out->value = true;
+      out->done = true;
+    }, out, xs...);
     return out;
   }
 
@@ -107,6 +89,21 @@ protected:
   /// would) until the test or the fixture stops it.
   static caf::behavior keep_alive() {
     return {[](caf::atom_constant<caf::atom("never")>) {}};
+  }
+
+  // Spawns the asking actor; `on_value` takes the answer (and marks the reply done).
+  template <class OnValue, class Reply, class... Ts>
+  void spawn_asker(caf::actor dest, OnValue on_value, std::shared_ptr<Reply> out, Ts... xs) {
+    last_asker_ = own(sys_->spawn([=](caf::event_based_actor* self) -> caf::behavior {
+      self->request(dest, caf::timespan{std::chrono::seconds(3600)}, xs...)
+        .then(
+          on_value,
+          [=](caf::error& err) {
+            out->error = err;
+            out->done = true;
+          });
+      return keep_alive();
+    }));
   }
 
   /// The actor behind the last ask().

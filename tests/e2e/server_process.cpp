@@ -53,6 +53,7 @@ server_process::server_process(std::vector<std::string> args, std::vector<std::s
   close(err_fd);
   stdin_fd_ = in[1];
   stdout_fd_ = out[0];
+  reader_ = fd_line_reader(stdout_fd_);
 }
 
 server_process::~server_process() {
@@ -87,28 +88,15 @@ void server_process::send_line(const std::string& line) {
 std::optional<nlohmann::json> server_process::next_message(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto newline = buffer_.find('\n');
-    if (newline != std::string::npos) {
-      auto line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
-      auto message = nlohmann::json::parse(line, nullptr, false);
-      EXPECT_FALSE(message.is_discarded()) << "stdout carried a non-JSON line: " << line;
-      if (message.is_discarded())
-        continue;
-      return message;
-    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
+    auto line = reader_.next_line(std::max(left, std::chrono::milliseconds(0)));
+    if (!line)
       return std::nullopt;
-    pollfd fd{stdout_fd_, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0)
-      continue;
-    char chunk[65536];
-    auto n = read(stdout_fd_, chunk, sizeof(chunk));
-    if (n <= 0)
-      return std::nullopt;
-    buffer_.append(chunk, static_cast<size_t>(n));
+    auto message = nlohmann::json::parse(*line, nullptr, false);
+    EXPECT_FALSE(message.is_discarded()) << "stdout carried a non-JSON line: " << *line;
+    if (!message.is_discarded())
+      return message;
   }
 }
 
@@ -171,8 +159,7 @@ nlohmann::json server_process::call_tool(const std::string& name, nlohmann::json
 
 std::string server_process::raw_output(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string text = buffer_;
-  buffer_.clear();
+  std::string text = reader_.take_buffer();
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd fd{stdout_fd_, POLLIN, 0};
     if (poll(&fd, 1, 100) <= 0)

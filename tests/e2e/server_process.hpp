@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
+#include "util/fd_line_reader.hpp"
+
 namespace cua::test {
 
 using namespace std::chrono_literals;
@@ -72,7 +74,7 @@ private:
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   std::string stderr_path_;
-  std::string buffer_;
+  fd_line_reader reader_{-1};
   int next_id_ = 1;
   std::optional<int> exit_code_;
   std::vector<nlohmann::json> notifications_;
