@@ -61,6 +61,12 @@ server_process::~server_process() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  // Under scripts/test-sanitizers the server reports what the sanitizers find on stderr.
+  auto log = stderr_text();
+  for (auto marker : {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                      "WARNING: ThreadSanitizer"})
+    if (log.find(marker) != std::string::npos)
+      ADD_FAILURE() << "the server's sanitizer report:\n" << log;
   if (stdin_fd_ >= 0)
     close(stdin_fd_);
   if (stdout_fd_ >= 0)
