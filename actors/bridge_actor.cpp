@@ -21,7 +21,39 @@ namespace {
 using bridge_ptr = caf::stateful_actor<bridge_state>*;
 using nlohmann::json;
 
+void flush_batch_if_done(bridge_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.batches.find(id);
+  if (i == st.batches.end() || i->second.pending > 0 || st.current_batch == id)
+    return;
+  if (!i->second.responses.empty())
+    self->send(st.writer, write_atom::value, jsonrpc::to_line(i->second.responses));
+  st.batches.erase(i);
+}
+
+// Takes a response that belongs to a batch into it; returns false for a response on its own.
+bool into_batch(bridge_ptr self, const json& response) {
+  auto& st = self->state;
+  auto key = response.contains("id") ? response["id"].dump() : std::string{"null"};
+  auto id = st.current_batch;
+  if (auto i = st.batch_of.find(key); i != st.batch_of.end() && (id == 0 || i->second == id)) {
+    id = i->second;
+    st.batch_of.erase(i);
+  }
+  if (id == 0)
+    return false;
+  auto& batch = st.batches[id];
+  batch.responses.push_back(response);
+  if (batch.pending > 0)
+    --batch.pending;
+  flush_batch_if_done(self, id);
+  return true;
+}
+
 void write(bridge_ptr self, const json& message) {
+  bool is_response = message.contains("id") && !message.contains("method");
+  if (is_response && into_batch(self, message))
+    return;
   self->send(self->state.writer, write_atom::value, jsonrpc::to_line(message));
 }
 
@@ -171,6 +203,14 @@ void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
     self->demonitor(i->second.call);
     self->send_exit(i->second.call, caf::exit_reason::user_shutdown);
     st.calls.erase(i);
+    // A cancelled batch member gets no answer; the batch stops waiting for it.
+    if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
+      auto batch = b->second;
+      st.batch_of.erase(b);
+      if (st.batches[batch].pending > 0)
+        --st.batches[batch].pending;
+      flush_batch_if_done(self, batch);
+    }
   }
   // notifications/initialized, notifications/progress and the rest need nothing from us.
 }
@@ -222,14 +262,28 @@ void handle_line(bridge_ptr self, const std::string& line) {
     return;
   }
   if (value.is_array()) {
-    // Only protocol 2025-03-26 has batches; we take their members one by one.
+    // Only protocol 2025-03-26 has batches.
     if (self->state.version != "2025-03-26" || value.empty()) {
       reply_error(self, nullptr, jsonrpc::invalid_request,
                   "batches (JSON arrays) are not part of this protocol version");
       return;
     }
-    for (const auto& item : value)
+    // Every member that gets an answer is counted first; the answers go out as one array once
+    // the last of them (tool calls may take a while) is in.
+    auto& st = self->state;
+    auto id = st.next_batch++;
+    st.current_batch = id;
+    for (const auto& item : value) {
+      auto kind = jsonrpc::classify(item);
+      if (kind.type == jsonrpc::kind::request || kind.type == jsonrpc::kind::invalid) {
+        ++st.batches[id].pending;
+        if (kind.type == jsonrpc::kind::request)
+          st.batch_of[kind.id.dump()] = id;
+      }
       handle_message(self, item);
+    }
+    st.current_batch = 0;
+    flush_batch_if_done(self, id);
     return;
   }
   handle_message(self, value);
@@ -315,6 +369,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
         return; // cancelled: no response (and a reused id belongs to another call)
       self->demonitor(i->second.call);
       st.calls.erase(i);
+      if (st.batch_of.count(key) > 0 && into_batch(self, json::parse(line, nullptr, false)))
+        return;
       self->send(st.writer, write_atom::value, std::move(line));
     },
     [=](progress_atom, const std::string& key, std::string& line) {

@@ -39,6 +39,16 @@ struct bridge_state {
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
   int64_t next_request = 1;
 
+  /// A JSON-RPC batch (protocol 2025-03-26) whose answer, one array, waits for its members.
+  struct batch {
+    nlohmann::json responses = nlohmann::json::array();
+    size_t pending = 0;
+  };
+  std::map<uint64_t, batch> batches;
+  std::map<std::string, uint64_t> batch_of; // request id as text -> its batch, while unanswered
+  uint64_t next_batch = 1;
+  uint64_t current_batch = 0; // the batch whose members are being read now
+
   /// Stops the calls still in flight when the bridge ends, however it ends.
   ~bridge_state();
 

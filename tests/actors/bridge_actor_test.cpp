@@ -1,5 +1,7 @@
 #include "actors/bridge_actor.hpp"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "actors/supervisor_actor.hpp"
@@ -202,4 +204,34 @@ TEST_F(bridge_actor_test, forwards_logs_at_or_above_the_clients_level) {
   EXPECT_EQ(note["method"], "notifications/message");
   EXPECT_EQ(note["params"]["level"], "error");
   EXPECT_EQ(note["params"]["data"], "error line");
+}
+
+TEST_F(bridge_actor_test, answers_a_batch_with_one_array_once_every_member_is_done) {
+  initialize("2025-03-26");
+  auto out = send(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},
+                      {"jsonrpc":"2.0","method":"notifications/initialized"},
+                      {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_cua_task","arguments":{"task":"wait"}}},
+                      {"jsonrpc":"2.0","id":3,"method":"nope"},
+                      {"jsonrpc":"1.0"}])");
+  EXPECT_TRUE(out.empty()); // the tool call still runs: nothing is written yet
+  advance(61s);
+  auto answer = json::parse(lines_->back());
+  ASSERT_TRUE(answer.is_array()) << answer.dump();
+  ASSERT_EQ(answer.size(), 4u); // the notification gets none
+  std::set<json> ids;
+  for (const auto& r : answer)
+    ids.insert(r["id"]);
+  EXPECT_EQ(ids, (std::set<json>{1, 2, 3, nullptr}));
+  for (const auto& r : answer)
+    if (r["id"] == 2)
+      EXPECT_EQ(r["result"]["content"][0]["text"], "finished");
+  // Outside a batch, answers are single objects again.
+  EXPECT_TRUE(request(4, "ping").is_object());
+}
+
+TEST_F(bridge_actor_test, refuses_batches_in_versions_without_them) {
+  initialize("2025-06-18");
+  auto out = send(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["error"]["code"], -32600);
 }
