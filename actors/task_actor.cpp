@@ -193,7 +193,11 @@ void ask_model(task_ptr self) {
   request.display_width = st.setup.computer.info.image_width;
   request.display_height = st.setup.computer.info.image_height;
   request.history = st.history;
-  self->request(st.model, st.setup.settings.model_timeout, next_turn_atom::value, std::move(request))
+  // One model turn may take every retry of model_timeout, and the backoffs in between.
+  auto retries = st.setup.settings.model_retries;
+  auto bound = st.setup.settings.model_timeout * (retries + 1)
+               + st.setup.settings.model_backoff * ((1 << retries) - 1) + std::chrono::seconds(30);
+  self->request(st.model, bound, next_turn_atom::value, std::move(request))
     .then([=](model_turn& turn) { on_turn(self, std::move(turn)); },
           [=](caf::error& err) {
             fail(self, err == errc::model_failed
@@ -207,7 +211,13 @@ void ask_model(task_ptr self) {
 caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup) {
   log_unexpected_messages(self);
   self->state.setup = std::move(setup);
-  auto model = spawn_model(self, self->state.setup.settings.model);
+  model_options options;
+  options.call_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    self->state.setup.settings.model_timeout);
+  options.retries = self->state.setup.settings.model_retries;
+  options.first_backoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+    self->state.setup.settings.model_backoff);
+  auto model = spawn_model(self, self->state.setup.settings.model, options);
   if (!model) {
     // Report from inside the behavior so that the session sees it like any other outcome.
     auto err = model.error();

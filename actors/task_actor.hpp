@@ -22,6 +22,8 @@ struct agent_settings {
   caf::timespan settle_delay = std::chrono::milliseconds(500);
   caf::timespan action_timeout = std::chrono::seconds(30);
   caf::timespan model_timeout = std::chrono::seconds(120);
+  int32_t model_retries = 3;
+  caf::timespan model_backoff = std::chrono::seconds(2);
 };
 
 /// Everything a task actor starts with.

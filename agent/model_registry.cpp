@@ -1,5 +1,7 @@
 #include "agent/model_registry.hpp"
 
+#include "agent/anthropic_provider.hpp"
+#include "agent/openai_provider.hpp"
 #include "agent/replay_model.hpp"
 #include "messages/errors.hpp"
 
@@ -8,12 +10,17 @@ namespace cua {
 const std::vector<model_provider>& model_providers() {
   // One line per provider: adding one means one new file and one line here.
   static const std::vector<model_provider> table{
+    {"anthropic", "anthropic/MODEL (Messages API with the computer tool; ANTHROPIC_API_KEY, "
+                  "ANTHROPIC_BASE_URL)", spawn_anthropic_model},
+    {"openai", "openai/MODEL (any chat-completions server; OPENAI_API_KEY, OPENAI_BASE_URL)",
+     spawn_openai_model},
     {"replay", "replay:PATH (a JSON Lines script of model turns)", spawn_replay_model},
   };
   return table;
 }
 
-caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec) {
+caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec,
+                                      const model_options& options) {
   std::string name;
   std::string argument;
   if (auto colon = spec.find(':'); colon != std::string::npos && spec.compare(0, 6, "replay") == 0) {
@@ -31,7 +38,7 @@ caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::s
       if (argument.empty())
         return make_error(errc::model_failed, "the model \"" + spec + "\" is incomplete; write it as "
                                                 + provider.usage);
-      return provider.spawn(task, argument);
+      return provider.spawn(task, argument, options);
     }
     known += (known.empty() ? "" : ", ") + provider.usage;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,10 +11,17 @@
 
 namespace cua {
 
+/// Settings every provider gets from the command line.
+struct model_options {
+  std::chrono::milliseconds call_timeout{120'000}; // one model call (--model-timeout)
+  int retries = 3;                                 // on timeouts, 429 and 5xx (--model-retries)
+  std::chrono::milliseconds first_backoff{2'000};  // doubled each retry (--model-backoff-ms)
+};
+
 /// Spawns a provider actor, linked to `task`, that answers (next_turn, model_request) with a
 /// model_turn. `argument` is what follows the provider's name in the model spec.
-using model_spawner
-  = std::function<caf::expected<caf::actor>(caf::event_based_actor* task, const std::string& argument)>;
+using model_spawner = std::function<caf::expected<caf::actor>(
+  caf::event_based_actor* task, const std::string& argument, const model_options& options)>;
 
 /// A source of model turns, chosen by the model spec ("replay:PATH", "provider/model").
 struct model_provider {
@@ -27,6 +35,7 @@ const std::vector<model_provider>& model_providers();
 
 /// Returns a provider actor for `spec`, linked to `task`, or an error that says which providers
 /// exist.
-caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec);
+caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec,
+                                      const model_options& options);
 
 } // namespace cua

@@ -36,7 +36,8 @@ caf::behavior replay_model(caf::stateful_actor<replay_state>* self, std::vector<
 
 } // namespace
 
-caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path) {
+caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path,
+                                             const model_options&) {
   // The script is a small local file; reading it here keeps the provider a plain event-based actor.
   auto turns = load_replay_script(path);
   if (!turns)

@@ -6,10 +6,13 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
 
+#include "agent/model_registry.hpp"
+
 namespace cua {
 
 /// Returns a replay provider for the JSON Lines script at `path`, linked to `task`: each
 /// (next_turn, model_request) gets the script's next turn, whatever the request says.
-caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path);
+caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path,
+                                             const model_options& options);
 
 } // namespace cua

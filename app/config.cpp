@@ -117,6 +117,14 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   app.add_option("--model-timeout", cfg.model_timeout_s, "Seconds one model turn may take")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--model-retries", cfg.model_retries,
+                 "Retries of a model call on timeouts, HTTP 429 and 5xx")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 10));
+  app.add_option("--model-backoff-ms", cfg.model_backoff_ms,
+                 "First wait before a retry, doubled each time (a Retry-After header wins)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 600000));
   app.add_option("--progress-interval", cfg.progress_interval_s,
                  "Seconds between progress heartbeats while a call waits (at most 10)")
     ->capture_default_str()

@@ -23,6 +23,8 @@ struct server_config {
   int32_t max_steps = 50;
   int32_t settle_ms = 500;
   double model_timeout_s = 120;
+  int32_t model_retries = 3;
+  int32_t model_backoff_ms = 2000;
   double progress_interval_s = 5;
   std::string log_level = "info";
   int32_t workers = 0; // 0: one per core, at least 2

@@ -14,7 +14,8 @@ packages=(
   libcli11-dev          # command-line flags
   libpng-dev            # PNG screenshots
   libturbojpeg0-dev     # JPEG screenshots
-  libssl-dev            # base64 (and TLS later)
+  libssl-dev            # base64
+  libcurl4-openssl-dev  # HTTPS calls to model providers
   uuid-dev              # unguessable session ids
   libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)
   xvfb matchbox-window-manager xterm xfonts-base  # the xvfb backend: display, window manager, terminal

@@ -1,0 +1,119 @@
+#include "agent/anthropic_provider.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/http_model.hpp"
+#include "messages/errors.hpp"
+#include "transport/jsonrpc.hpp"
+#include "util/base64.hpp"
+
+namespace cua {
+
+namespace {
+
+using nlohmann::json;
+
+json image_block(const encoded_image& image) {
+  return {{"type", "image"},
+          {"source",
+           {{"type", "base64"}, {"media_type", image.mime_type}, {"data", base64_encode(image.bytes)}}}};
+}
+
+json tool_result(const tool_output& output) {
+  auto content = json::array();
+  if (!output.text.empty())
+    content.push_back({{"type", "text"}, {"text", output.text}});
+  if (output.has_image)
+    content.push_back(image_block(output.image));
+  if (content.empty())
+    content.push_back({{"type", "text"}, {"text", "done"}});
+  json block{{"type", "tool_result"}, {"tool_use_id", output.call_id}, {"content", content}};
+  if (output.is_error)
+    block["is_error"] = true;
+  return block;
+}
+
+} // namespace
+
+http_request anthropic_request(const model_request& request, const provider_settings& settings) {
+  auto messages = json::array();
+  messages.push_back({{"role", "user"}, {"content", {{{"type", "text"}, {"text", request.task}}}}});
+  for (const auto& round : request.history) {
+    auto said = json::array();
+    if (!round.turn.text.empty())
+      said.push_back({{"type", "text"}, {"text", round.turn.text}});
+    for (const auto& action : round.turn.actions) {
+      auto input = json::parse(action.input_json, nullptr, false);
+      said.push_back({{"type", "tool_use"},
+                      {"id", action.call_id},
+                      {"name", "computer"},
+                      {"input", input.is_discarded() ? json::object() : input}});
+    }
+    messages.push_back({{"role", "assistant"}, {"content", said}});
+    if (round.outputs.empty())
+      continue;
+    auto results = json::array();
+    for (const auto& output : round.outputs)
+      results.push_back(tool_result(output));
+    messages.push_back({{"role", "user"}, {"content", results}});
+  }
+  json body{{"model", settings.model},
+            {"max_tokens", settings.max_tokens},
+            {"tools",
+             {{{"type", anthropic_computer_tool},
+               {"name", "computer"},
+               {"display_width_px", request.display_width},
+               {"display_height_px", request.display_height}}}},
+            {"messages", messages}};
+  http_request out;
+  out.url = settings.base_url + "/v1/messages";
+  out.headers = {"content-type: application/json", "anthropic-version: 2023-06-01",
+                 std::string("anthropic-beta: ") + anthropic_computer_beta,
+                 "x-api-key: " + settings.api_key};
+  out.body = jsonrpc::to_line(body);
+  out.timeout = settings.timeout;
+  return out;
+}
+
+caf::expected<model_turn> anthropic_turn(const http_response& response,
+                                         const provider_settings& settings) {
+  if (response.status < 200 || response.status >= 300)
+    return http_status_error("anthropic", settings, response.status, response.body);
+  auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object() || !body.contains("content") || !body["content"].is_array())
+    return make_error(errc::model_failed, "anthropic sent a reply without content: "
+                                            + response.body.substr(0, 300));
+  model_turn turn;
+  for (const auto& block : body["content"]) {
+    if (!block.is_object())
+      continue;
+    auto type = block.value("type", "");
+    if (type == "text" && block.contains("text") && block["text"].is_string()) {
+      turn.text += (turn.text.empty() ? "" : "\n") + block["text"].get<std::string>();
+    } else if (type == "tool_use") {
+      auto input = block.contains("input") ? block["input"] : json::object();
+      turn.actions.push_back(model_action{block.value("id", ""), jsonrpc::to_line(input)});
+    }
+  }
+  if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {
+    turn.input_tokens = usage->value("input_tokens", int64_t{0});
+    turn.output_tokens = usage->value("output_tokens", int64_t{0});
+  }
+  return turn;
+}
+
+caf::expected<caf::actor> spawn_anthropic_model(caf::event_based_actor* task,
+                                                const std::string& model,
+                                                const model_options& options) {
+  auto settings = provider_settings_from_env(model, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+                                             "https://api.anthropic.com");
+  if (!settings)
+    return settings.error();
+  auto s = *settings;
+  s.timeout = options.call_timeout;
+  wire_format wire{"anthropic", [s](const model_request& r) { return anthropic_request(r, s); },
+                   [s](const http_response& r) { return anthropic_turn(r, s); }};
+  return spawn_http_model(task, std::move(wire), retry_policy{options.retries, options.first_backoff});
+}
+
+} // namespace cua

@@ -1,0 +1,145 @@
+#include "agent/openai_provider.hpp"
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/http_model.hpp"
+#include "messages/errors.hpp"
+#include "transport/jsonrpc.hpp"
+#include "util/base64.hpp"
+
+namespace cua {
+
+namespace {
+
+using nlohmann::json;
+
+json computer_function(const model_request& request) {
+  json point{{"type", "array"}, {"items", {{"type", "integer"}}}, {"minItems", 2}, {"maxItems", 2}};
+  return {{"type", "function"},
+          {"function",
+           {{"name", "computer"},
+            {"description", "Use the computer: one action per call. The screen is "
+                              + std::to_string(request.display_width) + "x"
+                              + std::to_string(request.display_height)
+                              + " pixels; coordinates are [x, y] in the latest screenshot."},
+            {"parameters",
+             {{"type", "object"},
+              {"properties",
+               {{"action",
+                 {{"type", "string"},
+                  {"enum",
+                   {"key", "type", "mouse_move", "left_click", "left_click_drag", "right_click",
+                    "middle_click", "double_click", "triple_click", "scroll", "hold_key", "wait",
+                    "screenshot", "cursor_position", "left_mouse_down", "left_mouse_up"}}}},
+                {"coordinate", point},
+                {"start_coordinate", point},
+                {"text", {{"type", "string"}}},
+                {"scroll_direction", {{"type", "string"}, {"enum", {"up", "down", "left", "right"}}}},
+                {"scroll_amount", {{"type", "integer"}}},
+                {"duration", {{"type", "number"}}}}},
+              {"required", {"action"}}}}}}};
+}
+
+std::string data_url(const encoded_image& image) {
+  return "data:" + image.mime_type + ";base64," + base64_encode(image.bytes);
+}
+
+} // namespace
+
+http_request openai_request(const model_request& request, const provider_settings& settings) {
+  auto messages = json::array();
+  messages.push_back(
+    {{"role", "system"},
+     {"content", "You operate a computer through the computer function to do the user's task. "
+                 "Take a screenshot first. When the task is done, answer without calling the "
+                 "function."}});
+  messages.push_back({{"role", "user"}, {"content", request.task}});
+  for (const auto& round : request.history) {
+    json said{{"role", "assistant"}, {"content", round.turn.text.empty() ? json(nullptr) : json(round.turn.text)}};
+    if (!round.turn.actions.empty()) {
+      auto calls = json::array();
+      for (const auto& action : round.turn.actions)
+        calls.push_back({{"id", action.call_id},
+                         {"type", "function"},
+                         {"function", {{"name", "computer"}, {"arguments", action.input_json}}}});
+      said["tool_calls"] = calls;
+    }
+    messages.push_back(said);
+    // Tool messages carry text only; the screenshots follow in one user message.
+    auto images = json::array();
+    for (const auto& output : round.outputs) {
+      messages.push_back({{"role", "tool"},
+                          {"tool_call_id", output.call_id},
+                          {"content", output.text.empty() ? std::string{"done"}
+                                                          : (output.is_error ? "error: " : "")
+                                                              + output.text}});
+      if (output.has_image)
+        images.push_back({{"type", "image_url"}, {"image_url", {{"url", data_url(output.image)}}}});
+    }
+    if (!images.empty()) {
+      images.insert(images.begin(), json{{"type", "text"}, {"text", "The screen after these actions:"}});
+      messages.push_back({{"role", "user"}, {"content", images}});
+    }
+  }
+  json body{{"model", settings.model},
+            {"max_tokens", settings.max_tokens},
+            {"tools", json::array({computer_function(request)})},
+            {"messages", messages}};
+  http_request out;
+  out.url = settings.base_url + "/chat/completions";
+  out.headers = {"content-type: application/json"};
+  if (!settings.api_key.empty())
+    out.headers.push_back("authorization: Bearer " + settings.api_key);
+  out.body = jsonrpc::to_line(body);
+  out.timeout = settings.timeout;
+  return out;
+}
+
+caf::expected<model_turn> openai_turn(const http_response& response,
+                                      const provider_settings& settings) {
+  if (response.status < 200 || response.status >= 300)
+    return http_status_error("openai", settings, response.status, response.body);
+  auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array()
+      || body["choices"].empty() || !body["choices"][0].contains("message"))
+    return make_error(errc::model_failed, "openai sent a reply without choices: "
+                                            + response.body.substr(0, 300));
+  const auto& message = body["choices"][0]["message"];
+  model_turn turn;
+  if (message.contains("content") && message["content"].is_string())
+    turn.text = message["content"].get<std::string>();
+  if (message.contains("tool_calls") && message["tool_calls"].is_array())
+    for (const auto& call : message["tool_calls"]) {
+      if (!call.is_object() || !call.contains("function"))
+        continue;
+      const auto& function = call["function"];
+      auto arguments = function.contains("arguments") && function["arguments"].is_string()
+                         ? function["arguments"].get<std::string>()
+                         : jsonrpc::to_line(function.value("arguments", json::object()));
+      turn.actions.push_back(model_action{call.value("id", std::string{}), arguments});
+    }
+  if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {
+    turn.input_tokens = usage->value("prompt_tokens", int64_t{0});
+    turn.output_tokens = usage->value("completion_tokens", int64_t{0});
+  }
+  return turn;
+}
+
+caf::expected<caf::actor> spawn_openai_model(caf::event_based_actor* task, const std::string& model,
+                                             const model_options& options) {
+  const char* base = std::getenv("OPENAI_BASE_URL");
+  bool local = base != nullptr && *base != '\0';
+  auto settings = provider_settings_from_env(model, "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                                             "https://api.openai.com/v1", local);
+  if (!settings)
+    return settings.error();
+  auto s = *settings;
+  s.timeout = options.call_timeout;
+  wire_format wire{"openai", [s](const model_request& r) { return openai_request(r, s); },
+                   [s](const http_response& r) { return openai_turn(r, s); }};
+  return spawn_http_model(task, std::move(wire), retry_policy{options.retries, options.first_backoff});
+}
+
+} // namespace cua
