@@ -392,6 +392,18 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       auto params = json::parse(params_json, nullptr, false);
       if (params.is_discarded())
         return make_error(errc::internal, "the parameters of a request to the client are not JSON");
+      if (method == "sampling/createMessage") {
+        const auto& caps = st.client_capabilities;
+        auto sampling = caps.is_object() && caps.contains("sampling") ? caps["sampling"] : json{};
+        if (!sampling.is_object())
+          return make_error(errc::model_failed,
+                            "the MCP client did not declare the sampling capability, so its model "
+                            "cannot be used; choose a provider with --model / CUA_MODEL_NAME");
+        if (params.contains("tools") && !sampling.contains("tools"))
+          return make_error(errc::model_failed,
+                            "the MCP client's sampling has no tool support (sampling.tools), which "
+                            "computer use needs; choose a provider with --model / CUA_MODEL_NAME");
+      }
       // Our ids are strings with a prefix, so they never collide with anything the client sends.
       auto id = "cua-" + std::to_string(st.next_request++);
       auto promise = self->make_response_promise();

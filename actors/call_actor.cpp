@@ -50,6 +50,8 @@ public:
     self_->quit();
   }
 
+  const caf::actor& bridge() const { return setup_.bridge; }
+
   void after(caf::timespan delay, std::function<void()> next) override {
     auto ticket = next_ticket_++;
     pending_.emplace(ticket, std::move(next));
@@ -121,6 +123,11 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
     [=](progress_atom, const task_progress& p) { ctx->task_progress_reported(p); },
     [=](heartbeat_atom) { ctx->heartbeat(); },
     [=](resume_atom, uint64_t ticket) { ctx->resume(ticket); },
+    // A task's request to the client (sampling) goes out through this call's connection.
+    [=](client_req_atom, std::string& method, std::string& params) -> caf::result<std::string> {
+      auto rp = self->make_response_promise<std::string>();
+      return rp.delegate(ctx->bridge(), client_req_atom::value, std::move(method), std::move(params));
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "agent/context_window.hpp"
 #include "agent/model_registry.hpp"
@@ -161,8 +162,11 @@ void on_turn(task_ptr self, model_turn turn) {
   st.input_tokens += turn.input_tokens;
   st.output_tokens += turn.output_tokens;
   auto step = st.history.size() + 1;
-  if (!turn.text.empty())
+  if (!turn.text.empty()) {
     report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200));
+    // The model's words also reach the client's log (notifications/message at info).
+    spdlog::info("session {} task {} step {}: {}", st.setup.session_id, st.setup.id, step, turn.text);
+  }
   if (turn.actions.empty()) {
     auto text = turn.text;
     st.history.push_back(agent_round{std::move(turn), {}});
@@ -215,6 +219,7 @@ caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup
   options.call_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     self->state.setup.settings.model_timeout);
   options.retries = self->state.setup.settings.model_retries;
+  options.client = self->state.setup.listener; // the call actor, which reaches the client
   options.first_backoff = std::chrono::duration_cast<std::chrono::milliseconds>(
     self->state.setup.settings.model_backoff);
   auto model = spawn_model(self, self->state.setup.settings.model, options);

@@ -3,6 +3,7 @@
 #include "agent/anthropic_provider.hpp"
 #include "agent/openai_provider.hpp"
 #include "agent/replay_model.hpp"
+#include "agent/sampling_provider.hpp"
 #include "messages/errors.hpp"
 
 namespace cua {
@@ -15,6 +16,8 @@ const std::vector<model_provider>& model_providers() {
     {"openai", "openai/MODEL (any chat-completions server; OPENAI_API_KEY, OPENAI_BASE_URL)",
      spawn_openai_model},
     {"replay", "replay:PATH (a JSON Lines script of model turns)", spawn_replay_model},
+    {"sampling", "sampling (the MCP client's own model, if it declared sampling with tools)",
+     spawn_sampling_model, false},
   };
   return table;
 }
@@ -35,7 +38,7 @@ caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::s
   std::string known;
   for (const auto& provider : model_providers()) {
     if (provider.name == name) {
-      if (argument.empty())
+      if (argument.empty() && provider.takes_argument)
         return make_error(errc::model_failed, "the model \"" + spec + "\" is incomplete; write it as "
                                                 + provider.usage);
       return provider.spawn(task, argument, options);

@@ -16,6 +16,7 @@ struct model_options {
   std::chrono::milliseconds call_timeout{120'000}; // one model call (--model-timeout)
   int retries = 3;                                 // on timeouts, 429 and 5xx (--model-retries)
   std::chrono::milliseconds first_backoff{2'000};  // doubled each retry (--model-backoff-ms)
+  caf::actor client; // the MCP client connection of the call that runs the task, for sampling
 };
 
 /// Spawns a provider actor, linked to `task`, that answers (next_turn, model_request) with a
@@ -28,6 +29,7 @@ struct model_provider {
   std::string name;
   std::string usage; // how to name it in --model, e.g. "replay:PATH"
   model_spawner spawn;
+  bool takes_argument = true; // "sampling" stands alone
 };
 
 /// Returns every provider this build knows.

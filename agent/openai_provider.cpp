@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/computer_action_schema.hpp"
 #include "agent/http_model.hpp"
 #include "messages/errors.hpp"
 #include "transport/jsonrpc.hpp"
@@ -16,30 +17,11 @@ namespace {
 using nlohmann::json;
 
 json computer_function(const model_request& request) {
-  json point{{"type", "array"}, {"items", {{"type", "integer"}}}, {"minItems", 2}, {"maxItems", 2}};
   return {{"type", "function"},
           {"function",
            {{"name", "computer"},
-            {"description", "Use the computer: one action per call. The screen is "
-                              + std::to_string(request.display_width) + "x"
-                              + std::to_string(request.display_height)
-                              + " pixels; coordinates are [x, y] in the latest screenshot."},
-            {"parameters",
-             {{"type", "object"},
-              {"properties",
-               {{"action",
-                 {{"type", "string"},
-                  {"enum",
-                   {"key", "type", "mouse_move", "left_click", "left_click_drag", "right_click",
-                    "middle_click", "double_click", "triple_click", "scroll", "hold_key", "wait",
-                    "screenshot", "cursor_position", "left_mouse_down", "left_mouse_up"}}}},
-                {"coordinate", point},
-                {"start_coordinate", point},
-                {"text", {{"type", "string"}}},
-                {"scroll_direction", {{"type", "string"}, {"enum", {"up", "down", "left", "right"}}}},
-                {"scroll_amount", {{"type", "integer"}}},
-                {"duration", {{"type", "number"}}}}},
-              {"required", {"action"}}}}}}};
+            {"description", computer_tool_description(request.display_width, request.display_height)},
+            {"parameters", computer_action_schema()}}}};
 }
 
 std::string data_url(const encoded_image& image) {

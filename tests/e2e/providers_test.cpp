@@ -64,8 +64,15 @@ TEST(providers, anthropic_runs_the_loop_and_keeps_its_key_secret) {
   server_process server(anthropic_args(), {"ANTHROPIC_BASE_URL=" + model.url(),
                                            std::string("ANTHROPIC_API_KEY=") + secret});
   server.initialize();
+  server.request("logging/setLevel", {{"level", "info"}});
   auto result = server.call_tool("run_cua_task", {{"task", "click it"}}, std::chrono::seconds(30));
   EXPECT_EQ(text_of(result), "All done.");
+  server.request("ping"); // lets log notifications that trail the result arrive
+  bool logged = false;
+  for (const auto& n : server.notifications())
+    logged = logged || (n["method"] == "notifications/message"
+                        && n["params"]["data"].get<std::string>().find("Looking.") != std::string::npos);
+  EXPECT_TRUE(logged) << "the model's text did not reach the client's log";
   EXPECT_EQ(result["structuredContent"]["steps"], 3);
   EXPECT_EQ(result["structuredContent"]["input_tokens"], 300);
   auto requests = model.requests();
@@ -147,4 +154,48 @@ TEST(providers, cancelling_a_task_aborts_the_model_call_under_way) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(model.abandoned(), 1); // the HTTP call was dropped within a second
   EXPECT_EQ(server.request("ping")["result"], json::object());
+}
+
+TEST(providers, sampling_runs_the_task_on_the_clients_own_model) {
+  server_process server({"--backend", "sim", "--model", "sampling", "--settle-ms", "0"});
+  server.initialize("2025-11-25", {{"sampling", {{"tools", json::object()}}}});
+  auto id = server.start_request("tools/call", {{"name", "run_cua_task"}, {"arguments", {{"task", "click"}}}});
+  std::vector<json> asked;
+  json response;
+  for (int i = 0; i < 50 && response.is_null(); ++i) {
+    auto message = server.next_message(std::chrono::seconds(10));
+    ASSERT_TRUE(message);
+    if (message->value("method", "") == "sampling/createMessage") {
+      asked.push_back((*message)["params"]);
+      json result = asked.size() == 1
+                      ? json{{"role", "assistant"}, {"model", "client-model"}, {"stopReason", "toolUse"},
+                             {"content", {{{"type", "tool_use"}, {"id", "s1"}, {"name", "computer"},
+                                           {"input", {{"action", "left_click"}, {"coordinate", {3, 4}}}}}}}}
+                      : json{{"role", "assistant"}, {"model", "client-model"}, {"stopReason", "endTurn"},
+                             {"content", {{"type", "text"}, {"text", "Clicked."}}}};
+      server.send({{"jsonrpc", "2.0"}, {"id", (*message)["id"]}, {"result", result}});
+    } else if (message->contains("id") && (*message)["id"] == id) {
+      response = *message;
+    }
+  }
+  EXPECT_EQ(text_of(response["result"]), "Clicked.");
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0]["tools"][0]["name"], "computer");
+  EXPECT_EQ(asked[0]["tools"][0]["inputSchema"]["required"][0], "action");
+  auto results = asked[1]["messages"][2]["content"];
+  EXPECT_EQ(results[0]["type"], "tool_result");
+  EXPECT_EQ(results[0]["toolUseId"], "s1");
+  EXPECT_EQ(results[0]["content"].back()["type"], "image");
+}
+
+TEST(providers, sampling_without_the_clients_consent_is_a_clear_error) {
+  server_process server({"--backend", "sim", "--model", "sampling"});
+  server.initialize(); // no sampling capability
+  auto result = server.call_tool("run_cua_task", {{"task", "x"}});
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_NE(text_of(result).find("did not declare the sampling capability"), std::string::npos) << text_of(result);
+  server_process no_tools({"--backend", "sim", "--model", "sampling"});
+  no_tools.initialize("2025-11-25", {{"sampling", json::object()}});
+  auto refused = no_tools.call_tool("run_cua_task", {{"task", "x"}});
+  EXPECT_NE(text_of(refused).find("sampling.tools"), std::string::npos) << text_of(refused);
 }

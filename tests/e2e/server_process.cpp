@@ -150,9 +150,9 @@ nlohmann::json server_process::request(const std::string& method, nlohmann::json
   return wait_response(id, timeout);
 }
 
-nlohmann::json server_process::initialize(const std::string& version) {
+nlohmann::json server_process::initialize(const std::string& version, nlohmann::json capabilities) {
   auto response = request("initialize", {{"protocolVersion", version},
-                                         {"capabilities", nlohmann::json::object()},
+                                         {"capabilities", std::move(capabilities)},
                                          {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}});
   send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
   return response["result"];

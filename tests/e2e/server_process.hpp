@@ -45,7 +45,8 @@ public:
   nlohmann::json wait_response(const nlohmann::json& id, std::chrono::milliseconds timeout = 20s);
 
   /// Runs initialize + notifications/initialized; returns the initialize result.
-  nlohmann::json initialize(const std::string& version = "2025-11-25");
+  nlohmann::json initialize(const std::string& version = "2025-11-25",
+                            nlohmann::json capabilities = nlohmann::json::object());
 
   /// Calls a tool and returns the tools/call result.
   nlohmann::json call_tool(const std::string& name, nlohmann::json arguments = nlohmann::json::object(),
