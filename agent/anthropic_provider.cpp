@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/http_model.hpp"
+#include "agent/tool_use_conversation.hpp"
 #include "messages/errors.hpp"
 #include "transport/jsonrpc.hpp"
 #include "util/base64.hpp"
@@ -36,27 +37,7 @@ json tool_result(const tool_output& output) {
 } // namespace
 
 http_request anthropic_request(const model_request& request, const provider_settings& settings) {
-  auto messages = json::array();
-  messages.push_back({{"role", "user"}, {"content", {{{"type", "text"}, {"text", request.task}}}}});
-  for (const auto& round : request.history) {
-    auto said = json::array();
-    if (!round.turn.text.empty())
-      said.push_back({{"type", "text"}, {"text", round.turn.text}});
-    for (const auto& action : round.turn.actions) {
-      auto input = json::parse(action.input_json, nullptr, false);
-      said.push_back({{"type", "tool_use"},
-                      {"id", action.call_id},
-                      {"name", "computer"},
-                      {"input", input.is_discarded() ? json::object() : input}});
-    }
-    messages.push_back({{"role", "assistant"}, {"content", said}});
-    if (round.outputs.empty())
-      continue;
-    auto results = json::array();
-    for (const auto& output : round.outputs)
-      results.push_back(tool_result(output));
-    messages.push_back({{"role", "user"}, {"content", results}});
-  }
+  auto messages = tool_use_conversation(request, tool_result);
   json body{{"model", settings.model},
             {"max_tokens", settings.max_tokens},
             {"tools",

@@ -5,6 +5,7 @@
 
 #include "actors/unexpected_messages.hpp"
 #include "agent/computer_action_schema.hpp"
+#include "agent/tool_use_conversation.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "transport/jsonrpc.hpp"
@@ -69,27 +70,7 @@ caf::behavior sampling_model(caf::stateful_actor<sampling_state>* self, caf::act
 } // namespace
 
 json sampling_request(const model_request& request) {
-  auto messages = json::array();
-  messages.push_back({{"role", "user"}, {"content", {{{"type", "text"}, {"text", request.task}}}}});
-  for (const auto& round : request.history) {
-    auto said = json::array();
-    if (!round.turn.text.empty())
-      said.push_back({{"type", "text"}, {"text", round.turn.text}});
-    for (const auto& action : round.turn.actions) {
-      auto input = json::parse(action.input_json, nullptr, false);
-      said.push_back({{"type", "tool_use"},
-                      {"id", action.call_id},
-                      {"name", "computer"},
-                      {"input", input.is_object() ? input : json::object()}});
-    }
-    messages.push_back({{"role", "assistant"}, {"content", said}});
-    if (round.outputs.empty())
-      continue;
-    auto results = json::array();
-    for (const auto& output : round.outputs)
-      results.push_back(tool_result_block(output));
-    messages.push_back({{"role", "user"}, {"content", results}});
-  }
+  auto messages = tool_use_conversation(request, tool_result_block);
   return {{"messages", messages},
           {"systemPrompt", "You operate a computer through the computer tool to do the user's "
                            "task. Take a screenshot first. When the task is done, answer without "
