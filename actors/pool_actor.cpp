@@ -1,6 +1,7 @@
 #include "actors/unexpected_messages.hpp"
 #include "actors/pool_actor.hpp"
 
+#include <csignal>
 #include <memory>
 
 #include <caf/actor_cast.hpp>
@@ -255,6 +256,24 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       auto item = i->second.item;
       st.on_loan.erase(i);
       recycle(self, std::move(item));
+    },
+    [=](broken_atom, const caf::actor& computer, const std::string& why) {
+      auto& st = self->state;
+      auto i = st.on_loan.find(computer.address());
+      if (i == st.on_loan.end())
+        return;
+      auto group = i->second.item.info.process_group;
+      spdlog::warn("computer {} is replaced: {}", i->second.item.info.id, why);
+      st.on_loan.erase(i);
+      // Its thread may be blocked in a call to a hung process: ending the processes ends the call.
+      if (group > 0)
+        kill(-static_cast<pid_t>(group), SIGKILL);
+      self->demonitor(computer);
+      self->send_exit(computer, caf::exit_reason::kill);
+      if (st.all.erase(computer.address()) > 0)
+        ++st.counters.destroyed;
+      ++st.counters.failed;
+      fill(self);
     },
     [=](stats_atom) { return current_stats(self->state); },
     [=](shutdown_atom) -> caf::result<void> {

@@ -70,6 +70,8 @@ struct pool_state {
 /// else gets it, and replaced if the reset fails.
 ///
 /// Messages: (acquire) -> computer_lease, the sender being the borrower; (release, computer);
+/// (broken, computer, why): a computer that stopped answering is killed (its processes too, so a
+/// call it is stuck in returns) and replaced;
 /// (stats) -> pool_stats; (shutdown) -> unit once every computer is stopped.
 caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
                          computer_spawner spawn_computer);

@@ -4,6 +4,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
@@ -214,6 +215,30 @@ cleanup_report close_session(session_ptr self, const std::string& reason) {
   return report;
 }
 
+// A computer that let an action run past its bound is broken: the pool kills and replaces it, and
+// this session tells every later call why it has no computer.
+void computer_hung(session_ptr self) {
+  auto& st = self->state;
+  if (!st.has_computer)
+    return;
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.action_timeout).count();
+  st.failure = "its computer " + st.computer.info.id + " did not answer within "
+               + std::to_string(secs) + " s (--action-timeout) and was replaced";
+  self->demonitor(st.computer.computer);
+  self->send(st.pool, broken_atom::value, st.computer.computer, st.failure);
+  st.has_computer = false;
+  st.status = "failed";
+}
+
+// Turns a timed-out computer call into the error a user should read, and retires the computer.
+caf::error computer_error(session_ptr self, caf::error err) {
+  if (err != caf::sec::request_timeout && err != errc::computer_timeout)
+    return err;
+  computer_hung(self);
+  return make_error(errc::computer_timeout, "session " + self->state.id + ": " + self->state.failure
+                                              + "; clean up this session or use another");
+}
+
 // Counts as activity, waits for the computer if need be, and passes the request on to it, bounded
 // by the action timeout.
 template <class Answer, class... Ts>
@@ -224,7 +249,7 @@ caf::result<Answer> on_computer(session_ptr self, Ts... xs) {
     auto& st = self->state;
     self->request(st.computer.computer, st.config.action_timeout, xs...)
       .then([=](Answer& answer) mutable { rp.deliver(std::move(answer)); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
+            [=](caf::error& err) mutable { rp.deliver(computer_error(self, err)); });
   });
   return rp;
 }
@@ -276,7 +301,9 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
     [=](task_done_atom, uint64_t task_id, task_result& result) {
       task_ended(self, task_id, std::move(result));
     },
-    [=](task_done_atom, uint64_t task_id, const caf::error& err) { task_ended(self, task_id, err); },
+    [=](task_done_atom, uint64_t task_id, const caf::error& err) {
+      task_ended(self, task_id, computer_error(self, err));
+    },
     [=](info_atom) { return info_of(self); },
     [=](close_atom, const std::string& reason) { return close_session(self, reason); },
     [=](reap_atom, int64_t idle_limit_ms) {

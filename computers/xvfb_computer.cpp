@@ -59,7 +59,7 @@ public:
       return err;
     if (!options_.desktop_startup.empty())
       wait_for_first_window(std::chrono::seconds(5));
-    return computer_info{id_, "xvfb", width_, height_, 0, 0};
+    return computer_info{id_, "xvfb", width_, height_, 0, 0, desktop_.process_group()};
   }
 
   caf::error capture_into(rgb_image& frame) override {

@@ -18,6 +18,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using broken_atom = caf::atom_constant<caf::atom("broken")>;
 
 // supervisor and session actors
 using open_atom = caf::atom_constant<caf::atom("open")>;

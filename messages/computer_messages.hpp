@@ -90,12 +90,14 @@ struct computer_info {
   int32_t screen_height = 0;
   int32_t image_width = 0; // the screenshot space that action coordinates refer to
   int32_t image_height = 0;
+  int64_t process_group = 0; // of the computer's processes on this host (0: none), so that a
+                             // computer stuck in a call can be killed from outside
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, computer_info& x) {
   return f(caf::meta::type_name("computer_info"), x.id, x.backend, x.screen_width, x.screen_height,
-           x.image_width, x.image_height);
+           x.image_width, x.image_height, x.process_group);
 }
 
 } // namespace cua

@@ -72,12 +72,12 @@ TEST(lifecycle, sigterm_during_running_tasks_cancels_them_and_exits_in_time) {
 )");
   server_process server({"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
   server.initialize();
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 10; ++i)
     server.start_request("tools/call", {{"name", "run_cua_task"},
                                         {"arguments", {{"task", "wait"}, {"session_id", "s" + std::to_string(i)}}}});
   // Let the tasks start.
   auto stats = server.call_tool("get_session_stats");
-  for (int tries = 0; tries < 50 && stats["structuredContent"]["sessions"].size() < 5; ++tries) {
+  for (int tries = 0; tries < 50 && stats["structuredContent"]["sessions"].size() < 10; ++tries) {
     std::this_thread::sleep_for(50ms);
     stats = server.call_tool("get_session_stats");
   }
@@ -88,6 +88,7 @@ TEST(lifecycle, sigterm_during_running_tasks_cancels_them_and_exits_in_time) {
   EXPECT_EQ(*code, 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_NE(server.stderr_text().find("task(s) cancelled"), std::string::npos);
+  EXPECT_TRUE(server.children().empty());
 }
 
 TEST(lifecycle, leaves_no_child_process_behind) {

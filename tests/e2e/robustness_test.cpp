@@ -96,3 +96,25 @@ TEST(robustness, logging_set_level_sends_messages_at_that_level) {
   }
   EXPECT_TRUE(saw);
 }
+
+TEST(robustness, five_hundred_malformed_lines_between_valid_calls_change_no_answer) {
+  server_process server({"--backend", "sim", "--log-level", "warn"});
+  server.initialize();
+  const std::vector<std::string> garbage{
+    "{", "null", "[]", "42", "\"text\"", R"({"jsonrpc":"2.0"})", R"({"jsonrpc":"2.0","id":[1],"method":"ping"})",
+    R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":"x"})", "\xc3\x28", R"({"id":1,"method":"ping"})"};
+  std::vector<json> ids;
+  for (int i = 0; i < 500; ++i) {
+    server.send_line(garbage[i % garbage.size()]);
+    if (i % 10 == 0)
+      ids.push_back(server.start_request("tools/call", {{"name", "get_session_stats"}, {"arguments", json::object()}}));
+  }
+  for (const auto& id : ids) {
+    auto response = server.wait_response(id, std::chrono::seconds(20));
+    ASSERT_TRUE(response.contains("result")) << response.dump();
+    EXPECT_EQ(response["result"]["structuredContent"]["max_concurrent"], 10);
+  }
+  // Every malformed line got its error; the valid calls all their answers.
+  EXPECT_EQ(ids.size(), 50u);
+  EXPECT_EQ(server.request("ping")["result"], json::object());
+}

@@ -88,3 +88,30 @@ TEST(xvfb, the_default_desktop_shows_a_terminal) {
   auto bytes = shot["content"][0]["data"].get<std::string>();
   EXPECT_GT(bytes.size(), 2000u);
 }
+
+TEST(xvfb, a_hung_display_hits_the_action_bound_and_is_replaced) {
+  server_process server(bare_xvfb({"--action-timeout", "1"}));
+  server.initialize();
+  server.call_tool("screenshot_cua", {{"session_id", "frozen"}});
+  auto pids = xvfb_children(server);
+  ASSERT_EQ(pids.size(), 1u);
+  kill(pids[0], SIGSTOP); // the X server stops answering; the computer's thread blocks in a call
+  auto start = std::chrono::steady_clock::now();
+  auto hung = server.call_tool("screenshot_cua", {{"session_id", "frozen"}});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(hung["isError"], true);
+  EXPECT_NE(hung["content"][0]["text"].get<std::string>().find("did not answer within 1 s"), std::string::npos)
+    << hung.dump();
+  EXPECT_LT(took, std::chrono::seconds(3));
+  // The stopped Xvfb was killed, and the next session gets a working desktop.
+  for (int i = 0; i < 100 && kill(pids[0], 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(kill(pids[0], 0), 0) << "the hung Xvfb is still there";
+  auto fresh = server.call_tool("screenshot_cua", {{"session_id", "fresh"}});
+  EXPECT_EQ(fresh["content"][0]["type"], "image");
+  auto again = server.call_tool("screenshot_cua", {{"session_id", "frozen"}});
+  EXPECT_NE(again["content"][0]["text"].get<std::string>().find("was replaced"), std::string::npos);
+  EXPECT_GE(server.call_tool("get_session_stats")["structuredContent"]["pool"]["failed"], 1);
+  server.close_stdin();
+  EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
+}
