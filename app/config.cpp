@@ -129,6 +129,10 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "Seconds between progress heartbeats while a call waits (at most 10)")
     ->capture_default_str()
     ->check(CLI::Range(0.01, 10.0));
+  app.add_option("--max-in-flight", cfg.max_in_flight,
+                 "Tool calls the client may have running at once; more are refused")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

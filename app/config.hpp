@@ -26,6 +26,7 @@ struct server_config {
   int32_t model_retries = 3;
   int32_t model_backoff_ms = 2000;
   double progress_interval_s = 5;
+  int32_t max_in_flight = 256; // tools/call requests of the client at once
   std::string log_level = "info";
   int32_t workers = 0; // 0: one per core, at least 2
 };

@@ -168,6 +168,7 @@ int run_server(const server_config& cfg) {
   services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
+  bridge_cfg.max_in_flight = cfg.max_in_flight;
   auto writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
   auto bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
   to_client->attach(bridge);

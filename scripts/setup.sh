@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the server, its tests and its benchmarks need on Debian 12, idempotently:
-# Debian packages (only the missing ones) and the npm packages of the interop test.
+# Debian packages (only the missing ones) and the npm packages of the interop test and of the
+# benchmarks' reference server.
 # All output goes to stderr, so that this can run in front of the server on stdio.
 set -euo pipefail
 exec 1>&2
@@ -20,6 +21,7 @@ packages=(
   libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)
   xvfb matchbox-window-manager xterm xfonts-base  # the xvfb backend: display, window manager, terminal
   libgtest-dev          # tests
+  clang libclang-rt-14-dev   # the fuzzer and the sanitizer build (libFuzzer, ASan, UBSan, TSan)
   x11-apps netpbm       # the benchmark baseline: xwd | xwdtopnm | pnmtopng
   nodejs npm            # the MCP TypeScript SDK interop test
 )
@@ -38,9 +40,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-interop="$root/tests/interop"
-if [[ ! -d $interop/node_modules/@modelcontextprotocol/sdk ]] \
-   || [[ $interop/package-lock.json -nt $interop/node_modules/.package-lock.json ]]; then
-  echo "setup: installing the interop test's npm packages"
-  (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages: the interop test's client and the benchmarks' reference server (official MCP SDK).
+for dir in "$root/tests/interop" "$root/benchmarks/reference"; do
+  if [[ ! -d $dir/node_modules/@modelcontextprotocol/sdk ]] \
+     || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    echo "setup: installing the npm packages of ${dir#"$root"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

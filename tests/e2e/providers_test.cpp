@@ -60,7 +60,7 @@ TEST(providers, anthropic_runs_the_loop_and_keeps_its_key_secret) {
   model.script({200, anthropic_reply({tool_use("t2", {{"action", "left_click"}, {"coordinate", {10, 20}}}),
                                       tool_use("t3", {{"action", "fly"}})}), {}});
   model.script({500, R"({"error":{"message":"overloaded"}})", {}}); // retried
-  model.script({200, anthropic_reply({text("All done.")}, "end_turn"), {}});
+  model.script({200, anthropic_reply(json::array({text("All done.")}), "end_turn"), {}});
   server_process server(anthropic_args(), {"ANTHROPIC_BASE_URL=" + model.url(),
                                            std::string("ANTHROPIC_API_KEY=") + secret});
   server.initialize();
@@ -198,4 +198,51 @@ TEST(providers, sampling_without_the_clients_consent_is_a_clear_error) {
   no_tools.initialize("2025-11-25", {{"sampling", json::object()}});
   auto refused = no_tools.call_tool("run_cua_task", {{"task", "x"}});
   EXPECT_NE(text_of(refused).find("sampling.tools"), std::string::npos) << text_of(refused);
+}
+
+TEST(providers, a_model_endpoint_that_hangs_fails_its_task_in_bounded_time_and_no_other) {
+  fake_http_server model;
+  model.script({0, "", {}, reply::behaviour::hang});
+  model.script({0, "", {}, reply::behaviour::hang}); // the retry hangs too
+  auto args = anthropic_args();
+  args.insert(args.end(), {"--model-timeout", "1", "--model-retries", "1"});
+  server_process server(args, {"ANTHROPIC_BASE_URL=" + model.url(), "ANTHROPIC_API_KEY=k"});
+  server.initialize();
+  auto start = std::chrono::steady_clock::now();
+  auto id = server.start_request("tools/call", {{"name", "run_cua_task"},
+                                                {"arguments", {{"task", "x"}, {"session_id", "stuck"}}}});
+  // While the model hangs, another session is served at once.
+  auto shot = server.call_tool("screenshot_cua", {{"session_id", "other"}}, std::chrono::seconds(1));
+  EXPECT_EQ(shot["content"][0]["type"], "image");
+  auto result = server.wait_response(id, std::chrono::seconds(10))["result"];
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_NE(text_of(result).find("no answer within 1 s"), std::string::npos) << text_of(result);
+  EXPECT_LT(took, std::chrono::seconds(6)); // two 1 s attempts and a 10 ms backoff
+  EXPECT_EQ(model.requests().size(), 2u);
+  EXPECT_EQ(server.request("ping")["result"], json::object());
+}
+
+TEST(providers, a_model_endpoint_that_drops_the_connection_is_retried_then_fails_clearly) {
+  fake_http_server model;
+  model.script({0, "", {}, reply::behaviour::drop});
+  model.script({200, anthropic_reply(json::array({text("Recovered.")}), "end_turn"), {}});
+  model.script({0, "", {}, reply::behaviour::drop});
+  model.script({0, "", {}, reply::behaviour::drop});
+  auto args = anthropic_args();
+  args.insert(args.end(), {"--model-retries", "1"});
+  server_process server(args, {"ANTHROPIC_BASE_URL=" + model.url(), "ANTHROPIC_API_KEY=k"});
+  server.initialize();
+  // One drop: the retry gets the answer.
+  auto recovered = server.call_tool("run_cua_task", {{"task", "x"}});
+  EXPECT_EQ(text_of(recovered), "Recovered.");
+  // Drops past the retries: a clear error, and the server goes on.
+  auto failed = server.call_tool("run_cua_task", {{"task", "x"}});
+  EXPECT_EQ(failed["isError"], true);
+  EXPECT_NE(text_of(failed).find("could not be reached"), std::string::npos) << text_of(failed);
+  EXPECT_EQ(model.requests().size(), 4u);
+  EXPECT_EQ(server.call_tool("get_session_stats")["structuredContent"]["total_sessions"], 1);
+  server.close_stdin();
+  EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
+  EXPECT_NE(server.stderr_text().find("retry 1 of 1"), std::string::npos);
 }

@@ -1,5 +1,6 @@
 // Every tool through the built server, as an MCP client uses them.
 
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -101,6 +102,9 @@ TEST(tools, concurrent_multi_tasks_run_on_fresh_sessions_in_input_order) {
     sessions.insert(results[i]["session_id"].get<std::string>());
   }
   EXPECT_EQ(sessions.size(), 3u);
+  const std::regex uuid_v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  for (const auto& id : sessions)
+    EXPECT_TRUE(std::regex_match(id, uuid_v4)) << "a guessable session id: " << id;
   EXPECT_EQ(result["structuredContent"]["failed"], 0);
   EXPECT_NE(text_of(result).find("Task 1 (one): Done: typed hi."), std::string::npos);
   // The fresh sessions are gone once their tasks end.
@@ -243,6 +247,51 @@ TEST(tools, a_full_pool_makes_new_sessions_wait_then_fail_clearly) {
   EXPECT_EQ(waited["isError"], true);
   EXPECT_NE(text_of(waited).find("--pool-size"), std::string::npos);
   EXPECT_EQ(stats(server)["pool"]["timed_out"], 1);
+}
+
+TEST(tools, an_exhausted_pool_under_load_refuses_past_its_bound_and_serves_the_queue_in_turn) {
+  // Twelve clients, ten sessions allowed, three computers.
+  server_process server({"--backend", "sim", "--pool-size", "3", "--max-sessions", "10", "--acquire-timeout", "1"});
+  server.initialize();
+  auto start = std::chrono::steady_clock::now();
+  std::vector<json> ids;
+  for (int i = 0; i < 12; ++i)
+    ids.push_back(server.start_request("tools/call", {{"name", "screenshot_cua"},
+                                                      {"arguments", {{"session_id", "load-" + std::to_string(i)}}}}));
+  std::vector<std::string> holders;
+  int waited_out = 0;
+  int over_limit = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto result = server.wait_response(ids[i], 5s)["result"];
+    if (result["content"][0]["type"] == "image") {
+      holders.push_back("load-" + std::to_string(i));
+      continue;
+    }
+    EXPECT_EQ(result["isError"], true);
+    if (text_of(result).find("--pool-size") != std::string::npos)
+      ++waited_out;
+    else if (text_of(result).find("--max-sessions 10") != std::string::npos)
+      ++over_limit;
+    else
+      ADD_FAILURE() << "an unexpected answer: " << result.dump();
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(holders.size(), 3u);
+  EXPECT_EQ(waited_out, 7);
+  EXPECT_EQ(over_limit, 2);
+  EXPECT_LT(took, 3s); // every waiter had its answer when its 1 s bound ran out
+  auto s = stats(server);
+  EXPECT_EQ(s["pool"]["in_use"], 3);
+  EXPECT_EQ(s["pool"]["timed_out"], 7);
+  EXPECT_EQ(s["total_sessions"], 3); // sessions that got no computer do not linger
+  // A queued acquisition gets the computer a cleanup gives back, well inside its bound.
+  auto waiter = server.start_request("tools/call", {{"name", "screenshot_cua"},
+                                                    {"arguments", {{"session_id", "queued"}}}});
+  std::this_thread::sleep_for(100ms);
+  server.call_tool("cleanup_session", {{"session_id", holders[0]}});
+  auto served = server.wait_response(waiter, 5s)["result"];
+  EXPECT_EQ(served["content"][0]["type"], "image") << served.dump();
+  EXPECT_EQ(stats(server)["pool"]["timed_out"], 7);
 }
 
 TEST(tools, the_model_comes_from_cua_model_name_when_no_flag_is_given) {

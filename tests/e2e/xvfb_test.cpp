@@ -115,3 +115,37 @@ TEST(xvfb, a_hung_display_hits_the_action_bound_and_is_replaced) {
   server.close_stdin();
   EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
 }
+
+TEST(xvfb, a_display_killed_mid_task_fails_that_task_clearly_and_no_other) {
+  auto script = write_replay_script(R"({"actions":[{"action":"wait","duration":3},{"action":"left_click","coordinate":[10,10]}]}
+{"text":"should not get here"})");
+  server_process server(bare_xvfb({"--model", "replay:" + script, "--settle-ms", "0"}));
+  server.initialize();
+  server.call_tool("screenshot_cua", {{"session_id", "bystander"}});
+  auto bystander = xvfb_children(server);
+  ASSERT_EQ(bystander.size(), 1u);
+  auto id = server.start_request("tools/call", {{"name", "run_cua_task"},
+                                                {"arguments", {{"task", "x"}, {"session_id", "victim"}}}});
+  std::vector<pid_t> victim;
+  for (int i = 0; i < 250 && victim.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (auto pid : xvfb_children(server))
+      if (pid != bystander[0])
+        victim.push_back(pid);
+  }
+  ASSERT_EQ(victim.size(), 1u) << "the task's desktop did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // inside the 3 s wait
+  kill(victim[0], SIGKILL);
+  auto result = server.wait_response(id, std::chrono::seconds(10))["result"];
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_NE(result["content"][0]["text"].get<std::string>().find("stopped"), std::string::npos) << result.dump();
+  // The other desktop never noticed; the victim's session starts over after a cleanup.
+  EXPECT_EQ(server.call_tool("screenshot_cua", {{"session_id", "bystander"}})["content"][0]["type"], "image");
+  server.call_tool("cleanup_session", {{"session_id", "victim"}});
+  EXPECT_EQ(server.call_tool("screenshot_cua", {{"session_id", "victim"}})["content"][0]["type"], "image");
+  auto survivors = xvfb_children(server);
+  server.close_stdin();
+  EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
+  for (auto pid : survivors)
+    EXPECT_NE(kill(pid, 0), 0) << "Xvfb " << pid << " outlived the server";
+}
