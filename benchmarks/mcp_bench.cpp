@@ -1,12 +1,13 @@
 // cua-mcp-bench: drives an MCP server over stdio with one scenario and reports latency percentiles,
-// throughput, errors, and the server's peak memory and CPU time. Works with any stdio MCP server
-// that has the tools a scenario calls.
+// throughput, errors by kind, and the server's peak memory and CPU time. Works with any stdio MCP
+// server that has the tools a scenario calls.
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -29,15 +30,23 @@ struct options {
   int requests = 200;
   int in_flight = 1;
   int sessions = 1;
+  int tasks_per_call = 4;
   bool wait_for_spare = false;
+  double reap_wait_s = 0;
   std::string json_path;
   std::string server_log = "/dev/null";
 };
 
+/// What one job (a call, or a short sequence of calls) came to.
+struct job_result {
+  double latency_ms = 0;
+  std::string error_kind; // empty: fine
+};
+
 struct outcome {
-  std::vector<double> latencies_ms;
-  std::map<std::string, int> errors;
+  std::vector<job_result> jobs;
   double seconds = 0;
+  json extra = json::object(); // figures of one scenario only
 };
 
 double percentile(std::vector<double> values, double p) {
@@ -52,51 +61,84 @@ std::string error_kind(const json& response) {
   if (response.contains("error"))
     return "jsonrpc " + std::to_string(response["error"].value("code", 0));
   if (response["result"].value("isError", false)) {
+    // Numbers (session ids, counts) vary from call to call; errors of one kind read the same.
     auto text = response["result"]["content"][0].value("text", "");
-    return "tool: " + text.substr(0, 60);
+    std::string kind = "tool: ";
+    for (size_t i = 0; i < text.size() && kind.size() < 66; ++i)
+      if (!std::isdigit(static_cast<unsigned char>(text[i])))
+        kind += text[i];
+      else if (i == 0 || !std::isdigit(static_cast<unsigned char>(text[i - 1])))
+        kind += '#';
+    return kind;
   }
   return {};
 }
 
-json tool_call(long id, const std::string& name, json arguments) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
-          {"params", {{"name", name}, {"arguments", std::move(arguments)}}}};
+json call_params(const std::string& tool, json arguments) {
+  return {{"name", tool}, {"arguments", std::move(arguments)}};
 }
 
-// Keeps `in_flight` calls outstanding until `total` are answered; make(i) builds call i.
-template <class Make>
-outcome pipelined(stdio_client& client, int total, int in_flight, Make make) {
+/// The calls of one job, made one after the other; make(step) returns the params of a tools/call,
+/// or null when the job is done.
+using job = std::function<json(int step, const json& previous)>;
+
+/// Returns the error a response holds beyond error_kind()'s (a scenario's own check), or "".
+using judge = std::function<std::string(const json& response)>;
+
+/// Runs jobs 0..total-1 with `in_flight` of them under way at once; make_job(i) builds job i.
+outcome run_jobs(stdio_client& client, int total, int in_flight, const std::function<job(int)>& make_job,
+                 const judge& check = nullptr) {
+  struct running {
+    job steps;
+    int step = 0;
+    steady_clock::time_point started;
+  };
   outcome out;
-  std::map<long, steady_clock::time_point> started;
-  long next = 1000;
-  int sent = 0;
-  int done = 0;
+  std::map<long, running> under_way; // by the id of the call each job waits for
+  long next_id = 1000;
+  int started = 0;
+  auto send_step = [&](running r, const json& previous) {
+    auto params = r.steps(r.step, previous);
+    if (params.is_null())
+      return false;
+    auto id = next_id++;
+    client.send({{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", params}});
+    under_way.emplace(id, std::move(r));
+    return true;
+  };
   auto begin = steady_clock::now();
   auto last_report = begin;
-  while (done < total) {
-    while (sent < total && static_cast<int>(started.size()) < in_flight) {
-      auto id = next++;
-      started[id] = steady_clock::now();
-      client.send(make(id, sent++));
+  while (static_cast<int>(out.jobs.size()) < total) {
+    while (started < total && static_cast<int>(under_way.size()) < in_flight) {
+      running r{make_job(started++), 0, steady_clock::now()};
+      if (!send_step(std::move(r), json()))
+        out.jobs.push_back({0, ""});
     }
+    if (under_way.empty())
+      continue;
     auto message = client.next(seconds(120));
     if (!message) {
-      out.errors["no answer within 120 s"] += total - done;
+      for (int i = static_cast<int>(out.jobs.size()); i < total; ++i)
+        out.jobs.push_back({120'000, "no answer within 120 s"});
       break;
     }
-    if (!message->contains("id") || message->contains("method"))
+    if (!message->contains("id") || message->contains("method") || !(*message)["id"].is_number())
       continue;
-    auto i = started.find((*message)["id"].get<long>());
-    if (i == started.end())
+    auto it = under_way.find((*message)["id"].get<long>());
+    if (it == under_way.end())
       continue;
-    out.latencies_ms.push_back(duration<double, std::milli>(steady_clock::now() - i->second).count());
-    started.erase(i);
-    ++done;
-    if (auto kind = error_kind(*message); !kind.empty())
-      out.errors[kind]++;
+    auto r = std::move(it->second);
+    under_way.erase(it);
+    auto kind = error_kind(*message);
+    if (kind.empty() && check)
+      kind = check(*message);
+    ++r.step;
+    auto started_at = r.started;
+    if (!kind.empty() || !send_step(std::move(r), *message))
+      out.jobs.push_back({duration<double, std::milli>(steady_clock::now() - started_at).count(), kind});
     if (steady_clock::now() - last_report > milliseconds(500)) {
       last_report = steady_clock::now();
-      std::fprintf(stderr, "\r  %d/%d answered", done, total);
+      std::fprintf(stderr, "\r  %zu/%d done", out.jobs.size(), total);
     }
   }
   out.seconds = duration<double>(steady_clock::now() - begin).count();
@@ -104,11 +146,13 @@ outcome pipelined(stdio_client& client, int total, int in_flight, Make make) {
   return out;
 }
 
-int spare_count(stdio_client& client) {
-  auto stats = client.call("tools/call", {{"name", "get_session_stats"}, {"arguments", json::object()}});
-  if (!stats)
-    return 0;
-  return (*stats)["result"]["structuredContent"]["pool"].value("idle", 0);
+job one_call(json params) {
+  return [params = std::move(params)](int step, const json&) { return step == 0 ? params : json(); };
+}
+
+json stats_of(stdio_client& client) {
+  auto stats = client.call("tools/call", call_params("get_session_stats", json::object()));
+  return stats ? (*stats)["result"].value("structuredContent", json::object()) : json::object();
 }
 
 // Session start: a new session per call (the first action on it), cleaned up after; with
@@ -118,22 +162,74 @@ outcome session_starts(stdio_client& client, int total, bool wait_for_spare) {
   auto begin = steady_clock::now();
   for (int i = 0; i < total; ++i) {
     if (wait_for_spare)
-      for (int tries = 0; tries < 2000 && spare_count(client) < 1; ++tries)
+      for (int tries = 0; tries < 2000 && stats_of(client)["pool"].value("idle", 0) < 1; ++tries)
         std::this_thread::sleep_for(milliseconds(5));
     auto id = "start-" + std::to_string(i);
     auto t0 = steady_clock::now();
-    auto response = client.call("tools/call", {{"name", "computer"},
-                                               {"arguments", {{"action", "cursor_position"},
-                                                              {"session_id", id}}}});
-    out.latencies_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
-    if (!response)
-      out.errors["no answer"]++;
-    else if (auto kind = error_kind(*response); !kind.empty())
-      out.errors[kind]++;
-    client.call("tools/call", {{"name", "cleanup_session"}, {"arguments", {{"session_id", id}}}});
+    auto response = client.call("tools/call", call_params("computer", {{"action", "cursor_position"},
+                                                                      {"session_id", id}}));
+    job_result r{duration<double, std::milli>(steady_clock::now() - t0).count(), ""};
+    r.error_kind = response ? error_kind(*response) : "no answer";
+    out.jobs.push_back(r);
+    client.call("tools/call", call_params("cleanup_session", {{"session_id", id}}));
   }
   out.seconds = duration<double>(steady_clock::now() - begin).count();
   return out;
+}
+
+// Scale: `sessions` sessions made alive (the first action on each), the server's memory before and
+// after, then (with reap_wait_s) the wait until the server has reaped them all as idle.
+outcome scale(stdio_client& client, const options& opt) {
+  int out_spares = 0;
+  // Spares the pool keeps warm (--pool-warm) count as computers, not sessions: wait for them.
+  int idle = -1;
+  for (int tries = 0; tries < 300; ++tries) {
+    auto pool = stats_of(client).value("pool", json::object());
+    if (pool.value("starting", 0) == 0 && pool.value("idle", 0) == idle)
+      break;
+    idle = pool.value("idle", 0);
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  out_spares = idle;
+  auto rss_before = client.rss_kib();
+  auto out = run_jobs(client, opt.sessions, opt.in_flight, [](int i) {
+    return one_call(call_params("computer", {{"action", "cursor_position"},
+                                             {"session_id", "scale-" + std::to_string(i)}}));
+  });
+  std::this_thread::sleep_for(milliseconds(300));
+  auto alive = stats_of(client).value("total_sessions", 0);
+  auto rss_after = client.rss_kib();
+  out.extra["sessions_alive"] = alive;
+  out.extra["warm_spares_before"] = out_spares;
+  out.extra["rss_before_mib"] = rss_before / 1024.0;
+  out.extra["rss_alive_mib"] = rss_after / 1024.0;
+  out.extra["kib_per_session"] = alive > 0 ? static_cast<double>(rss_after - rss_before) / alive : 0.0;
+  if (opt.reap_wait_s > 0) {
+    auto t0 = steady_clock::now();
+    int left = alive;
+    while (left > 0 && steady_clock::now() - t0 < duration<double>(opt.reap_wait_s)) {
+      std::this_thread::sleep_for(milliseconds(100));
+      left = stats_of(client).value("total_sessions", -1);
+    }
+    out.extra["sessions_left_after_reap"] = left;
+    out.extra["reap_s"] = duration<double>(steady_clock::now() - t0).count();
+    out.extra["rss_after_reap_mib"] = client.rss_kib() / 1024.0;
+    if (left != 0)
+      out.jobs.push_back({0, "sessions not reaped within --reap-wait"});
+  }
+  return out;
+}
+
+json by_kind(const outcome& out) {
+  std::map<std::string, std::vector<double>> latencies;
+  for (const auto& j : out.jobs)
+    latencies[j.error_kind.empty() ? "ok" : j.error_kind].push_back(j.latency_ms);
+  auto result = json::object();
+  for (auto& [kind, values] : latencies)
+    result[kind] = {{"count", values.size()},
+                    {"p50_ms", percentile(values, 50)},
+                    {"max_ms", percentile(values, 100)}};
+  return result;
 }
 
 } // namespace
@@ -141,15 +237,31 @@ outcome session_starts(stdio_client& client, int total, bool wait_for_spare) {
 int main(int argc, char** argv) {
   options opt;
   CLI::App app{"cua-mcp-bench: stress an MCP server over stdio and measure it", "cua-mcp-bench"};
+  app.footer(
+    "Scenarios:\n"
+    "  stats          get_session_stats, --requests calls, --in-flight at once\n"
+    "  screenshot     screenshot_cua spread over --sessions sessions\n"
+    "  session-start  the first action on a new session, one at a time (--wait-for-spare: warm)\n"
+    "  churn          --requests cycles of: first action on a new session, cleanup_session\n"
+    "  multi-task     run_multi_cua_tasks with --tasks-per-call concurrent tasks a call (the\n"
+    "                 server needs a model, e.g. --model replay:PATH)\n"
+    "  overload       --sessions new sessions at once, past the session limit and the pool: the\n"
+    "                 report gives each kind of answer with its latency\n"
+    "  scale          --sessions sessions made alive, the server's memory per session, then\n"
+    "                 (--reap-wait) the time until all are reaped as idle");
   app.add_option("--server", opt.server, "Command that starts the server (run by /bin/sh)")->required();
-  app.add_option("--scenario", opt.scenario, "stats | screenshot | session-start")
+  app.add_option("--scenario", opt.scenario, "See below")
     ->capture_default_str()
-    ->check(CLI::IsMember({"stats", "screenshot", "session-start"}));
+    ->check(CLI::IsMember({"stats", "screenshot", "session-start", "churn", "multi-task", "overload", "scale"}));
   app.add_option("--label", opt.label, "Name of this run in the report");
-  app.add_option("--requests", opt.requests, "Calls to make")->capture_default_str()->check(CLI::Range(1, 10'000'000));
+  app.add_option("--requests", opt.requests, "Calls (or cycles) to make")->capture_default_str()->check(CLI::Range(1, 10'000'000));
   app.add_option("--in-flight", opt.in_flight, "Calls outstanding at once")->capture_default_str()->check(CLI::Range(1, 100'000));
-  app.add_option("--sessions", opt.sessions, "screenshot: sessions the calls are spread over")->capture_default_str()->check(CLI::Range(1, 100'000));
+  app.add_option("--sessions", opt.sessions, "Sessions (screenshot, overload, scale)")->capture_default_str()->check(CLI::Range(1, 100'000));
+  app.add_option("--tasks-per-call", opt.tasks_per_call, "multi-task: tasks in each call")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_flag("--wait-for-spare", opt.wait_for_spare, "session-start: wait for a started spare before each start");
+  app.add_option("--reap-wait", opt.reap_wait_s, "scale: seconds to wait for the idle sessions to be reaped (0: don't)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--json", opt.json_path, "Append the result as one JSON line to this file");
   app.add_option("--server-log", opt.server_log, "Where the server's stderr goes")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -169,50 +281,92 @@ int main(int argc, char** argv) {
   client.send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
 
   outcome out;
+  auto session = [](const std::string& prefix, int i) { return prefix + std::to_string(i); };
   if (opt.scenario == "stats") {
-    out = pipelined(client, opt.requests, opt.in_flight, [](long id, int) {
-      return tool_call(id, "get_session_stats", json::object());
-    });
+    out = run_jobs(client, opt.requests, opt.in_flight,
+                   [](int) { return one_call(call_params("get_session_stats", json::object())); });
   } else if (opt.scenario == "screenshot") {
     // Every session exists and has its computer before timing starts.
     for (int s = 0; s < opt.sessions; ++s)
-      client.call("tools/call", {{"name", "screenshot_cua"},
-                                 {"arguments", {{"session_id", "bench-" + std::to_string(s)}}}});
-    out = pipelined(client, opt.requests, opt.in_flight, [&](long id, int i) {
-      return tool_call(id, "screenshot_cua", {{"session_id", "bench-" + std::to_string(i % opt.sessions)}});
+      client.call("tools/call", call_params("screenshot_cua", {{"session_id", session("bench-", s)}}));
+    out = run_jobs(client, opt.requests, opt.in_flight, [&](int i) {
+      return one_call(call_params("screenshot_cua", {{"session_id", session("bench-", i % opt.sessions)}}));
     });
+  } else if (opt.scenario == "churn") {
+    out = run_jobs(client, opt.requests, opt.in_flight, [&](int i) -> job {
+      auto id = session("churn-", i);
+      return [id](int step, const json&) {
+        if (step == 0)
+          return call_params("computer", {{"action", "cursor_position"}, {"session_id", id}});
+        return step == 1 ? call_params("cleanup_session", {{"session_id", id}}) : json();
+      };
+    });
+    auto after = stats_of(client);
+    out.extra["sessions_left"] = after.value("total_sessions", -1);
+  } else if (opt.scenario == "multi-task") {
+    out = run_jobs(
+      client, opt.requests, opt.in_flight,
+      [&](int i) {
+        auto tasks = json::array();
+        for (int t = 0; t < opt.tasks_per_call; ++t)
+          tasks.push_back("task " + std::to_string(i) + "." + std::to_string(t));
+        return one_call(call_params("run_multi_cua_tasks", {{"tasks", tasks}, {"concurrent", true}}));
+      },
+      [](const json& response) -> std::string {
+        // The call answers even when some of its tasks failed.
+        auto failed = response["result"]["structuredContent"].value("failed", 0);
+        return failed > 0 ? "tasks failed in a call" : "";
+      });
+  } else if (opt.scenario == "overload") {
+    out = run_jobs(client, opt.sessions, opt.sessions, [&](int i) {
+      return one_call(call_params("screenshot_cua", {{"session_id", session("overload-", i)}}));
+    });
+  } else if (opt.scenario == "scale") {
+    out = scale(client, opt);
   } else {
     out = session_starts(client, opt.requests, opt.wait_for_spare);
   }
   auto [rss_kib, cpu_ms] = client.usage();
   client.close();
 
-  int errors = 0;
-  for (auto& [kind, count] : out.errors)
-    errors += count;
+  std::vector<double> latencies;
+  std::map<std::string, int> errors;
+  for (const auto& j : out.jobs) {
+    latencies.push_back(j.latency_ms);
+    if (!j.error_kind.empty())
+      errors[j.error_kind]++;
+  }
+  int error_count = 0;
+  for (auto& [kind, count] : errors)
+    error_count += count;
   json result{{"label", opt.label},
               {"scenario", opt.scenario},
-              {"requests", opt.requests},
-              {"in_flight", opt.in_flight},
+              {"requests", static_cast<int>(out.jobs.size())},
+              {"in_flight", opt.scenario == "overload" ? opt.sessions : opt.in_flight},
               {"sessions", opt.sessions},
               {"initialize_ms", init_ms},
-              {"p50_ms", percentile(out.latencies_ms, 50)},
-              {"p90_ms", percentile(out.latencies_ms, 90)},
-              {"p99_ms", percentile(out.latencies_ms, 99)},
-              {"max_ms", percentile(out.latencies_ms, 100)},
-              {"throughput_per_s", out.seconds > 0 ? out.latencies_ms.size() / out.seconds : 0},
-              {"errors", out.errors},
+              {"p50_ms", percentile(latencies, 50)},
+              {"p90_ms", percentile(latencies, 90)},
+              {"p99_ms", percentile(latencies, 99)},
+              {"max_ms", percentile(latencies, 100)},
+              {"throughput_per_s", out.seconds > 0 ? latencies.size() / out.seconds : 0},
+              {"errors", errors},
+              {"by_kind", by_kind(out)},
               {"server_peak_rss_mib", rss_kib / 1024.0},
               {"server_cpu_s", cpu_ms / 1000.0}};
-  std::printf("%-28s n=%-6d in_flight=%-4d p50=%8.2f ms  p90=%8.2f  p99=%8.2f  max=%8.2f  %9.1f/s  "
+  result.update(out.extra);
+  std::printf("%-28s n=%-6zu in_flight=%-4d p50=%8.2f ms  p90=%8.2f  p99=%8.2f  max=%8.2f  %9.1f/s  "
               "errors=%d  rss=%.1f MiB  cpu=%.2f s  init=%.1f ms\n",
-              opt.label.c_str(), opt.requests, opt.in_flight, result["p50_ms"].get<double>(),
-              result["p90_ms"].get<double>(), result["p99_ms"].get<double>(),
-              result["max_ms"].get<double>(), result["throughput_per_s"].get<double>(), errors,
-              result["server_peak_rss_mib"].get<double>(), result["server_cpu_s"].get<double>(),
-              init_ms);
-  for (auto& [kind, count] : out.errors)
-    std::printf("    %d x %s\n", count, kind.c_str());
+              opt.label.c_str(), out.jobs.size(), result["in_flight"].get<int>(),
+              result["p50_ms"].get<double>(), result["p90_ms"].get<double>(),
+              result["p99_ms"].get<double>(), result["max_ms"].get<double>(),
+              result["throughput_per_s"].get<double>(), error_count,
+              result["server_peak_rss_mib"].get<double>(), result["server_cpu_s"].get<double>(), init_ms);
+  for (auto& [kind, figures] : result["by_kind"].items())
+    std::printf("    %5d x %-62s p50=%8.2f ms  max=%8.2f ms\n", figures["count"].get<int>(), kind.c_str(),
+                figures["p50_ms"].get<double>(), figures["max_ms"].get<double>());
+  if (!out.extra.empty())
+    std::printf("    %s\n", out.extra.dump().c_str());
   if (!opt.json_path.empty())
     std::ofstream(opt.json_path, std::ios::app) << result.dump() << "\n";
   return 0;

@@ -109,13 +109,25 @@ void stdio_client::close() {
   }
 }
 
-std::pair<long, long> stdio_client::usage() const {
-  long hwm = 0;
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+
+long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      hwm = std::stol(line.substr(6));
+    if (line.rfind(field + ":", 0) == 0)
+      return std::stol(line.substr(field.size() + 1));
+  return 0;
+}
+
+} // namespace
+
+long stdio_client::rss_kib() const {
+  return status_kib(pid_, "VmRSS");
+}
+
+std::pair<long, long> stdio_client::usage() const {
+  auto hwm = status_kib(pid_, "VmHWM");
   std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
   std::string text;
   std::getline(stat, text);

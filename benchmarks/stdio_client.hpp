@@ -38,6 +38,9 @@ public:
   /// Returns the child's peak RSS so far in KiB (VmHWM) and its CPU time in ms (user + system).
   std::pair<long, long> usage() const;
 
+  /// Returns the child's resident memory now, in KiB (VmRSS).
+  long rss_kib() const;
+
 private:
   pid_t pid_ = -1;
   int in_ = -1;

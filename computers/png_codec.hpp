@@ -9,8 +9,9 @@
 
 namespace cua {
 
-/// Returns `image` as PNG. Level 1 with the SUB filter is the fast setting that screenshots want
-/// (3-30x faster than adaptive filtering at a small cost in size).
+/// Returns `image` as PNG: indexed (1-8 bits a pixel) when it has at most 256 colours, else RGB
+/// with the SUB filter. Level 1 is the fast setting that screenshots want (3-30x faster than
+/// adaptive filtering at a small cost in size).
 caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compression_level = 1);
 
 /// Returns the pixels of an 8-bit RGB or RGBA PNG (alpha dropped); for tests and tools that read

@@ -33,18 +33,27 @@ bool write_all(int fd, const char* data, size_t size) {
 caf::behavior stdout_writer(caf::stateful_actor<stdout_writer_state>* self, int fd) {
   log_unexpected_messages(self);
   self->state.fd = fd;
+  auto write_pending = [self] {
+    auto& st = self->state;
+    if (!st.broken && !write_all(st.fd, st.pending.data(), st.pending.size())) {
+      st.broken = true;
+      spdlog::warn("stdout is closed (errno {}); dropping further output", errno);
+    }
+    st.pending.clear();
+  };
   return {
-    [=](write_atom, std::string& line) {
+    [=](write_atom, const std::string& line) {
       auto& st = self->state;
       if (st.broken)
         return;
-      line += '\n';
-      if (!write_all(st.fd, line.data(), line.size())) {
-        st.broken = true;
-        spdlog::warn("stdout is closed (errno {}); dropping further output", errno);
-      }
+      st.pending += line;
+      st.pending += '\n';
+      // The last message of a burst always finds the mailbox empty, so nothing waits for long.
+      constexpr size_t most_pending = 256 * 1024;
+      if (self->mailbox().empty() || st.pending.size() >= most_pending)
+        write_pending();
     },
-    [=](flush_atom) {},
+    [=](flush_atom) { write_pending(); },
   };
 }
 
