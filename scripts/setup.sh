@@ -23,6 +23,7 @@ packages=(
   libgtest-dev          # tests
   clang libclang-rt-14-dev   # the fuzzer and the sanitizer build (libFuzzer, ASan, UBSan, TSan)
   x11-apps netpbm       # the benchmark baseline: xwd | xwdtopnm | pnmtopng
+  python3-matplotlib    # benchmarks/charts.py
   nodejs npm            # the MCP TypeScript SDK interop test
 )
 missing=()
