@@ -51,9 +51,11 @@ def chart(scenario, runs, out_dir):
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, points in sorted(by_series.items()):
         xs = sorted(points)
-        latency.plot(xs, [points[x]["p50_ms"] for x in xs], marker="o", label=f"{name} p50")
-        latency.plot(xs, [points[x]["p99_ms"] for x in xs], marker="x", linestyle="--", label=f"{name} p99")
-        throughput.plot(xs, [points[x]["throughput_per_s"] for x in xs], marker="o", label=name)
+        (line,) = latency.plot(xs, [points[x]["p50_ms"] for x in xs], marker="o", label=f"{name} p50")
+        latency.plot(xs, [points[x]["p99_ms"] for x in xs], marker="x", linestyle="--",
+                     color=line.get_color(), label=f"{name} p99")
+        throughput.plot(xs, [points[x]["throughput_per_s"] for x in xs], marker="o",
+                        color=line.get_color(), label=name)
     for axis, title, unit in ((latency, "latency", "ms"), (throughput, "throughput", "calls/s")):
         axis.set_xscale("log")
         axis.set_xlabel("calls in flight")

@@ -31,6 +31,7 @@ struct options {
   int in_flight = 1;
   int sessions = 1;
   int tasks_per_call = 4;
+  int warmup = 0;
   bool wait_for_spare = false;
   double reap_wait_s = 0;
   std::string json_path;
@@ -180,7 +181,7 @@ outcome session_starts(stdio_client& client, int total, bool wait_for_spare) {
 // Scale: `sessions` sessions made alive (the first action on each), the server's memory before and
 // after, then (with reap_wait_s) the wait until the server has reaped them all as idle.
 outcome scale(stdio_client& client, const options& opt) {
-  int out_spares = 0;
+  int warm_spares = 0;
   // Spares the pool keeps warm (--pool-warm) count as computers, not sessions: wait for them.
   int idle = -1;
   for (int tries = 0; tries < 300; ++tries) {
@@ -190,7 +191,7 @@ outcome scale(stdio_client& client, const options& opt) {
     idle = pool.value("idle", 0);
     std::this_thread::sleep_for(milliseconds(100));
   }
-  out_spares = idle;
+  warm_spares = idle;
   auto rss_before = client.rss_kib();
   auto out = run_jobs(client, opt.sessions, opt.in_flight, [](int i) {
     return one_call(call_params("computer", {{"action", "cursor_position"},
@@ -200,7 +201,7 @@ outcome scale(stdio_client& client, const options& opt) {
   auto alive = stats_of(client).value("total_sessions", 0);
   auto rss_after = client.rss_kib();
   out.extra["sessions_alive"] = alive;
-  out.extra["warm_spares_before"] = out_spares;
+  out.extra["warm_spares_before"] = warm_spares;
   out.extra["rss_before_mib"] = rss_before / 1024.0;
   out.extra["rss_alive_mib"] = rss_after / 1024.0;
   out.extra["kib_per_session"] = alive > 0 ? static_cast<double>(rss_after - rss_before) / alive : 0.0;
@@ -258,6 +259,10 @@ int main(int argc, char** argv) {
   app.add_option("--in-flight", opt.in_flight, "Calls outstanding at once")->capture_default_str()->check(CLI::Range(1, 100'000));
   app.add_option("--sessions", opt.sessions, "Sessions (screenshot, overload, scale)")->capture_default_str()->check(CLI::Range(1, 100'000));
   app.add_option("--tasks-per-call", opt.tasks_per_call, "multi-task: tasks in each call")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_option("--warmup", opt.warmup, "stats, screenshot, churn: calls made first and not counted "
+                                         "(lets a JIT-compiled server reach its steady state)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 10'000'000));
   app.add_flag("--wait-for-spare", opt.wait_for_spare, "session-start: wait for a started spare before each start");
   app.add_option("--reap-wait", opt.reap_wait_s, "scale: seconds to wait for the idle sessions to be reaped (0: don't)")
     ->capture_default_str()
@@ -282,27 +287,33 @@ int main(int argc, char** argv) {
 
   outcome out;
   auto session = [](const std::string& prefix, int i) { return prefix + std::to_string(i); };
-  if (opt.scenario == "stats") {
-    out = run_jobs(client, opt.requests, opt.in_flight,
-                   [](int) { return one_call(call_params("get_session_stats", json::object())); });
-  } else if (opt.scenario == "screenshot") {
-    // Every session exists and has its computer before timing starts.
-    for (int s = 0; s < opt.sessions; ++s)
-      client.call("tools/call", call_params("screenshot_cua", {{"session_id", session("bench-", s)}}));
-    out = run_jobs(client, opt.requests, opt.in_flight, [&](int i) {
-      return one_call(call_params("screenshot_cua", {{"session_id", session("bench-", i % opt.sessions)}}));
-    });
-  } else if (opt.scenario == "churn") {
-    out = run_jobs(client, opt.requests, opt.in_flight, [&](int i) -> job {
-      auto id = session("churn-", i);
+  auto repeatable = [&](int requests, int round) {
+    if (opt.scenario == "stats")
+      return run_jobs(client, requests, opt.in_flight,
+                      [](int) { return one_call(call_params("get_session_stats", json::object())); });
+    if (opt.scenario == "screenshot")
+      return run_jobs(client, requests, opt.in_flight, [&](int i) {
+        return one_call(call_params("screenshot_cua", {{"session_id", session("bench-", i % opt.sessions)}}));
+      });
+    return run_jobs(client, requests, opt.in_flight, [&](int i) -> job {
+      auto id = session("churn-" + std::to_string(round) + "-", i);
       return [id](int step, const json&) {
         if (step == 0)
           return call_params("computer", {{"action", "cursor_position"}, {"session_id", id}});
         return step == 1 ? call_params("cleanup_session", {{"session_id", id}}) : json();
       };
     });
-    auto after = stats_of(client);
-    out.extra["sessions_left"] = after.value("total_sessions", -1);
+  };
+  if (opt.scenario == "stats" || opt.scenario == "screenshot" || opt.scenario == "churn") {
+    // Every session exists and has its computer before timing starts.
+    if (opt.scenario == "screenshot")
+      for (int s = 0; s < opt.sessions; ++s)
+        client.call("tools/call", call_params("screenshot_cua", {{"session_id", session("bench-", s)}}));
+    if (opt.warmup > 0)
+      repeatable(opt.warmup, 0);
+    out = repeatable(opt.requests, 1);
+    if (opt.scenario == "churn")
+      out.extra["sessions_left"] = stats_of(client).value("total_sessions", -1);
   } else if (opt.scenario == "multi-task") {
     out = run_jobs(
       client, opt.requests, opt.in_flight,

@@ -3,6 +3,8 @@
 # side by side in one run, prints their tables, appends JSON lines to
 # benchmarks/results/<date>.jsonl and draws benchmarks/results/charts/*.png. Build first
 # (scripts/build.sh; scripts/setup.sh installs the reference's npm packages). Takes ~10 minutes.
+# Repeated scenarios warm up first (--warmup): Node's JIT needs a few thousand calls to reach its
+# steady state, and a server left running for days is measured in its steady state.
 # QUICK=1 runs fewer calls (a smoke test of the harness).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,16 +44,17 @@ echo "== session start (xvfb): warm spare against cold start (display, window ma
 
 echo "== (1) protocol overhead: get_session_stats pipelined, ours and the SDK reference"
 for k in 1 10 100; do
-  both "" "stats-$k" --scenario stats --requests "$(scale 20000)" --in-flight "$k"
+  both "" "stats-$k" --scenario stats --requests "$(scale 20000)" --in-flight "$k" --warmup "$(scale 2000)"
 done
 
 echo "== (2) screenshot storm on sim, 4 sessions"
 for k in 1 4 16; do
-  both "" "sim-screenshot-$k" --scenario screenshot --requests "$(scale 400)" --in-flight "$k" --sessions 4
+  both "" "sim-screenshot-$k" --scenario screenshot --requests "$(scale 400)" --in-flight "$k" --sessions 4 \
+    --warmup 20
 done
 
 echo "== (3) session churn: first action on a new session, cleanup, 1000 cycles"
-both "" "churn-10" --scenario churn --requests "$(scale 1000)" --in-flight 10
+both "" "churn-10" --scenario churn --requests "$(scale 1000)" --in-flight 10 --warmup "$(scale 100)"
 
 echo "== (4) run_multi_cua_tasks: 8 concurrent replayed tasks a call, 4 calls in flight (ours only)"
 script="$(mktemp --suffix=.jsonl)"
