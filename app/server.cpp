@@ -132,6 +132,10 @@ int run_server(const server_config& cfg) {
   auto workers = cfg.workers > 0 ? cfg.workers
                                  : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
+  // An idle worker spins briefly, then sleeps until work arrives. CAF's middle phase (500 polls
+  // 50 us apart) took CPU from the threads doing the work on 2 cores: without it, 20% more calls
+  // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
+  sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   caf::actor_system sys{sys_cfg};
 
   pool_config pool_cfg;

@@ -32,7 +32,8 @@ echo "== screenshot through the whole MCP call (xvfb, one session): terminal-lik
 terminal="xterm -e sh -c 'ls -l /usr/bin; exec sleep 600'"
 "$bench" --server "$ours --backend xvfb --desktop-startup \"$terminal\"" \
   --scenario screenshot --requests "$(scale 200)" --label xvfb-screenshot --json "$out"
-busy="xterm -geometry 200x60 -fa Monospace -fs 7 -e sh -c 'while :; do head -c 4000 /dev/urandom | base64; done'"
+# Busy: a full screen of small anti-aliased text (hundreds of colours), still while it is measured.
+busy="xterm -geometry 200x60 -fa Monospace -fs 7 -e sh -c 'head -c 12000 /dev/urandom | base64; exec sleep 600'"
 "$bench" --server "$ours --backend xvfb --desktop-startup \"$busy\"" \
   --scenario screenshot --requests "$(scale 100)" --label xvfb-screenshot-busy --json "$out"
 
