@@ -46,7 +46,9 @@ def chart(scenario, runs, out_dir):
     for run in runs:
         # The last run at a concurrency wins: files are appended to in time order.
         by_series[series_name(run)][run["in_flight"]] = run
-    if all(len(points) < 2 for points in by_series.values()):
+    # A line needs two concurrencies; single runs (e.g. one xvfb figure) are in the tables only.
+    by_series = {name: points for name, points in by_series.items() if len(points) >= 2}
+    if not by_series:
         return None
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, points in sorted(by_series.items()):
