@@ -1,4 +1,5 @@
 #include "benchmarks/stdio_client.hpp"
+#include "util/proc_status.hpp"
 
 #include <csignal>
 #include <fcntl.h>
@@ -109,25 +110,12 @@ void stdio_client::close() {
   }
 }
 
-namespace {
-
-long status_kib(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind(field + ":", 0) == 0)
-      return std::stol(line.substr(field.size() + 1));
-  return 0;
-}
-
-} // namespace
-
 long stdio_client::rss_kib() const {
-  return status_kib(pid_, "VmRSS");
+  return std::max(0L, proc_status_field(pid_, "VmRSS"));
 }
 
 std::pair<long, long> stdio_client::usage() const {
-  auto hwm = status_kib(pid_, "VmHWM");
+  auto hwm = std::max(0L, proc_status_field(pid_, "VmHWM"));
   std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
   std::string text;
   std::getline(stat, text);

@@ -1,11 +1,11 @@
 // Resources come back: what a thousand sessions leave behind is nothing.
 
 #include <dirent.h>
-#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "util/proc_status.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -34,15 +34,6 @@ int open_fds(pid_t pid) {
   return n;
 }
 
-long status_field(pid_t pid, const std::string& name) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind(name + ":", 0) == 0)
-      return std::stol(line.substr(name.size() + 1));
-  return -1;
-}
-
 void cycles(server_process& server, int from, int to) {
   for (int i = from; i < to; ++i) {
     auto id = "cycle-" + std::to_string(i);
@@ -61,13 +52,13 @@ TEST(resource_bounds, a_thousand_session_cycles_leave_fds_threads_and_memory_whe
   cycles(server, 0, 20); // warm up: pools, caches, allocator arenas
   auto pid = server.pid();
   auto fds = open_fds(pid);
-  auto threads = status_field(pid, "Threads");
+  auto threads = cua::proc_status_field(pid, "Threads");
   cycles(server, 20, 520);
-  auto rss_half = status_field(pid, "VmRSS");
+  auto rss_half = cua::proc_status_field(pid, "VmRSS");
   cycles(server, 520, 1020);
-  auto rss_end = status_field(pid, "VmRSS");
+  auto rss_end = cua::proc_status_field(pid, "VmRSS");
   EXPECT_EQ(open_fds(pid), fds);
-  EXPECT_EQ(status_field(pid, "Threads"), threads);
+  EXPECT_EQ(cua::proc_status_field(pid, "Threads"), threads);
   EXPECT_TRUE(server.children().empty());
   // The second 500 cycles may not grow memory by more than noise (kB). Under a sanitizer, leaks
   // are LeakSanitizer's to find.
