@@ -29,13 +29,15 @@ echo "== screenshot cost on a real desktop, against xwd | xwdtopnm | pnmtopng"
 "$build/cua-capture-bench" --rounds "$(scale 50)" --json "$out"
 
 echo "== screenshot through the whole MCP call (xvfb, one session): terminal-like, then busy screen"
-terminal="xterm -e sh -c 'ls -l /usr/bin; exec sleep 600'"
+# A screenful of a listing, then still (a long listing would keep xterm scrolling, and busy, for
+# seconds while it is measured).
+terminal="xterm -e sh -c 'ls -l /usr/bin | head -n 100; exec sleep 600'"
 "$bench" --server "$ours --backend xvfb --desktop-startup \"$terminal\"" \
-  --scenario screenshot --requests "$(scale 200)" --label xvfb-screenshot --json "$out"
+  --scenario screenshot --requests "$(scale 200)" --warmup 20 --label xvfb-screenshot --json "$out"
 # Busy: a full screen of small anti-aliased text (hundreds of colours), still while it is measured.
 busy="xterm -geometry 200x60 -fa Monospace -fs 7 -e sh -c 'head -c 12000 /dev/urandom | base64; exec sleep 600'"
 "$bench" --server "$ours --backend xvfb --desktop-startup \"$busy\"" \
-  --scenario screenshot --requests "$(scale 100)" --label xvfb-screenshot-busy --json "$out"
+  --scenario screenshot --requests "$(scale 100)" --warmup 20 --label xvfb-screenshot-busy --json "$out"
 
 echo "== session start (xvfb): warm spare against cold start (display, window manager, terminal)"
 "$bench" --server "$ours --backend xvfb --pool-warm 1" --scenario session-start --requests "$(scale 20)" \
