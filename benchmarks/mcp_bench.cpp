@@ -181,7 +181,6 @@ outcome session_starts(stdio_client& client, int total, bool wait_for_spare) {
 // Scale: `sessions` sessions made alive (the first action on each), the server's memory before and
 // after, then (with reap_wait_s) the wait until the server has reaped them all as idle.
 outcome scale(stdio_client& client, const options& opt) {
-  int warm_spares = 0;
   // Spares the pool keeps warm (--pool-warm) count as computers, not sessions: wait for them.
   int idle = -1;
   for (int tries = 0; tries < 300; ++tries) {
@@ -191,7 +190,6 @@ outcome scale(stdio_client& client, const options& opt) {
     idle = pool.value("idle", 0);
     std::this_thread::sleep_for(milliseconds(100));
   }
-  warm_spares = idle;
   auto rss_before = client.rss_kib();
   auto out = run_jobs(client, opt.sessions, opt.in_flight, [](int i) {
     return one_call(call_params("computer", {{"action", "cursor_position"},
@@ -201,7 +199,7 @@ outcome scale(stdio_client& client, const options& opt) {
   auto alive = stats_of(client).value("total_sessions", 0);
   auto rss_after = client.rss_kib();
   out.extra["sessions_alive"] = alive;
-  out.extra["warm_spares_before"] = warm_spares;
+  out.extra["warm_spares_before"] = idle;
   out.extra["rss_before_mib"] = rss_before / 1024.0;
   out.extra["rss_alive_mib"] = rss_after / 1024.0;
   out.extra["kib_per_session"] = alive > 0 ? static_cast<double>(rss_after - rss_before) / alive : 0.0;

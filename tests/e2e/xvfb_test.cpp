@@ -33,6 +33,15 @@ std::vector<pid_t> xvfb_children(server_process& server) {
   return out;
 }
 
+// Ends the server's input and checks that it exits with 0 and that no desktop outlives it.
+void expect_clean_exit_without_xvfb(server_process& server) {
+  auto survivors = xvfb_children(server);
+  server.close_stdin();
+  EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
+  for (auto pid : survivors)
+    EXPECT_NE(kill(pid, 0), 0) << "Xvfb " << pid << " outlived the server";
+}
+
 } // namespace
 
 TEST(xvfb, each_session_gets_its_own_desktop_and_none_outlives_the_server) {
@@ -48,11 +57,7 @@ TEST(xvfb, each_session_gets_its_own_desktop_and_none_outlives_the_server) {
   for (int i = 0; i < 100 && xvfb_children(server).size() != 1; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(xvfb_children(server).size(), 1u);
-  auto survivors = xvfb_children(server);
-  server.close_stdin();
-  ASSERT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
-  for (auto pid : survivors)
-    EXPECT_NE(kill(pid, 0), 0) << "Xvfb " << pid << " outlived the server";
+  expect_clean_exit_without_xvfb(server);
 }
 
 TEST(xvfb, a_killed_display_fails_its_session_clearly_and_no_other) {
@@ -146,9 +151,5 @@ TEST(xvfb, a_display_killed_mid_task_fails_that_task_clearly_and_no_other) {
   EXPECT_EQ(server.call_tool("screenshot_cua", {{"session_id", "bystander"}})["content"][0]["type"], "image");
   server.call_tool("cleanup_session", {{"session_id", "victim"}});
   EXPECT_EQ(server.call_tool("screenshot_cua", {{"session_id", "victim"}})["content"][0]["type"], "image");
-  auto survivors = xvfb_children(server);
-  server.close_stdin();
-  EXPECT_EQ(server.wait_exit(std::chrono::seconds(5)), 0);
-  for (auto pid : survivors)
-    EXPECT_NE(kill(pid, 0), 0) << "Xvfb " << pid << " outlived the server";
+  expect_clean_exit_without_xvfb(server);
 }
