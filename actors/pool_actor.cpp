@@ -27,6 +27,10 @@ int32_t total(const pool_state& st) {
 
 void start_one(pool_ptr self);
 
+bool has_fixed_computers(const pool_state& st) {
+  return !st.config.fixed_ids.empty();
+}
+
 void hand_out(pool_ptr self, pooled item, pool_state::waiter& w) {
   auto& st = self->state;
   st.on_loan.emplace(item.computer.address(), pool_state::loan{item, w.borrower});
@@ -40,7 +44,7 @@ void fill(pool_ptr self) {
     return;
   auto wanted = static_cast<int32_t>(st.waiters.size()) + st.config.warm;
   while (static_cast<int32_t>(st.idle.size() + st.busy.size()) < wanted
-         && total(st) < st.config.size)
+         && total(st) < st.config.size && (!has_fixed_computers(st) || !st.vacant.empty()))
     start_one(self);
 }
 
@@ -68,17 +72,40 @@ void fail_front_waiter(pool_ptr self, const caf::error& err) {
   st.waiters.pop_front();
 }
 
-void discard(pool_ptr self, const caf::actor& computer) {
+// A fixed computer's id is free again: at once, or after the probe interval if it failed.
+void vacate(pool_ptr self, const std::string& id, bool failed) {
   auto& st = self->state;
-  if (st.all.erase(computer.address()) > 0)
+  if (!has_fixed_computers(st) || st.closed)
+    return;
+  if (!failed) {
+    st.vacant.push_back(id);
+    return;
+  }
+  st.resting.insert(id);
+  self->delayed_send(self, st.config.probe_interval, probe_atom::value, id);
+}
+
+void discard(pool_ptr self, const caf::actor& computer, bool failed) {
+  auto& st = self->state;
+  auto i = st.all.find(computer.address());
+  if (i != st.all.end()) {
     ++st.counters.destroyed;
+    vacate(self, i->second, failed);
+    st.all.erase(i);
+  }
   self->demonitor(computer);
   self->send(computer, stop_atom::value);
 }
 
 void start_one(pool_ptr self) {
   auto& st = self->state;
-  auto id = st.config.backend_name + "-" + std::to_string(st.next_computer++);
+  std::string id;
+  if (has_fixed_computers(st)) {
+    id = std::move(st.vacant.front());
+    st.vacant.pop_front();
+  } else {
+    id = st.config.backend_name + "-" + std::to_string(st.next_computer++);
+  }
   auto computer = st.spawn_computer(self->system(), id);
   self->monitor(computer);
   st.all.emplace(computer.address(), id);
@@ -98,7 +125,7 @@ void start_one(pool_ptr self) {
           return;
         ++st.counters.failed;
         spdlog::warn("computer {} failed to start: {}", id, describe(err));
-        discard(self, computer);
+        discard(self, computer, true);
         // The failure goes to the longest waiter rather than into a retry loop, so that a broken
         // backend shows up as a clear error instead of a busy pool.
         fail_front_waiter(self, make_error(errc::computer_failed,
@@ -112,7 +139,7 @@ void start_one(pool_ptr self) {
 void recycle(pool_ptr self, pooled item) {
   auto& st = self->state;
   if (st.closed) {
-    discard(self, item.computer);
+    discard(self, item.computer, false);
     return;
   }
   st.busy.insert(item.computer.address());
@@ -128,14 +155,16 @@ void recycle(pool_ptr self, pooled item) {
         auto& st = self->state;
         if (st.busy.erase(item.computer.address()) == 0)
           return;
-        if (err == errc::not_reusable) {
+        auto failed = err != errc::not_reusable;
+        if (!failed) {
           spdlog::debug("computer {} is replaced", item.info.id);
         } else {
           ++st.counters.failed;
-          spdlog::warn("computer {} failed to reset and is replaced: {}", item.info.id,
+          spdlog::warn("computer {} failed to reset and is {}: {}", item.info.id,
+                       has_fixed_computers(st) ? "out of service until probed again" : "replaced",
                        describe(err));
         }
-        discard(self, item.computer);
+        discard(self, item.computer, failed);
         fill(self);
       });
 }
@@ -166,7 +195,9 @@ void forget_computer(pool_ptr self, const caf::actor_addr& computer) {
   st.busy.erase(computer); // a start or reset that will never answer
   ++st.counters.failed;
   ++st.counters.destroyed;
-  spdlog::warn("computer {} stopped unexpectedly and is replaced", id);
+  spdlog::warn("computer {} stopped unexpectedly and is {}", id,
+               has_fixed_computers(st) ? "out of service until probed again" : "replaced");
+  vacate(self, id, true);
   for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
     if (i->computer.address() == computer) {
       st.idle.erase(i);
@@ -184,6 +215,7 @@ pool_stats current_stats(const pool_state& st) {
   out.idle = static_cast<int32_t>(st.idle.size());
   out.starting = static_cast<int32_t>(st.busy.size());
   out.waiting = static_cast<int32_t>(st.waiters.size());
+  out.unavailable = static_cast<int32_t>(st.resting.size());
   return out;
 }
 
@@ -200,6 +232,8 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
   log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.spawn_computer = std::move(spawn_computer);
+  for (const auto& id : self->state.config.fixed_ids)
+    self->state.vacant.push_back(id);
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     if (st.all.count(msg.source) > 0)
@@ -239,11 +273,16 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
           continue;
         ++st.counters.timed_out;
         auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout);
-        i->promise.deliver(make_error(
-          errc::pool_timeout, "no computer became free within " + std::to_string(secs.count())
-                                + " s: all " + std::to_string(st.config.size)
-                                + " computers of the pool are in use (--pool-size); clean up an "
-                                  "idle session or try again later"));
+        auto why = st.resting.empty()
+                     ? "all " + std::to_string(st.config.size)
+                         + " computers of the pool are in use (--pool-size)"
+                     : std::to_string(st.on_loan.size()) + " computers are in use and "
+                         + std::to_string(st.resting.size())
+                         + " out of service after failures (probed again later)";
+        i->promise.deliver(make_error(errc::pool_timeout,
+                                      "no computer became free within "
+                                        + std::to_string(secs.count()) + " s: " + why
+                                        + "; clean up an idle session or try again later"));
         st.waiters.erase(i);
         return;
       }
@@ -270,9 +309,20 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         kill(-static_cast<pid_t>(group), SIGKILL);
       self->demonitor(computer);
       self->send_exit(computer, caf::exit_reason::kill);
-      if (st.all.erase(computer.address()) > 0)
+      if (auto j = st.all.find(computer.address()); j != st.all.end()) {
         ++st.counters.destroyed;
+        vacate(self, j->second, true);
+        st.all.erase(j);
+      }
       ++st.counters.failed;
+      fill(self);
+    },
+    [=](probe_atom, const std::string& id) {
+      auto& st = self->state;
+      if (st.resting.erase(id) == 0 || st.closed)
+        return;
+      spdlog::info("computer {} will be tried again", id);
+      st.vacant.push_back(id);
       fill(self);
     },
     [=](stats_atom) { return current_stats(self->state); },

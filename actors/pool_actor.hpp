@@ -25,6 +25,11 @@ struct pool_config {
   caf::timespan reset_timeout = std::chrono::seconds(30);
   caf::timespan stop_timeout = std::chrono::seconds(2);
   std::string backend_name = "sim";
+  // A backend of given computers (remote ones, by URL) names them here; the pool then never makes
+  // more, and a failed one rests for `probe_interval` before it is tried again. Empty: computers
+  // are made on demand, called BACKEND-N.
+  std::vector<std::string> fixed_ids;
+  caf::timespan probe_interval = std::chrono::seconds(30);
 };
 
 /// Spawns a computer actor for a new computer called `id` (production: detached, backed by the
@@ -53,6 +58,8 @@ struct pool_state {
   std::map<caf::actor_addr, std::string> all;  // every live computer actor, by address -> id
   std::deque<waiter> waiters;
   std::set<caf::actor_addr> busy; // computers being started or reset
+  std::deque<std::string> vacant; // fixed ids without a computer actor, ready to be tried
+  std::set<std::string> resting;  // fixed ids that failed, waiting for their probe
   uint64_t next_ticket = 1;
   uint64_t next_computer = 1;
   bool closed = false;
@@ -67,7 +74,9 @@ struct pool_state {
 /// Hands out computers: warm spares first, new ones while under the size limit, otherwise a FIFO
 /// queue bounded by the acquire timeout. Monitors borrowers and computers: a dead borrower's
 /// computer comes back, a dead computer is replaced. A returned computer is reset before anyone
-/// else gets it, and replaced if the reset fails.
+/// else gets it, and replaced if the reset fails. With fixed computers (pool_config::fixed_ids) a
+/// failed one is out of service until a probe: after the probe interval it is started again
+/// when there is demand, and stays out for another interval if that fails too.
 ///
 /// Messages: (acquire) -> computer_lease, the sender being the borrower; (release, computer);
 /// (broken, computer, why): a computer that stopped answering is killed (its processes too, so a

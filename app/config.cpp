@@ -2,8 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+
 #include "agent/model_registry.hpp"
 #include "computers/backend_registry.hpp"
+#include "computers/cua_endpoint.hpp"
+#include "messages/errors.hpp"
 
 namespace cua {
 
@@ -42,6 +46,35 @@ std::string footer() {
   return text;
 }
 
+// Gathers the cua backend's computers from --cua-url and --cua-urls-file and checks them; throws
+// a CLI11 validation error that says what is wrong.
+void settle_cua_urls(server_config& cfg, const std::string& urls_file) {
+  auto& options = cfg.backend;
+  if (!urls_file.empty()) {
+    auto listed = read_cua_urls_file(urls_file);
+    if (!listed)
+      throw CLI::ValidationError(describe(listed.error()));
+    options.cua_urls.insert(options.cua_urls.end(), listed->begin(), listed->end());
+  }
+  if (options.backend != "cua") {
+    if (!options.cua_urls.empty())
+      throw CLI::ValidationError("--cua-url and --cua-urls-file need --backend cua");
+    return;
+  }
+  if (options.cua_urls.empty())
+    throw CLI::ValidationError("--backend cua needs at least one --cua-url (or --cua-urls-file)");
+  if (const char* key = std::getenv("CUA_API_KEY"); key != nullptr)
+    options.cua_api_key = key;
+  for (const auto& spec : options.cua_urls) {
+    auto endpoint = parse_cua_endpoint(spec);
+    if (!endpoint)
+      throw CLI::ValidationError(describe(endpoint.error()));
+    if (!options.cua_api_key.empty() && endpoint->container_name.empty())
+      throw CLI::ValidationError("--cua-url \"" + spec + "\": CUA_API_KEY is set, and the server "
+                                 "wants a container name with it: give it as NAME=URL");
+  }
+}
+
 } // namespace
 
 std::variant<server_config, int> parse_command_line(int argc, char** argv) {
@@ -74,6 +107,35 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "sim backend: delay added to every computer call, in ms")
     ->capture_default_str()
     ->check(CLI::Range(0, 60000));
+  app.add_option("--cua-url", cfg.backend.cua_urls,
+                 "cua backend: a computer-server, [CONTAINER=]URL (http(s)://HOST[:PORT]; ports "
+                 "default to 8000, 8443 with TLS); once per computer. API key: CUA_API_KEY")
+    ->type_name("URL");
+  std::string cua_urls_file;
+  app.add_option("--cua-urls-file", cua_urls_file,
+                 "cua backend: a file of --cua-url values, one per line ('#' comments)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--cua-timeout", cfg.backend.cua_timeout_s,
+                 "cua backend: seconds one command to a computer may take; past it the computer "
+                 "is taken out of service")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--cua-reset-command", cfg.backend.cua_reset_command,
+                 "cua backend: shell command run on a computer when it starts and between "
+                 "sessions (empty: none, so one session's state reaches the next)")
+    ->capture_default_str();
+  app.add_option("--cua-reset-timeout", cfg.backend.cua_reset_timeout_s,
+                 "cua backend: seconds the reset command may take")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--cua-ca-file", cfg.backend.cua_ca_file,
+                 "cua backend: PEM certificates to trust for https/wss besides the system's")
+    ->check(CLI::ExistingFile);
+  app.add_option("--probe-interval", cfg.probe_interval_s,
+                 "cua backend: seconds a failed computer stays out of service before it is "
+                 "tried again")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--max-sessions", cfg.max_sessions,
                  "Sessions at most; a new one past the limit is refused at once")
     ->capture_default_str()
@@ -141,6 +203,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(0, 256));
   try {
     app.parse(argc, argv);
+    settle_cua_urls(cfg, cua_urls_file);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

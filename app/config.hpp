@@ -14,6 +14,7 @@ struct server_config {
   int32_t max_sessions = 10;
   int32_t pool_size = 0; // 0: the session limit
   int32_t pool_warm = 1;
+  double probe_interval_s = 30; // fixed computers (cua) out of service are tried again after this
   double idle_timeout_s = 600;
   double reap_interval_s = 60;
   double acquire_timeout_s = 30;

@@ -143,6 +143,12 @@ int run_server(const server_config& cfg) {
   pool_cfg.warm = std::min(cfg.pool_warm, pool_cfg.size);
   pool_cfg.acquire_timeout = seconds(cfg.acquire_timeout_s);
   pool_cfg.backend_name = backend->name;
+  if (backend->fixed_ids) {
+    pool_cfg.fixed_ids = backend->fixed_ids(cfg.backend);
+    pool_cfg.size = std::min(pool_cfg.size, static_cast<int32_t>(pool_cfg.fixed_ids.size()));
+    pool_cfg.warm = std::min(pool_cfg.warm, pool_cfg.size);
+  }
+  pool_cfg.probe_interval = seconds(cfg.probe_interval_s);
   auto options = cfg.backend;
   auto create = backend->create;
   computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {

@@ -102,16 +102,24 @@ caf::expected<rgb_image> decode_png(const std::vector<uint8_t>& bytes) {
   png_set_strip_16(png);
   png_set_strip_alpha(png);
   png_set_gray_to_rgb(png);
+  auto passes = png_set_interlace_handling(png);
   png_read_update_info(png, info);
   image.width = static_cast<int32_t>(png_get_image_width(png, info));
   image.height = static_cast<int32_t>(png_get_image_height(png, info));
+  // Images come from remote computers too: a forged header must not make us allocate gigabytes.
+  if (image.width > max_decoded_side || image.height > max_decoded_side) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return make_error(errc::invalid_arguments, "the PNG image is larger than "
+                                                 + std::to_string(max_decoded_side) + " pixels a side");
+  }
   if (png_get_rowbytes(png, info) != static_cast<size_t>(image.width) * 3) {
     png_destroy_read_struct(&png, &info, nullptr);
     return make_error(errc::invalid_arguments, "unsupported PNG layout");
   }
   image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
-  for (int32_t y = 0; y < image.height; ++y)
-    png_read_row(png, image.row(y), nullptr);
+  for (int pass = 0; pass < passes; ++pass)
+    for (int32_t y = 0; y < image.height; ++y)
+      png_read_row(png, image.row(y), nullptr);
   png_read_end(png, nullptr);
   png_destroy_read_struct(&png, &info, nullptr);
   return image;

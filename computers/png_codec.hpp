@@ -14,8 +14,11 @@ namespace cua {
 /// adaptive filtering at a small cost in size).
 caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compression_level = 1);
 
-/// Returns the pixels of an 8-bit RGB or RGBA PNG (alpha dropped); for tests and tools that read
-/// screenshots back.
+/// The widest and tallest image decode_png accepts (8K screens fit).
+constexpr int32_t max_decoded_side = 16384;
+
+/// Returns the pixels of a PNG of any colour type as 8-bit RGB (alpha dropped, interlacing
+/// undone): screenshots from remote computers, and tests that read ours back.
 caf::expected<rgb_image> decode_png(const std::vector<uint8_t>& bytes);
 
 } // namespace cua

@@ -19,6 +19,7 @@ using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using broken_atom = caf::atom_constant<caf::atom("broken")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
 
 // supervisor and session actors
 using open_atom = caf::atom_constant<caf::atom("open")>;

@@ -29,6 +29,7 @@ struct pool_stats {
   int32_t idle = 0;     // started, waiting to be handed out
   int32_t starting = 0; // being started or reset
   int32_t waiting = 0;  // queued acquisitions
+  int32_t unavailable = 0; // fixed computers out of service after a failure, until probed again
   int64_t created = 0;
   int64_t destroyed = 0;
   int64_t failed = 0;
@@ -38,7 +39,7 @@ struct pool_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.size, x.warm, x.in_use, x.idle, x.starting,
-           x.waiting, x.created, x.destroyed, x.failed, x.timed_out);
+           x.waiting, x.unavailable, x.created, x.destroyed, x.failed, x.timed_out);
 }
 
 } // namespace cua

@@ -15,7 +15,8 @@ packages=(
   libcli11-dev          # command-line flags
   libpng-dev            # PNG screenshots
   libturbojpeg0-dev     # JPEG screenshots
-  libssl-dev            # base64
+  libssl-dev            # base64; TLS to remote computers (wss/https)
+  libboost-dev          # Boost.Beast/Asio: WebSocket and HTTP to Cua computer-servers
   libcurl4-openssl-dev  # HTTPS calls to model providers
   uuid-dev              # unguessable session ids
   libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)

@@ -38,6 +38,7 @@ nlohmann::json stats_json(const stats_report& report, const std::string& default
             {"idle", pool.idle},
             {"starting", pool.starting},
             {"waiting", pool.waiting},
+            {"unavailable", pool.unavailable},
             {"created", pool.created},
             {"destroyed", pool.destroyed},
             {"failed", pool.failed},
@@ -76,7 +77,7 @@ nlohmann::json output_schema() {
             {"sessions", {{"type", "object"}, {"additionalProperties", session}}},
             {"limits", integers({"max_sessions", "idle_timeout_s", "pool_size", "pool_warm"})},
             {"totals", integers({"sessions_created", "sessions_reaped", "sessions_refused"})},
-            {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "created",
+            {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "unavailable", "created",
                                "destroyed", "failed", "timed_out"})}}},
           {"required", {"total_sessions", "max_concurrent", "sessions", "limits", "totals", "pool"}}};
 }

@@ -1,5 +1,8 @@
 #include "actors/pool_actor.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
@@ -189,4 +192,125 @@ TEST_F(pool_actor_test, shutdown_stops_every_computer_and_refuses_new_work) {
   run();
   EXPECT_TRUE(done->done);
   EXPECT_FALSE(done->error);
+}
+
+namespace {
+
+// Fixed computers (the cua backend's URLs): ids in `down` die before they can start, as a
+// computer-server that does not answer.
+class fixed_pool_test : public pool_actor_test {
+protected:
+  caf::actor make_fixed_pool(std::vector<std::string> ids, int32_t warm,
+                             caf::timespan acquire_timeout = 120s) {
+    pool_config cfg;
+    cfg.size = static_cast<int32_t>(ids.size());
+    cfg.warm = warm;
+    cfg.fixed_ids = std::move(ids);
+    cfg.probe_interval = 30s;
+    cfg.acquire_timeout = acquire_timeout;
+    auto down = down_;
+    auto spawns = spawns_;
+    return own(sys().spawn(pool_actor, cfg, [down, spawns](caf::actor_system& sys,
+                                                           const std::string& id) {
+      spawns->push_back(id);
+      auto c = std::shared_ptr<computer>(make_sim_computer(id, backend_options{}));
+      auto a = sys.spawn(computer_actor, c);
+      if (down->count(id) > 0)
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+      return a;
+    }));
+  }
+
+  std::shared_ptr<std::set<std::string>> down_ = std::make_shared<std::set<std::string>>();
+  std::shared_ptr<std::vector<std::string>> spawns_ = std::make_shared<std::vector<std::string>>();
+};
+
+} // namespace
+
+TEST_F(fixed_pool_test, hands_out_exactly_the_given_computers) {
+  auto pool = make_fixed_pool({"cua-1", "cua-2"}, 0);
+  auto a = borrow(pool);
+  auto b = borrow(pool);
+  auto c = borrow(pool);
+  run();
+  ASSERT_TRUE(a.lease->value);
+  ASSERT_TRUE(b.lease->value);
+  EXPECT_EQ(a.lease->value->info.id, "cua-1");
+  EXPECT_EQ(b.lease->value->info.id, "cua-2");
+  EXPECT_FALSE(c.lease->done);
+  EXPECT_EQ(*spawns_, (std::vector<std::string>{"cua-1", "cua-2"}));
+  caf::anon_send(pool, release_atom::value, a.lease->value->computer);
+  run();
+  ASSERT_TRUE(c.lease->value);
+  EXPECT_EQ(c.lease->value->info.id, "cua-1"); // the same computer, reset, not a new one
+  EXPECT_EQ(spawns_->size(), 2u);
+}
+
+TEST_F(fixed_pool_test, a_computer_that_fails_to_start_rests_until_its_probe_then_serves) {
+  down_->insert("cua-1");
+  auto pool = make_fixed_pool({"cua-1"}, 1);
+  run();
+  auto s = stats(pool);
+  EXPECT_EQ(s.unavailable, 1);
+  EXPECT_EQ(s.idle, 0);
+  EXPECT_EQ(s.failed, 1);
+  auto waiting = borrow(pool);
+  run();
+  advance(29s);
+  EXPECT_FALSE(waiting.lease->done);
+  EXPECT_EQ(spawns_->size(), 1u); // not hammered while it rests
+  down_->clear();
+  advance(1s);
+  ASSERT_TRUE(waiting.lease->value) << describe(waiting.lease->error);
+  EXPECT_EQ(waiting.lease->value->info.id, "cua-1");
+  EXPECT_EQ(stats(pool).unavailable, 0);
+}
+
+TEST_F(fixed_pool_test, a_computer_that_stays_down_rests_again_after_each_probe) {
+  down_->insert("cua-2");
+  auto pool = make_fixed_pool({"cua-1", "cua-2"}, 2);
+  run();
+  auto s = stats(pool);
+  EXPECT_EQ(s.idle, 1);
+  EXPECT_EQ(s.unavailable, 1);
+  advance(30s);
+  EXPECT_EQ(stats(pool).unavailable, 1);
+  EXPECT_EQ(std::count(spawns_->begin(), spawns_->end(), "cua-2"), 2);
+}
+
+TEST_F(fixed_pool_test, a_computer_that_dies_on_loan_leaves_the_pool_and_comes_back) {
+  auto pool = make_fixed_pool({"cua-1"}, 1);
+  auto holder = borrow(pool);
+  run();
+  ASSERT_TRUE(holder.lease->value);
+  down_->insert("cua-1");
+  caf::anon_send_exit(holder.lease->value->computer, caf::exit_reason::kill);
+  run();
+  auto s = stats(pool);
+  EXPECT_EQ(s.in_use, 0);
+  EXPECT_EQ(s.unavailable, 1);
+  down_->clear();
+  advance(30s);
+  s = stats(pool);
+  EXPECT_EQ(s.unavailable, 0);
+  EXPECT_EQ(s.idle, 1);
+}
+
+TEST_F(fixed_pool_test, a_broken_computer_rests_and_a_waiter_hears_it_is_out_of_service) {
+  auto pool = make_fixed_pool({"cua-1"}, 0, 10s);
+  auto holder = borrow(pool);
+  run();
+  ASSERT_TRUE(holder.lease->value);
+  down_->insert("cua-1");
+  caf::anon_send(pool, broken_atom::value, holder.lease->value->computer,
+                 std::string("did not answer"));
+  run();
+  EXPECT_EQ(stats(pool).unavailable, 1);
+  auto waiting = borrow(pool);
+  run();
+  advance(10s);
+  ASSERT_TRUE(waiting.lease->done);
+  EXPECT_EQ(waiting.lease->error, errc::pool_timeout);
+  EXPECT_NE(describe(waiting.lease->error).find("1 out of service"), std::string::npos)
+    << describe(waiting.lease->error);
 }

@@ -41,6 +41,9 @@ server_process::server_process(std::vector<std::string> args, std::vector<std::s
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err_fd, 2);
+    // Nothing else of the test process (a fake server's listening socket) may live on in the
+    // server: it would keep that port open after the test closed it.
+    close_range(3, ~0U, 0);
     std::vector<char*> argv{const_cast<char*>(binary.c_str())};
     for (auto& a : args)
       argv.push_back(const_cast<char*>(a.c_str()));
