@@ -72,25 +72,54 @@ void fail_front_waiter(pool_ptr self, const caf::error& err) {
   st.waiters.pop_front();
 }
 
+// Whether no computer could serve a waiter before a probe: all fixed ones out of service.
+bool all_out_of_service(const pool_state& st) {
+  return has_fixed_computers(st) && !st.resting.empty() && st.idle.empty() && st.busy.empty()
+         && st.on_loan.empty() && st.vacant.empty();
+}
+
+caf::error out_of_service_error(const pool_state& st) {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.probe_interval).count();
+  return make_error(errc::computer_failed,
+                    "no computer can be used now: all " + std::to_string(st.resting.size())
+                      + " are out of service after failures and are tried again every "
+                      + std::to_string(secs) + " s (--probe-interval); the last failure: "
+                      + st.last_failure);
+}
+
+// Waiting is pointless when nothing could serve: waiters hear why at once instead of at their
+// acquire timeout.
+void refuse_waiters_if_hopeless(pool_ptr self) {
+  auto& st = self->state;
+  if (!all_out_of_service(st))
+    return;
+  auto err = out_of_service_error(st);
+  for (auto& w : st.waiters)
+    w.promise.deliver(err);
+  st.waiters.clear();
+}
+
 // A fixed computer's id is free again: at once, or after the probe interval if it failed.
-void vacate(pool_ptr self, const std::string& id, bool failed) {
+void vacate(pool_ptr self, const std::string& id, const std::string& failure) {
   auto& st = self->state;
   if (!has_fixed_computers(st) || st.closed)
     return;
-  if (!failed) {
+  if (failure.empty()) {
     st.vacant.push_back(id);
     return;
   }
-  st.resting.insert(id);
+  st.resting[id] = failure;
+  st.last_failure = id + ": " + failure;
   self->delayed_send(self, st.config.probe_interval, probe_atom::value, id);
 }
 
-void discard(pool_ptr self, const caf::actor& computer, bool failed) {
+// `failure` says why the computer goes (empty: it did not fail).
+void discard(pool_ptr self, const caf::actor& computer, const std::string& failure) {
   auto& st = self->state;
   auto i = st.all.find(computer.address());
   if (i != st.all.end()) {
     ++st.counters.destroyed;
-    vacate(self, i->second, failed);
+    vacate(self, i->second, failure);
     st.all.erase(i);
   }
   self->demonitor(computer);
@@ -125,13 +154,14 @@ void start_one(pool_ptr self) {
           return;
         ++st.counters.failed;
         spdlog::warn("computer {} failed to start: {}", id, describe(err));
-        discard(self, computer, true);
+        discard(self, computer, describe(err));
         // The failure goes to the longest waiter rather than into a retry loop, so that a broken
         // backend shows up as a clear error instead of a busy pool.
         fail_front_waiter(self, make_error(errc::computer_failed,
                                            "a computer failed to start: " + describe(err)));
         if (!st.waiters.empty())
           fill(self);
+        refuse_waiters_if_hopeless(self);
       });
 }
 
@@ -139,7 +169,7 @@ void start_one(pool_ptr self) {
 void recycle(pool_ptr self, pooled item) {
   auto& st = self->state;
   if (st.closed) {
-    discard(self, item.computer, false);
+    discard(self, item.computer, {});
     return;
   }
   st.busy.insert(item.computer.address());
@@ -164,8 +194,9 @@ void recycle(pool_ptr self, pooled item) {
                        has_fixed_computers(st) ? "out of service until probed again" : "replaced",
                        describe(err));
         }
-        discard(self, item.computer, failed);
+        discard(self, item.computer, failed ? describe(err) : std::string{});
         fill(self);
+        refuse_waiters_if_hopeless(self);
       });
 }
 
@@ -188,16 +219,17 @@ void take_back_from(pool_ptr self, const caf::actor_addr& borrower) {
     i = i->borrower == borrower ? st.waiters.erase(i) : i + 1;
 }
 
-void forget_computer(pool_ptr self, const caf::actor_addr& computer) {
+void forget_computer(pool_ptr self, const caf::actor_addr& computer, const caf::error& reason) {
   auto& st = self->state;
   auto id = st.all[computer];
   st.all.erase(computer);
   st.busy.erase(computer); // a start or reset that will never answer
   ++st.counters.failed;
   ++st.counters.destroyed;
-  spdlog::warn("computer {} stopped unexpectedly and is {}", id,
+  auto why = reason ? describe(reason) : std::string("it stopped");
+  spdlog::warn("computer {} stopped unexpectedly ({}) and is {}", id, why,
                has_fixed_computers(st) ? "out of service until probed again" : "replaced");
-  vacate(self, id, true);
+  vacate(self, id, why);
   for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
     if (i->computer.address() == computer) {
       st.idle.erase(i);
@@ -205,6 +237,7 @@ void forget_computer(pool_ptr self, const caf::actor_addr& computer) {
     }
   st.on_loan.erase(computer);
   fill(self);
+  refuse_waiters_if_hopeless(self);
 }
 
 pool_stats current_stats(const pool_state& st) {
@@ -237,7 +270,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     if (st.all.count(msg.source) > 0)
-      forget_computer(self, msg.source);
+      forget_computer(self, msg.source, msg.reason);
     else
       take_back_from(self, msg.source);
   });
@@ -258,6 +291,10 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         st.idle.pop_front();
         hand_out(self, std::move(item), w);
         fill(self);
+        return w.promise;
+      }
+      if (all_out_of_service(st)) {
+        w.promise.deliver(out_of_service_error(st));
         return w.promise;
       }
       self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, w.ticket);
@@ -311,11 +348,12 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       self->send_exit(computer, caf::exit_reason::kill);
       if (auto j = st.all.find(computer.address()); j != st.all.end()) {
         ++st.counters.destroyed;
-        vacate(self, j->second, true);
+        vacate(self, j->second, why);
         st.all.erase(j);
       }
       ++st.counters.failed;
       fill(self);
+      refuse_waiters_if_hopeless(self);
     },
     [=](probe_atom, const std::string& id) {
       auto& st = self->state;

@@ -59,7 +59,8 @@ struct pool_state {
   std::deque<waiter> waiters;
   std::set<caf::actor_addr> busy; // computers being started or reset
   std::deque<std::string> vacant; // fixed ids without a computer actor, ready to be tried
-  std::set<std::string> resting;  // fixed ids that failed, waiting for their probe
+  std::map<std::string, std::string> resting; // fixed ids that failed -> why, until their probe
+  std::string last_failure;                   // "ID: why" of the latest of them
   uint64_t next_ticket = 1;
   uint64_t next_computer = 1;
   bool closed = false;

@@ -147,6 +147,13 @@ int run_server(const server_config& cfg) {
     pool_cfg.fixed_ids = backend->fixed_ids(cfg.backend);
     pool_cfg.size = std::min(pool_cfg.size, static_cast<int32_t>(pool_cfg.fixed_ids.size()));
     pool_cfg.warm = std::min(pool_cfg.warm, pool_cfg.size);
+    // A remote start is a status check, the reset command and a command, each with its own bound:
+    // the pool waits for all of them rather than give up on a computer that is merely slow.
+    const auto& b = cfg.backend;
+    pool_cfg.start_timeout = std::max(pool_cfg.start_timeout,
+                                      seconds(2 * b.cua_timeout_s + b.cua_reset_timeout_s + 10));
+    pool_cfg.reset_timeout = std::max(pool_cfg.reset_timeout,
+                                      seconds(b.cua_timeout_s + b.cua_reset_timeout_s + 5));
   }
   pool_cfg.probe_interval = seconds(cfg.probe_interval_s);
   auto options = cfg.backend;

@@ -24,6 +24,7 @@ packages=(
   libgtest-dev          # tests
   clang libclang-rt-14-dev   # the fuzzer and the sanitizer build (libFuzzer, ASan, UBSan, TSan)
   x11-apps netpbm       # the benchmark baseline: xwd | xwdtopnm | pnmtopng
+  openssl               # tests: certificates and a TLS server for the cua backend
   python3-matplotlib    # benchmarks/charts.py
   nodejs npm            # the MCP TypeScript SDK interop test
 )

@@ -254,16 +254,22 @@ TEST_F(fixed_pool_test, a_computer_that_fails_to_start_rests_until_its_probe_the
   EXPECT_EQ(s.unavailable, 1);
   EXPECT_EQ(s.idle, 0);
   EXPECT_EQ(s.failed, 1);
-  auto waiting = borrow(pool);
+  // Nothing could serve before the probe: a borrower hears why at once instead of waiting.
+  auto refused = borrow(pool);
   run();
+  ASSERT_TRUE(refused.lease->done);
+  EXPECT_EQ(refused.lease->error, errc::computer_failed);
+  EXPECT_NE(describe(refused.lease->error).find("all 1 are out of service"), std::string::npos)
+    << describe(refused.lease->error);
   advance(29s);
-  EXPECT_FALSE(waiting.lease->done);
   EXPECT_EQ(spawns_->size(), 1u); // not hammered while it rests
   down_->clear();
   advance(1s);
-  ASSERT_TRUE(waiting.lease->value) << describe(waiting.lease->error);
-  EXPECT_EQ(waiting.lease->value->info.id, "cua-1");
   EXPECT_EQ(stats(pool).unavailable, 0);
+  auto served = borrow(pool);
+  run();
+  ASSERT_TRUE(served.lease->value) << describe(served.lease->error);
+  EXPECT_EQ(served.lease->value->info.id, "cua-1");
 }
 
 TEST_F(fixed_pool_test, a_computer_that_stays_down_rests_again_after_each_probe) {
@@ -297,15 +303,18 @@ TEST_F(fixed_pool_test, a_computer_that_dies_on_loan_leaves_the_pool_and_comes_b
 }
 
 TEST_F(fixed_pool_test, a_broken_computer_rests_and_a_waiter_hears_it_is_out_of_service) {
-  auto pool = make_fixed_pool({"cua-1"}, 0, 10s);
+  auto pool = make_fixed_pool({"cua-1", "cua-2"}, 0, 10s);
   auto holder = borrow(pool);
+  auto victim = borrow(pool);
   run();
   ASSERT_TRUE(holder.lease->value);
-  down_->insert("cua-1");
-  caf::anon_send(pool, broken_atom::value, holder.lease->value->computer,
+  ASSERT_TRUE(victim.lease->value);
+  down_->insert(victim.lease->value->info.id);
+  caf::anon_send(pool, broken_atom::value, victim.lease->value->computer,
                  std::string("did not answer"));
   run();
   EXPECT_EQ(stats(pool).unavailable, 1);
+  // One computer is still on loan and may come back: a new borrower waits for it, within bounds.
   auto waiting = borrow(pool);
   run();
   advance(10s);
@@ -313,4 +322,15 @@ TEST_F(fixed_pool_test, a_broken_computer_rests_and_a_waiter_hears_it_is_out_of_
   EXPECT_EQ(waiting.lease->error, errc::pool_timeout);
   EXPECT_NE(describe(waiting.lease->error).find("1 out of service"), std::string::npos)
     << describe(waiting.lease->error);
+  // Once that one breaks too, nothing is left: a waiter is refused at once, with the reason.
+  auto next = borrow(pool);
+  run();
+  EXPECT_FALSE(next.lease->done);
+  caf::anon_send(pool, broken_atom::value, holder.lease->value->computer,
+                 std::string("did not answer within 30 s"));
+  run();
+  ASSERT_TRUE(next.lease->done);
+  EXPECT_EQ(next.lease->error, errc::computer_failed);
+  EXPECT_NE(describe(next.lease->error).find("did not answer within 30 s"), std::string::npos)
+    << describe(next.lease->error);
 }
