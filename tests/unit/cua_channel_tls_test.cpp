@@ -3,11 +3,8 @@
 
 #include "computers/cua_channel.hpp"
 
-#include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,34 +14,12 @@
 #include <gtest/gtest.h>
 
 #include "messages/errors.hpp"
+#include "tests/support/loopback_ports.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
 
 namespace {
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool accepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  auto ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
 
 // A TLS server with a self-signed certificate for `names` (a subjectAltName list), answering
 // GET /status with {"status":"ok"}. Stopped, and its files removed, when it goes.
@@ -60,7 +35,7 @@ public:
                               .c_str());
     if (made != 0)
       throw std::runtime_error("openssl req failed");
-    port_ = free_port();
+    port_ = test::unused_loopback_port();
     pid_ = fork();
     if (pid_ == 0) {
       int null = open("/dev/null", O_RDWR);
@@ -74,7 +49,7 @@ public:
              "cert.pem", "-key", "key.pem", "-WWW", static_cast<char*>(nullptr));
       _exit(127);
     }
-    for (int i = 0; i < 100 && !accepts(port_); ++i)
+    for (int i = 0; i < 100 && !test::loopback_port_accepts(port_); ++i)
       std::this_thread::sleep_for(50ms);
   }
 

@@ -1,10 +1,5 @@
 #include "computers/cua_computer.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +7,7 @@
 #include "computers/png_codec.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/fake_cua_server.hpp"
+#include "tests/support/loopback_ports.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
@@ -53,19 +49,6 @@ computer_action plain(action_kind kind, std::string text = {}) {
 
 json frame(const std::string& command, json params = json::object()) {
   return {{"command", command}, {"params", params}};
-}
-
-// A port nothing listens on.
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 } // namespace
@@ -302,7 +285,7 @@ TEST(cua_computer, a_command_past_its_timeout_fails_the_computer_and_leaves_no_s
 TEST(cua_computer, an_unreachable_server_fails_the_start_within_its_bound) {
   auto begun = std::chrono::steady_clock::now();
   auto info = make_cua_computer("cua-1", options_for("http://127.0.0.1:"
-                                                     + std::to_string(closed_port())))
+                                                     + std::to_string(test::unused_loopback_port())))
                 ->start();
   ASSERT_FALSE(info);
   EXPECT_EQ(info.error(), errc::computer_failed);
