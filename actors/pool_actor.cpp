@@ -37,41 +37,6 @@ void hand_out(pool_ptr self, pooled item, pool_state::waiter& w) {
   w.promise.deliver(computer_lease{item.computer, item.info});
 }
 
-// Starts computers until the waiters and the warm spares are covered, within the size limit.
-void fill(pool_ptr self) {
-  auto& st = self->state;
-  if (st.closed)
-    return;
-  auto wanted = static_cast<int32_t>(st.waiters.size()) + st.config.warm;
-  while (static_cast<int32_t>(st.idle.size() + st.busy.size()) < wanted
-         && total(st) < st.config.size && (!has_fixed_computers(st) || !st.vacant.empty()))
-    start_one(self);
-}
-
-// Gives a ready computer to the longest waiter, or keeps it as a spare.
-void make_available(pool_ptr self, pooled item) {
-  auto& st = self->state;
-  if (st.closed) {
-    self->send(item.computer, stop_atom::value);
-    return;
-  }
-  if (!st.waiters.empty()) {
-    auto w = std::move(st.waiters.front());
-    st.waiters.pop_front();
-    hand_out(self, std::move(item), w);
-    return;
-  }
-  st.idle.push_back(std::move(item));
-}
-
-void fail_front_waiter(pool_ptr self, const caf::error& err) {
-  auto& st = self->state;
-  if (st.waiters.empty())
-    return;
-  st.waiters.front().promise.deliver(err);
-  st.waiters.pop_front();
-}
-
 // Whether no computer could serve a waiter before a probe: all fixed ones out of service.
 bool all_out_of_service(const pool_state& st) {
   return has_fixed_computers(st) && !st.resting.empty() && st.idle.empty() && st.busy.empty()
@@ -99,6 +64,43 @@ void refuse_waiters_if_hopeless(pool_ptr self) {
   st.waiters.clear();
 }
 
+// Starts computers until the waiters and the warm spares are covered, within the size limit.
+// Waiters nothing could serve before a probe are refused, with the reason.
+void fill(pool_ptr self) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  auto wanted = static_cast<int32_t>(st.waiters.size()) + st.config.warm;
+  while (static_cast<int32_t>(st.idle.size() + st.busy.size()) < wanted
+         && total(st) < st.config.size && (!has_fixed_computers(st) || !st.vacant.empty()))
+    start_one(self);
+  refuse_waiters_if_hopeless(self);
+}
+
+// Gives a ready computer to the longest waiter, or keeps it as a spare.
+void make_available(pool_ptr self, pooled item) {
+  auto& st = self->state;
+  if (st.closed) {
+    self->send(item.computer, stop_atom::value);
+    return;
+  }
+  if (!st.waiters.empty()) {
+    auto w = std::move(st.waiters.front());
+    st.waiters.pop_front();
+    hand_out(self, std::move(item), w);
+    return;
+  }
+  st.idle.push_back(std::move(item));
+}
+
+void fail_front_waiter(pool_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  if (st.waiters.empty())
+    return;
+  st.waiters.front().promise.deliver(err);
+  st.waiters.pop_front();
+}
+
 // A fixed computer's id is free again: at once, or after the probe interval if it failed.
 void vacate(pool_ptr self, const std::string& id, const std::string& failure) {
   auto& st = self->state;
@@ -113,15 +115,20 @@ void vacate(pool_ptr self, const std::string& id, const std::string& failure) {
   self->delayed_send(self, st.config.probe_interval, probe_atom::value, id);
 }
 
-// `failure` says why the computer goes (empty: it did not fail).
-void discard(pool_ptr self, const caf::actor& computer, const std::string& failure) {
+// Forgets a computer actor that leaves the pool and frees its id; `failure` says why it goes
+// (empty: it did not fail).
+void let_go(pool_ptr self, const caf::actor_addr& computer, const std::string& failure) {
   auto& st = self->state;
-  auto i = st.all.find(computer.address());
-  if (i != st.all.end()) {
-    ++st.counters.destroyed;
-    vacate(self, i->second, failure);
-    st.all.erase(i);
-  }
+  auto i = st.all.find(computer);
+  if (i == st.all.end())
+    return;
+  ++st.counters.destroyed;
+  vacate(self, i->second, failure);
+  st.all.erase(i);
+}
+
+void discard(pool_ptr self, const caf::actor& computer, const std::string& failure) {
+  let_go(self, computer.address(), failure);
   self->demonitor(computer);
   self->send(computer, stop_atom::value);
 }
@@ -161,7 +168,6 @@ void start_one(pool_ptr self) {
                                            "a computer failed to start: " + describe(err)));
         if (!st.waiters.empty())
           fill(self);
-        refuse_waiters_if_hopeless(self);
       });
 }
 
@@ -196,7 +202,6 @@ void recycle(pool_ptr self, pooled item) {
         }
         discard(self, item.computer, failed ? describe(err) : std::string{});
         fill(self);
-        refuse_waiters_if_hopeless(self);
       });
 }
 
@@ -221,15 +226,12 @@ void take_back_from(pool_ptr self, const caf::actor_addr& borrower) {
 
 void forget_computer(pool_ptr self, const caf::actor_addr& computer, const caf::error& reason) {
   auto& st = self->state;
-  auto id = st.all[computer];
-  st.all.erase(computer);
+  auto why = reason ? describe(reason) : std::string("it stopped");
+  spdlog::warn("computer {} stopped unexpectedly ({}) and is {}", st.all[computer], why,
+               has_fixed_computers(st) ? "out of service until probed again" : "replaced");
+  let_go(self, computer, why);
   st.busy.erase(computer); // a start or reset that will never answer
   ++st.counters.failed;
-  ++st.counters.destroyed;
-  auto why = reason ? describe(reason) : std::string("it stopped");
-  spdlog::warn("computer {} stopped unexpectedly ({}) and is {}", id, why,
-               has_fixed_computers(st) ? "out of service until probed again" : "replaced");
-  vacate(self, id, why);
   for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
     if (i->computer.address() == computer) {
       st.idle.erase(i);
@@ -237,7 +239,6 @@ void forget_computer(pool_ptr self, const caf::actor_addr& computer, const caf::
     }
   st.on_loan.erase(computer);
   fill(self);
-  refuse_waiters_if_hopeless(self);
 }
 
 pool_stats current_stats(const pool_state& st) {
@@ -293,10 +294,6 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         fill(self);
         return w.promise;
       }
-      if (all_out_of_service(st)) {
-        w.promise.deliver(out_of_service_error(st));
-        return w.promise;
-      }
       self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, w.ticket);
       auto promise = w.promise;
       st.waiters.push_back(std::move(w));
@@ -346,14 +343,9 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         kill(-static_cast<pid_t>(group), SIGKILL);
       self->demonitor(computer);
       self->send_exit(computer, caf::exit_reason::kill);
-      if (auto j = st.all.find(computer.address()); j != st.all.end()) {
-        ++st.counters.destroyed;
-        vacate(self, j->second, why);
-        st.all.erase(j);
-      }
+      let_go(self, computer.address(), why);
       ++st.counters.failed;
       fill(self);
-      refuse_waiters_if_hopeless(self);
     },
     [=](probe_atom, const std::string& id) {
       auto& st = self->state;

@@ -519,4 +519,8 @@ const cua_endpoint& cua_channel::endpoint() const {
   return impl_->ep;
 }
 
+caf::error cua_channel::failure(const std::string& what) const {
+  return impl_->failed(what);
+}
+
 } // namespace cua

@@ -58,6 +58,10 @@ public:
 
   const cua_endpoint& endpoint() const;
 
+  /// Returns the computer_failed error "the computer at URL `what`", the form of every failure
+  /// this link reports.
+  caf::error failure(const std::string& what) const;
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -162,8 +162,7 @@ public:
 
 private:
   caf::error failed(const std::string& what) const {
-    return make_error(errc::computer_failed,
-                      "the computer at " + channel_.endpoint().url + " " + what);
+    return channel_.failure(what);
   }
 
   caf::error act(const std::string& command, json params) {

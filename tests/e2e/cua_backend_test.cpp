@@ -20,10 +20,6 @@ json stats(server_process& server) {
   return server.call_tool("get_session_stats")["structuredContent"];
 }
 
-json frame(const std::string& command, json params = json::object()) {
-  return {{"command", command}, {"params", params}};
-}
-
 std::vector<std::string> cua_args(std::vector<std::string> urls, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"--backend", "cua", "--settle-ms", "0", "--cua-timeout", "2"};
   for (auto& url : urls) {
@@ -62,8 +58,8 @@ TEST(cua_backend, the_computer_tool_drives_a_computer_server_in_its_own_terms) {
   server.call_tool("computer", {{"action", "key"}, {"text", "ctrl+alt+Delete"}, {"screenshot", false}});
   server.call_tool("computer", {{"action", "type"}, {"text", "hello"}, {"screenshot", false}});
   EXPECT_EQ(fake.commands(),
-            (std::vector<json>{frame("hotkey", {{"keys", {"ctrl", "alt", "delete"}}}),
-                               frame("type_text", {{"text", "hello"}})}));
+            (std::vector<json>{cua_frame("hotkey", {{"keys", {"ctrl", "alt", "delete"}}}),
+                               cua_frame("type_text", {{"text", "hello"}})}));
   auto where = server.call_tool("computer", {{"action", "cursor_position"}});
   EXPECT_NEAR(std::stoi(text_of(where).substr(2)), width / 2, 1) << text_of(where);
   auto bad_key = server.call_tool("computer", {{"action", "key"}, {"text", "ctrl+Hyperdrive"}});

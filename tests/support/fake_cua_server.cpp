@@ -392,20 +392,27 @@ void fake_cua_server::accept_next() {
 
 // -- protocol ------------------------------------------------------------------------------------
 
+namespace {
+
+// Returns `text` as JSON, or as a JSON string when it is not JSON (then `parse_error` says why),
+// so that every request can be recorded as it came.
+json parse_request(const std::string& text, std::string& parse_error) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    parse_error = e.what();
+    return text;
+  }
+}
+
+} // namespace
+
 fake_cua_server::verdict fake_cua_server::on_ws_frame(const std::string& text,
                                                       bool& authenticated) {
-  json frame;
   std::string parse_error;
-  try {
-    frame = json::parse(text);
-  } catch (const json::parse_error& e) {
-    frame = text;
-    parse_error = e.what();
-  }
+  auto frame = parse_request(text, parse_error);
   std::lock_guard<std::mutex> guard(mutex_);
-  verdict v;
-  v.delay = reply_delay_;
-  v.drop = record("ws", frame);
+  auto v = recorded("ws", frame);
   if (v.drop)
     return v;
   if (!options_.api_key.empty() && !authenticated) {
@@ -430,20 +437,12 @@ fake_cua_server::verdict fake_cua_server::on_ws_frame(const std::string& text,
 fake_cua_server::verdict fake_cua_server::on_http_command(const std::string& body,
                                                           const std::string& container_name,
                                                           const std::string& api_key) {
-  json frame;
   std::string parse_error;
-  try {
-    frame = json::parse(body);
-    if (!frame.is_object())
-      parse_error = "not a JSON object";
-  } catch (const json::parse_error& e) {
-    frame = body;
-    parse_error = e.what();
-  }
+  auto frame = parse_request(body, parse_error);
+  if (parse_error.empty() && !frame.is_object())
+    parse_error = "not a JSON object";
   std::lock_guard<std::mutex> guard(mutex_);
-  verdict v;
-  v.delay = reply_delay_;
-  v.drop = record("http", frame);
+  auto v = recorded("http", frame);
   if (v.drop)
     return v;
   // The real server's refusals: FastAPI HTTPExceptions, {"detail": ...}.
@@ -485,15 +484,19 @@ void fake_cua_server::count_websocket_connection() {
   ++websocket_connections_;
 }
 
-bool fake_cua_server::record(const std::string& transport, const json& frame) {
+fake_cua_server::verdict fake_cua_server::recorded(const std::string& transport,
+                                                   const json& frame) {
   received_.push_back({transport, frame});
   received_cv_.notify_all();
+  verdict v;
+  v.delay = reply_delay_;
   auto drop = drops_.find(command_name(frame));
-  if (drop == drops_.end())
-    return false;
-  if (--drop->second <= 0)
-    drops_.erase(drop);
-  return true;
+  if (drop != drops_.end()) {
+    v.drop = true;
+    if (--drop->second <= 0)
+      drops_.erase(drop);
+  }
+  return v;
 }
 
 json fake_cua_server::execute(const json& frame) {

@@ -16,6 +16,12 @@
 
 namespace cua::test {
 
+/// Returns the frame a client sends for `command`: {"command": ..., "params": {...}}.
+inline nlohmann::json cua_frame(const std::string& command,
+                                nlohmann::json params = nlohmann::json::object()) {
+  return {{"command", command}, {"params", std::move(params)}};
+}
+
 /// A loopback stand-in for Cua's computer-server: WebSocket at /ws, POST /cmd and GET /status on
 /// one ephemeral port, with a fake screen (size, cursor, screenshot) that the commands act on.
 /// Tests script failures, drops, delays and outages, and read back every frame it received.
@@ -96,7 +102,9 @@ private:
   void count_websocket_connection();
 
   // These expect mutex_ held.
-  bool record(const std::string& transport, const nlohmann::json& frame);
+  // Records `frame` and returns the verdict every request starts from: the scripted delay, and
+  // whether to drop the connection instead of answering.
+  verdict recorded(const std::string& transport, const nlohmann::json& frame);
   nlohmann::json execute(const nlohmann::json& frame);
   nlohmann::json execute_command(const std::string& name, const nlohmann::json& params);
   void move_cursor_to(int64_t x, int64_t y);

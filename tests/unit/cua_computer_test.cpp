@@ -6,12 +6,16 @@
 #include "computers/action_parsing.hpp"
 #include "computers/png_codec.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/computer_actions.hpp"
 #include "tests/support/fake_cua_server.hpp"
 #include "tests/support/loopback_ports.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
+using test::action_at;
+using test::action_with_text;
+using test::cua_frame;
 using test::fake_cua_server;
 
 namespace {
@@ -31,26 +35,6 @@ std::unique_ptr<computer> started(const backend_options& options) {
   return machine;
 }
 
-computer_action at(action_kind kind, int32_t x, int32_t y) {
-  computer_action a;
-  a.kind = kind;
-  a.has_coordinate = true;
-  a.x = x;
-  a.y = y;
-  return a;
-}
-
-computer_action plain(action_kind kind, std::string text = {}) {
-  computer_action a;
-  a.kind = kind;
-  a.text = std::move(text);
-  return a;
-}
-
-json frame(const std::string& command, json params = json::object()) {
-  return {{"command", command}, {"params", params}};
-}
-
 } // namespace
 
 TEST(cua_computer, starts_with_a_status_check_and_the_servers_screen_size) {
@@ -65,7 +49,7 @@ TEST(cua_computer, starts_with_a_status_check_and_the_servers_screen_size) {
   EXPECT_EQ(info->backend, "cua");
   EXPECT_EQ(info->screen_width, 1440);
   EXPECT_EQ(info->screen_height, 900);
-  EXPECT_EQ(fake.commands(), std::vector<json>{frame("get_screen_size")});
+  EXPECT_EQ(fake.commands(), std::vector<json>{cua_frame("get_screen_size")});
   EXPECT_EQ(fake.received().at(0).transport, "ws");
 }
 
@@ -78,64 +62,64 @@ TEST(cua_computer, sends_each_action_as_the_servers_commands_with_their_paramete
     ASSERT_TRUE(outcome) << describe(outcome.error());
     EXPECT_EQ(fake.commands(), expected) << cua::describe(action);
   };
-  expect_frames(plain(action_kind::key, "ctrl+c"),
-                {frame("hotkey", {{"keys", {"ctrl", "c"}}})});
-  expect_frames(plain(action_kind::key, "Return"), {frame("press_key", {{"key", "enter"}})});
-  expect_frames(plain(action_kind::type, "héllo\nworld"),
-                {frame("type_text", {{"text", "héllo\nworld"}})});
-  expect_frames(at(action_kind::mouse_move, 100, 200),
-                {frame("move_cursor", {{"x", 100}, {"y", 200}})});
-  expect_frames(at(action_kind::left_click, 5, 6), {frame("left_click", {{"x", 5}, {"y", 6}})});
-  expect_frames(plain(action_kind::left_click), {frame("left_click")});
-  expect_frames(at(action_kind::right_click, 7, 8), {frame("right_click", {{"x", 7}, {"y", 8}})});
-  expect_frames(at(action_kind::double_click, 9, 10),
-                {frame("double_click", {{"x", 9}, {"y", 10}})});
-  expect_frames(at(action_kind::middle_click, 11, 12),
-                {frame("mouse_down", {{"x", 11}, {"y", 12}, {"button", "middle"}}),
-                 frame("mouse_up", {{"x", 11}, {"y", 12}, {"button", "middle"}})});
-  auto click = frame("left_click", {{"x", 13}, {"y", 14}});
-  expect_frames(at(action_kind::triple_click, 13, 14), {click, click, click});
-  auto shift_click = at(action_kind::left_click, 15, 16);
+  expect_frames(action_with_text(action_kind::key, "ctrl+c"),
+                {cua_frame("hotkey", {{"keys", {"ctrl", "c"}}})});
+  expect_frames(action_with_text(action_kind::key, "Return"), {cua_frame("press_key", {{"key", "enter"}})});
+  expect_frames(action_with_text(action_kind::type, "héllo\nworld"),
+                {cua_frame("type_text", {{"text", "héllo\nworld"}})});
+  expect_frames(action_at(action_kind::mouse_move, 100, 200),
+                {cua_frame("move_cursor", {{"x", 100}, {"y", 200}})});
+  expect_frames(action_at(action_kind::left_click, 5, 6), {cua_frame("left_click", {{"x", 5}, {"y", 6}})});
+  expect_frames(action_with_text(action_kind::left_click), {cua_frame("left_click")});
+  expect_frames(action_at(action_kind::right_click, 7, 8), {cua_frame("right_click", {{"x", 7}, {"y", 8}})});
+  expect_frames(action_at(action_kind::double_click, 9, 10),
+                {cua_frame("double_click", {{"x", 9}, {"y", 10}})});
+  expect_frames(action_at(action_kind::middle_click, 11, 12),
+                {cua_frame("mouse_down", {{"x", 11}, {"y", 12}, {"button", "middle"}}),
+                 cua_frame("mouse_up", {{"x", 11}, {"y", 12}, {"button", "middle"}})});
+  auto click = cua_frame("left_click", {{"x", 13}, {"y", 14}});
+  expect_frames(action_at(action_kind::triple_click, 13, 14), {click, click, click});
+  auto shift_click = action_at(action_kind::left_click, 15, 16);
   shift_click.text = "shift+ctrl";
-  expect_frames(shift_click, {frame("key_down", {{"key", "shift"}}),
-                              frame("key_down", {{"key", "ctrl"}}),
-                              frame("left_click", {{"x", 15}, {"y", 16}}),
-                              frame("key_up", {{"key", "ctrl"}}),
-                              frame("key_up", {{"key", "shift"}})});
-  auto drag = at(action_kind::left_click_drag, 300, 400);
+  expect_frames(shift_click, {cua_frame("key_down", {{"key", "shift"}}),
+                              cua_frame("key_down", {{"key", "ctrl"}}),
+                              cua_frame("left_click", {{"x", 15}, {"y", 16}}),
+                              cua_frame("key_up", {{"key", "ctrl"}}),
+                              cua_frame("key_up", {{"key", "shift"}})});
+  auto drag = action_at(action_kind::left_click_drag, 300, 400);
   drag.has_start = true;
   drag.start_x = 1;
   drag.start_y = 2;
-  expect_frames(drag, {frame("move_cursor", {{"x", 1}, {"y", 2}}),
-                       frame("drag_to", {{"x", 300}, {"y", 400}, {"button", "left"},
+  expect_frames(drag, {cua_frame("move_cursor", {{"x", 1}, {"y", 2}}),
+                       cua_frame("drag_to", {{"x", 300}, {"y", 400}, {"button", "left"},
                                          {"duration", 0.5}})});
-  expect_frames(plain(action_kind::left_mouse_down),
-                {frame("mouse_down", {{"button", "left"}})});
-  expect_frames(at(action_kind::left_mouse_up, 20, 21),
-                {frame("mouse_up", {{"x", 20}, {"y", 21}, {"button", "left"}})});
-  auto scroll = at(action_kind::scroll, 50, 60);
+  expect_frames(action_with_text(action_kind::left_mouse_down),
+                {cua_frame("mouse_down", {{"button", "left"}})});
+  expect_frames(action_at(action_kind::left_mouse_up, 20, 21),
+                {cua_frame("mouse_up", {{"x", 20}, {"y", 21}, {"button", "left"}})});
+  auto scroll = action_at(action_kind::scroll, 50, 60);
   scroll.scroll_direction = "down";
   scroll.scroll_amount = 3;
-  expect_frames(scroll, {frame("move_cursor", {{"x", 50}, {"y", 60}}),
-                         frame("scroll_down", {{"clicks", 3}})});
+  expect_frames(scroll, {cua_frame("move_cursor", {{"x", 50}, {"y", 60}}),
+                         cua_frame("scroll_down", {{"clicks", 3}})});
   scroll.has_coordinate = false;
   scroll.scroll_direction = "up";
-  expect_frames(scroll, {frame("scroll_up", {{"clicks", 3}})});
+  expect_frames(scroll, {cua_frame("scroll_up", {{"clicks", 3}})});
   scroll.scroll_direction = "left";
-  expect_frames(scroll, {frame("scroll", {{"x", -3}, {"y", 0}})});
+  expect_frames(scroll, {cua_frame("scroll", {{"x", -3}, {"y", 0}})});
   scroll.scroll_direction = "right";
-  expect_frames(scroll, {frame("scroll", {{"x", 3}, {"y", 0}})});
-  auto hold = plain(action_kind::hold_key, "shift");
+  expect_frames(scroll, {cua_frame("scroll", {{"x", 3}, {"y", 0}})});
+  auto hold = action_with_text(action_kind::hold_key, "shift");
   hold.duration_s = 0.05;
-  expect_frames(hold, {frame("key_down", {{"key", "shift"}}), frame("key_up", {{"key", "shift"}})});
-  expect_frames(plain(action_kind::cursor_position), {frame("get_cursor_position")});
+  expect_frames(hold, {cua_frame("key_down", {{"key", "shift"}}), cua_frame("key_up", {{"key", "shift"}})});
+  expect_frames(action_with_text(action_kind::cursor_position), {cua_frame("get_cursor_position")});
 }
 
 TEST(cua_computer, reports_the_servers_cursor_position) {
   fake_cua_server fake;
   auto machine = started(options_for(fake.url()));
-  ASSERT_TRUE(machine->perform(at(action_kind::mouse_move, 123, 45)));
-  auto outcome = machine->perform(plain(action_kind::cursor_position));
+  ASSERT_TRUE(machine->perform(action_at(action_kind::mouse_move, 123, 45)));
+  auto outcome = machine->perform(action_with_text(action_kind::cursor_position));
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->cursor_x, 123);
   EXPECT_EQ(outcome->cursor_y, 45);
@@ -160,7 +144,7 @@ TEST(cua_computer, decodes_the_servers_screenshot) {
   EXPECT_EQ(shot->width, 320);
   EXPECT_EQ(shot->height, 200);
   EXPECT_EQ(shot->pixels, picture.pixels);
-  EXPECT_EQ(fake.commands().back(), frame("screenshot", {{"format", "png"}}));
+  EXPECT_EQ(fake.commands().back(), cua_frame("screenshot", {{"format", "png"}}));
 }
 
 TEST(cua_computer, a_screenshot_that_is_not_an_image_fails_the_computer_clearly) {
@@ -183,9 +167,9 @@ TEST(cua_computer, authenticates_first_on_the_websocket_without_logging_the_key)
   auto machine = started(options);
   auto all = fake.received();
   ASSERT_GE(all.size(), 2u);
-  EXPECT_EQ(all[0].frame, frame("authenticate", {{"api_key", "sk-cua-secret-123"},
+  EXPECT_EQ(all[0].frame, cua_frame("authenticate", {{"api_key", "sk-cua-secret-123"},
                                                  {"container_name", "box"}}));
-  EXPECT_EQ(all[1].frame, frame("get_screen_size"));
+  EXPECT_EQ(all[1].frame, cua_frame("get_screen_size"));
 
   options.cua_api_key = "sk-wrong-456";
   auto refused = make_cua_computer("cua-1", options)->start();
@@ -205,7 +189,7 @@ TEST(cua_computer, falls_back_to_post_cmd_when_websocket_is_declined) {
   auto options = options_for("vm=" + fake.url());
   options.cua_api_key = "k1";
   auto machine = started(options);
-  ASSERT_TRUE(machine->perform(at(action_kind::left_click, 3, 4)));
+  ASSERT_TRUE(machine->perform(action_at(action_kind::left_click, 3, 4)));
   auto shot = machine->capture();
   ASSERT_TRUE(shot) << describe(shot.error());
   EXPECT_EQ(shot->width, 1024);
@@ -213,7 +197,7 @@ TEST(cua_computer, falls_back_to_post_cmd_when_websocket_is_declined) {
   ASSERT_EQ(all.size(), 3u);
   for (const auto& r : all)
     EXPECT_EQ(r.transport, "http");
-  EXPECT_EQ(all[1].frame, frame("left_click", {{"x", 3}, {"y", 4}}));
+  EXPECT_EQ(all[1].frame, cua_frame("left_click", {{"x", 3}, {"y", 4}}));
 
   options.cua_api_key = "k2";
   auto refused = make_cua_computer("cua-1", options)->start();
@@ -225,11 +209,11 @@ TEST(cua_computer, a_refused_command_is_an_action_error_that_keeps_the_computer)
   fake_cua_server fake;
   fake.fail("type_text", "keyboard is locked");
   auto machine = started(options_for(fake.url()));
-  auto typed = machine->perform(plain(action_kind::type, "hi"));
+  auto typed = machine->perform(action_with_text(action_kind::type, "hi"));
   ASSERT_FALSE(typed);
   EXPECT_EQ(typed.error(), errc::invalid_action);
   EXPECT_NE(describe(typed.error()).find("keyboard is locked"), std::string::npos);
-  EXPECT_TRUE(machine->perform(at(action_kind::mouse_move, 1, 1)));
+  EXPECT_TRUE(machine->perform(action_at(action_kind::mouse_move, 1, 1)));
   EXPECT_EQ(fake.websocket_connections(), 1);
 }
 
@@ -238,7 +222,7 @@ TEST(cua_computer, reconnects_when_the_server_comes_back) {
   auto machine = started(options_for(fake.url()));
   fake.stop();
   fake.restart();
-  auto moved = machine->perform(at(action_kind::mouse_move, 10, 20));
+  auto moved = machine->perform(action_at(action_kind::mouse_move, 10, 20));
   ASSERT_TRUE(moved) << describe(moved.error());
   EXPECT_EQ(fake.websocket_connections(), 2);
   EXPECT_EQ(fake.cursor(), std::make_pair(10, 20));
@@ -248,16 +232,16 @@ TEST(cua_computer, resends_a_dropped_read_but_never_a_dropped_action) {
   fake_cua_server fake;
   auto machine = started(options_for(fake.url()));
   fake.drop_on("get_cursor_position");
-  auto read = machine->perform(plain(action_kind::cursor_position));
+  auto read = machine->perform(action_with_text(action_kind::cursor_position));
   ASSERT_TRUE(read) << describe(read.error());
   fake.clear_received();
   fake.drop_on("left_click");
-  auto click = machine->perform(at(action_kind::left_click, 1, 2));
+  auto click = machine->perform(action_at(action_kind::left_click, 1, 2));
   ASSERT_FALSE(click);
   EXPECT_EQ(click.error(), errc::invalid_action);
   EXPECT_NE(describe(click.error()).find("may or may not have happened"), std::string::npos);
   EXPECT_EQ(fake.commands().size(), 1u); // sent once, not again
-  EXPECT_TRUE(machine->perform(at(action_kind::left_click, 1, 2))); // reconnects
+  EXPECT_TRUE(machine->perform(action_at(action_kind::left_click, 1, 2))); // reconnects
   EXPECT_EQ(fake.websocket_connections(), 3);
 }
 
@@ -266,7 +250,7 @@ TEST(cua_computer, a_command_past_its_timeout_fails_the_computer_and_leaves_no_s
   auto machine = started(options_for(fake.url(), 0.3));
   fake.set_reply_delay(1500ms);
   auto begun = std::chrono::steady_clock::now();
-  auto late = machine->perform(plain(action_kind::cursor_position));
+  auto late = machine->perform(action_with_text(action_kind::cursor_position));
   auto took = std::chrono::steady_clock::now() - begun;
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error(), errc::computer_failed);
@@ -275,8 +259,8 @@ TEST(cua_computer, a_command_past_its_timeout_fails_the_computer_and_leaves_no_s
     << describe(late.error());
   EXPECT_LT(took, 1200ms);
   fake.set_reply_delay(0ms);
-  ASSERT_TRUE(machine->perform(at(action_kind::mouse_move, 7, 9)));
-  auto now = machine->perform(plain(action_kind::cursor_position));
+  ASSERT_TRUE(machine->perform(action_at(action_kind::mouse_move, 7, 9)));
+  auto now = machine->perform(action_with_text(action_kind::cursor_position));
   ASSERT_TRUE(now);
   EXPECT_EQ(now->cursor_x, 7);
   EXPECT_EQ(now->cursor_y, 9);
@@ -310,7 +294,7 @@ TEST(cua_computer, runs_the_reset_command_at_start_and_between_sessions) {
   options.cua_reset_command = "pkill -u cua firefox; rm -rf ~/Downloads/*";
   options.cua_reset_timeout_s = 5;
   auto machine = started(options);
-  auto reset_frame = frame("run_command", {{"command", options.cua_reset_command}, {"timeout", 5.0}});
+  auto reset_frame = cua_frame("run_command", {{"command", options.cua_reset_command}, {"timeout", 5.0}});
   EXPECT_EQ(fake.commands().front(), reset_frame);
   fake.clear_received();
   ASSERT_FALSE(machine->reset());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/computer_actions.hpp"
+
 using namespace cua;
 
 namespace {
@@ -10,15 +12,6 @@ std::unique_ptr<computer> started(const std::string& id) {
   auto c = make_sim_computer(id, backend_options{});
   EXPECT_TRUE(c->start());
   return c;
-}
-
-computer_action click_at(int x, int y) {
-  computer_action a;
-  a.kind = action_kind::left_click;
-  a.has_coordinate = true;
-  a.x = x;
-  a.y = y;
-  return a;
 }
 
 } // namespace
@@ -43,9 +36,9 @@ TEST(sim_computer, picture_follows_actions_deterministically) {
   auto b = started("a");
   EXPECT_EQ(a->capture()->pixels, b->capture()->pixels);
   auto before = a->capture()->pixels;
-  ASSERT_TRUE(a->perform(click_at(100, 100)));
+  ASSERT_TRUE(a->perform(test::action_at(action_kind::left_click, 100, 100)));
   EXPECT_NE(a->capture()->pixels, before);
-  ASSERT_TRUE(b->perform(click_at(100, 100)));
+  ASSERT_TRUE(b->perform(test::action_at(action_kind::left_click, 100, 100)));
   EXPECT_EQ(a->capture()->pixels, b->capture()->pixels);
 }
 
@@ -54,7 +47,7 @@ TEST(sim_computer, computers_look_different_and_reset_forgets) {
   auto b = started("b");
   EXPECT_NE(a->capture()->pixels, b->capture()->pixels);
   auto fresh = a->capture()->pixels;
-  ASSERT_TRUE(a->perform(click_at(5, 5)));
+  ASSERT_TRUE(a->perform(test::action_at(action_kind::left_click, 5, 5)));
   EXPECT_FALSE(a->reset());
   EXPECT_EQ(a->capture()->pixels, fresh);
 }
@@ -63,5 +56,5 @@ TEST(sim_computer, refuses_work_when_destroyed) {
   auto a = started("a");
   a->destroy();
   EXPECT_FALSE(a->capture());
-  EXPECT_FALSE(a->perform(click_at(1, 1)));
+  EXPECT_FALSE(a->perform(test::action_at(action_kind::left_click, 1, 1)));
 }

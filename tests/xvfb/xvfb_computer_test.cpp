@@ -12,12 +12,15 @@
 #include "computers/x_connection.hpp"
 #include "computers/x_desktop.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/computer_actions.hpp"
 #include "tests/xvfb/x_client.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
 
 namespace {
+
+using test::action_at;
 
 backend_options bare(int w = 640, int h = 480) {
   backend_options o;
@@ -41,14 +44,6 @@ std::unique_ptr<test::x_client> client_on(computer& c, int x, int y, int w, int 
   return std::make_unique<test::x_client>(desktop->display(), desktop->cookie(), x, y, w, h, rgb);
 }
 
-computer_action at(action_kind kind, int x, int y) {
-  computer_action a;
-  a.kind = kind;
-  a.has_coordinate = true;
-  a.x = x;
-  a.y = y;
-  return a;
-}
 
 computer_action with_text(action_kind kind, std::string text) {
   computer_action a;
@@ -83,9 +78,9 @@ TEST(xvfb_computer, clicks_and_scrolls_land_where_they_are_aimed) {
   auto c = started();
   auto window = client_on(*c, 100, 100, 200, 200, 0x00ff00);
   ASSERT_TRUE(window->ok());
-  ASSERT_TRUE(c->perform(at(action_kind::left_click, 150, 160)));
-  ASSERT_TRUE(c->perform(at(action_kind::right_click, 120, 110)));
-  auto scroll = at(action_kind::scroll, 150, 150);
+  ASSERT_TRUE(c->perform(action_at(action_kind::left_click, 150, 160)));
+  ASSERT_TRUE(c->perform(action_at(action_kind::right_click, 120, 110)));
+  auto scroll = action_at(action_kind::scroll, 150, 150);
   scroll.scroll_direction = "down";
   scroll.scroll_amount = 2;
   ASSERT_TRUE(c->perform(scroll));
@@ -97,7 +92,7 @@ TEST(xvfb_computer, clicks_and_scrolls_land_where_they_are_aimed) {
   EXPECT_EQ(events[1].detail, 3u);
   EXPECT_EQ(events[2].detail, 5u);
   EXPECT_EQ(events[3].detail, 5u);
-  auto outcome = c->perform(at(action_kind::mouse_move, 10, 20));
+  auto outcome = c->perform(action_at(action_kind::mouse_move, 10, 20));
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->cursor_x, 10);
   EXPECT_EQ(outcome->cursor_y, 20);
@@ -140,7 +135,7 @@ TEST(xvfb_computer, two_computers_never_see_each_other) {
   ASSERT_NE(desktop_of(*a)->display(), desktop_of(*b)->display());
   auto window_a = client_on(*a, 0, 0, 640, 480, 0xff0000);
   auto window_b = client_on(*b, 0, 0, 640, 480, 0x0000ff);
-  ASSERT_TRUE(a->perform(at(action_kind::left_click, 10, 10)));
+  ASSERT_TRUE(a->perform(action_at(action_kind::left_click, 10, 10)));
   EXPECT_EQ(window_a->events().size(), 1u);
   EXPECT_TRUE(window_b->events(200ms).empty());
   EXPECT_EQ(a->capture()->pixels[0], 0xff);
@@ -169,7 +164,7 @@ TEST(xvfb_computer, a_killed_x_server_is_reported_not_fatal) {
   ASSERT_FALSE(image);
   EXPECT_EQ(image.error(), errc::computer_failed);
   EXPECT_NE(describe(image.error()).find("stopped"), std::string::npos);
-  EXPECT_FALSE(c->perform(at(action_kind::left_click, 1, 1)));
+  EXPECT_FALSE(c->perform(action_at(action_kind::left_click, 1, 1)));
 }
 
 TEST(xvfb_computer, destroy_ends_the_whole_desktop_and_its_files) {
@@ -195,8 +190,8 @@ TEST(xvfb_computer, double_clicks_drags_and_held_buttons_arrive_as_aimed) {
   auto c = started();
   auto window = client_on(*c, 0, 0, 640, 480, 0x808080);
   ASSERT_TRUE(window->ok());
-  ASSERT_TRUE(c->perform(at(action_kind::double_click, 30, 40)));
-  auto drag = at(action_kind::left_click_drag, 300, 200);
+  ASSERT_TRUE(c->perform(action_at(action_kind::double_click, 30, 40)));
+  auto drag = action_at(action_kind::left_click_drag, 300, 200);
   drag.has_start = true;
   drag.start_x = 100;
   drag.start_y = 110;
@@ -204,8 +199,8 @@ TEST(xvfb_computer, double_clicks_drags_and_held_buttons_arrive_as_aimed) {
   ASSERT_TRUE(dragged);
   EXPECT_EQ(dragged->cursor_x, 300); // the drag ends where it was aimed
   EXPECT_EQ(dragged->cursor_y, 200);
-  ASSERT_TRUE(c->perform(at(action_kind::left_mouse_down, 7, 8)));
-  ASSERT_TRUE(c->perform(at(action_kind::left_mouse_up, 9, 10)));
+  ASSERT_TRUE(c->perform(action_at(action_kind::left_mouse_down, 7, 8)));
+  ASSERT_TRUE(c->perform(action_at(action_kind::left_mouse_up, 9, 10)));
   auto events = window->events();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].x, 30);
