@@ -305,6 +305,11 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
       task_ended(self, task_id, computer_error(self, err));
     },
     [=](info_atom) { return info_of(self); },
+    [=](ready_atom) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      when_ready(self, rp, [=]() mutable { rp.deliver(true); });
+      return rp;
+    },
     [=](close_atom, const std::string& reason) { return close_session(self, reason); },
     [=](reap_atom, int64_t idle_limit_ms) {
       // Decided here, not by the supervisor: a call that came in since it last asked keeps the

@@ -52,6 +52,20 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const std::strin
   return session_handle{id, session, true};
 }
 
+// Answers an open with `handle`. A new session is handed out once it has its computer, or the call
+// that made it hears why it got none: a session the pool refuses at once ends at once, before a
+// request sent after the open could reach it.
+caf::result<session_handle> hand_over(supervisor_ptr self, session_handle handle) {
+  if (!handle.created)
+    return handle;
+  auto rp = self->make_response_promise<session_handle>();
+  auto bound = self->state.config.session.acquire_timeout + std::chrono::seconds(5);
+  self->request(handle.session, bound, ready_atom::value)
+    .then([=](bool) mutable { rp.deliver(handle); },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 // Closes `id`: the session cancels its tasks and returns its computer. Answers with what it did;
 // a session that does not answer in time is killed (the pool then takes its computer back).
 void close_session(supervisor_ptr self, const std::string& id, const std::string& reason,
@@ -139,7 +153,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       auto handle = open_session(self, id, caf::actor_addr{});
       if (!handle)
         return handle.error();
-      return *handle;
+      return hand_over(self, std::move(*handle));
     },
     [=](open_atom, ephemeral_atom) -> caf::result<session_handle> {
       auto owner = caf::actor_cast<caf::actor>(self->current_sender());
@@ -149,7 +163,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       if (!handle)
         return handle.error();
       self->monitor(owner);
-      return *handle;
+      return hand_over(self, std::move(*handle));
     },
     [=](close_atom, const std::string& id) -> caf::result<cleanup_report> {
       if (self->state.sessions.count(id) == 0)

@@ -48,8 +48,8 @@ struct supervisor_state {
 /// once), reaps idle ones, answers stats, closes sessions on request and everything on shutdown.
 /// Monitors every session, so a session that dies is forgotten (the pool takes its computer back).
 ///
-/// Messages: (open, id) -> session_handle; (open, ephemeral) -> session_handle, closed when the
-/// sender stops; (close, id) -> cleanup_report; (stats) -> stats_report; (shutdown) -> unit.
+/// Messages: (open, id) -> session_handle, for a new session once it has its computer (or the
+/// reason it got none); (open, ephemeral) -> session_handle, likewise, closed when the sender stops; (close, id) -> cleanup_report; (stats) -> stats_report; (shutdown) -> unit.
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                supervisor_config config, caf::actor pool);
 

@@ -26,6 +26,7 @@ using open_atom = caf::atom_constant<caf::atom("open")>;
 using ephemeral_atom = caf::atom_constant<caf::atom("ephemeral")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;

@@ -184,3 +184,28 @@ TEST_F(session_actor_test, a_session_without_a_computer_tells_its_waiting_caller
   EXPECT_NE(describe(shot->error).find("--pool-size"), std::string::npos);
   (void) first;
 }
+
+TEST_F(session_actor_test, ready_answers_once_the_computer_is_there_or_says_why_it_never_will) {
+  auto session = make_session("replay:/dev/null");
+  auto ready = ask<bool>(session, ready_atom::value);
+  run();
+  ASSERT_TRUE(ready->value) << describe(ready->error);
+
+  pool_config pc;
+  pc.size = 1;
+  pc.warm = 0;
+  pc.fixed_ids = {"cua-1"};
+  // The only computer dies before it starts: the pool then refuses at once.
+  auto dead_pool = own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
+    auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+    return a;
+  }));
+  auto refused = own(sys().spawn(session_actor, std::string{"b"}, dead_pool, session_config{}, false));
+  auto never = ask<bool>(refused, ready_atom::value);
+  run();
+  ASSERT_TRUE(never->done);
+  EXPECT_EQ(never->error, errc::computer_failed);
+  EXPECT_NE(describe(never->error).find("failed to start"), std::string::npos)
+    << describe(never->error);
+}

@@ -161,3 +161,25 @@ TEST_F(supervisor_actor_test, shutdown_closes_every_session) {
   ASSERT_TRUE(s->value);
   EXPECT_EQ(s->value->in_use, 0);
 }
+
+TEST_F(supervisor_actor_test, a_new_session_is_handed_out_only_with_its_computer_or_the_reason) {
+  // A pool of one that is busy until its acquire timeout: the open waits, then says why.
+  pool_config pc;
+  pc.size = 1;
+  pc.warm = 0;
+  pc.acquire_timeout = 5s;
+  pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
+  auto sup = make_supervisor(3);
+  auto first = ask<session_handle>(sup, open_atom::value, std::string{"a"});
+  run();
+  ASSERT_TRUE(first->value) << describe(first->error);
+  auto second = ask<session_handle>(sup, open_atom::value, std::string{"b"});
+  run();
+  EXPECT_FALSE(second->done); // not handed out before it has a computer
+  advance(6s);
+  ASSERT_TRUE(second->done);
+  EXPECT_EQ(second->error, errc::computer_failed);
+  EXPECT_NE(describe(second->error).find("--pool-size"), std::string::npos)
+    << describe(second->error);
+  EXPECT_EQ(stats(sup).sessions.size(), 1u); // the refused one is gone
+}
