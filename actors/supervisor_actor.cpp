@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
 #include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
@@ -43,8 +44,11 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const std::strin
     ++st.refused;
     return limit_error(st);
   }
-  auto session = self->spawn(session_actor, id, st.pool, st.config.session,
-                             static_cast<bool>(owner));
+  // Lazily: the session asks the pool for its computer only once it runs its first message, which
+  // is hand_over's `ready`. Else a pool that refuses at once could end the session before `ready`
+  // reaches it, and the caller would hear "stopped" instead of the reason.
+  auto session = self->spawn<caf::lazy_init>(session_actor, id, st.pool, st.config.session,
+                                             static_cast<bool>(owner));
   self->monitor(session);
   st.sessions.emplace(id, supervisor_state::entry{session, st.next_order++, owner});
   ++st.created;
@@ -53,8 +57,8 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const std::strin
 }
 
 // Answers an open with `handle`. A new session is handed out once it has its computer, or the call
-// that made it hears why it got none: a session the pool refuses at once ends at once, before a
-// request sent after the open could reach it.
+// that made it hears why it got none: a session the pool refuses ends, and a request sent to it
+// after the open would only hear that it stopped.
 caf::result<session_handle> hand_over(supervisor_ptr self, session_handle handle) {
   if (!handle.created)
     return handle;

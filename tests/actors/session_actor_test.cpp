@@ -5,6 +5,8 @@
 #include "tests/actors/deterministic.hpp"
 #include "tests/actors/replay_file.hpp"
 
+#include <caf/spawn_options.hpp>
+
 using namespace cua;
 using namespace std::chrono_literals;
 
@@ -174,7 +176,7 @@ TEST_F(session_actor_test, a_session_without_a_computer_tells_its_waiting_caller
   session_config cfg;
   auto first = own(sys().spawn(session_actor, std::string{"a"}, small_pool, cfg, false));
   run();
-  auto second = own(sys().spawn(session_actor, std::string{"b"}, small_pool, cfg, false));
+  auto second = own(sys().spawn<caf::lazy_init>(session_actor, std::string{"b"}, small_pool, cfg, false));
   auto shot = ask<encoded_image>(second, screenshot_atom::value, std::string{"png"});
   run();
   EXPECT_FALSE(shot->done);
@@ -201,11 +203,38 @@ TEST_F(session_actor_test, ready_answers_once_the_computer_is_there_or_says_why_
     caf::anon_send_exit(a, caf::exit_reason::kill);
     return a;
   }));
-  auto refused = own(sys().spawn(session_actor, std::string{"b"}, dead_pool, session_config{}, false));
+  auto refused = own(sys().spawn<caf::lazy_init>(session_actor, std::string{"b"}, dead_pool, session_config{}, false));
   auto never = ask<bool>(refused, ready_atom::value);
   run();
   ASSERT_TRUE(never->done);
   EXPECT_EQ(never->error, errc::computer_failed);
   EXPECT_NE(describe(never->error).find("failed to start"), std::string::npos)
     << describe(never->error);
+}
+
+TEST_F(session_actor_test, spawned_lazily_it_keeps_the_pools_refusal_for_its_first_caller) {
+  // The supervisor spawns sessions lazily so that its `ready` is the first thing a session reads:
+  // even when the pool refuses before anyone asks, the asker hears the reason, not "stopped".
+  pool_config pc;
+  pc.size = 1;
+  pc.warm = 0;
+  pc.fixed_ids = {"cua-1"};
+  auto dead_pool = own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
+    auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+    return a;
+  }));
+  // Make the pool refuse at once: its only computer fails to start before the session exists.
+  auto first = own(sys().spawn(session_actor, std::string{"a"}, dead_pool, session_config{}, false));
+  run();
+  auto lazy = own(sys().spawn<caf::lazy_init>(session_actor, std::string{"b"}, dead_pool,
+                                              session_config{}, false));
+  run(); // nothing happens until it gets a message
+  auto never = ask<bool>(lazy, ready_atom::value);
+  run();
+  ASSERT_TRUE(never->done);
+  EXPECT_EQ(never->error, errc::computer_failed) << describe(never->error);
+  EXPECT_NE(describe(never->error).find("out of service"), std::string::npos)
+    << describe(never->error);
+  (void) first;
 }
