@@ -23,26 +23,57 @@ namespace {
 
 using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
 
-caf::error limit_error(const supervisor_state& st) {
+std::string way_out(const supervisor_state& st) {
   auto idle = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
-  return make_error(errc::session_limit_reached,
-                    "the server already runs " + std::to_string(st.sessions.size())
-                      + " sessions, its limit (--max-sessions " + std::to_string(st.config.max_sessions)
-                      + "); clean one up with cleanup_session, or wait until an idle session is "
-                        "reaped (after "
-                      + std::to_string(idle) + " s without use)");
+  return "; clean one up with cleanup_session, or wait until an idle session is reaped (after "
+         + std::to_string(idle) + " s without use)";
 }
 
-caf::expected<session_handle> open_session(supervisor_ptr self, const std::string& id,
+int32_t per_client_limit(const supervisor_state& st) {
+  auto limit = st.config.max_sessions_per_client;
+  return limit > 0 ? std::min(limit, st.config.max_sessions) : st.config.max_sessions;
+}
+
+int32_t sessions_of(const supervisor_state& st, const std::string& client) {
+  int32_t n = 0;
+  for (auto i = st.sessions.lower_bound(session_key{client, ""});
+       i != st.sessions.end() && i->first.first == client; ++i)
+    ++n;
+  return n;
+}
+
+// Returns why `client` may not open another session, if it may not.
+caf::error over_a_limit(const supervisor_state& st, const std::string& client) {
+  if (static_cast<int32_t>(st.sessions.size()) >= st.config.max_sessions)
+    return make_error(errc::session_limit_reached,
+                      "the server already runs " + std::to_string(st.sessions.size())
+                        + " sessions, its limit (--max-sessions "
+                        + std::to_string(st.config.max_sessions) + ")" + way_out(st));
+  auto mine = sessions_of(st, client);
+  if (mine >= per_client_limit(st))
+    return make_error(errc::session_limit_reached,
+                      "this client already has " + std::to_string(mine)
+                        + " sessions, the limit per client (--max-sessions-per-client "
+                        + std::to_string(per_client_limit(st)) + ")" + way_out(st));
+  return {};
+}
+
+// Names a session in the log: its id, and its client when there can be several.
+std::string log_name(const session_key& key) {
+  return key.first.empty() ? key.second : key.second + " (client " + key.first + ")";
+}
+
+caf::expected<session_handle> open_session(supervisor_ptr self, const session_key& key,
                                            caf::actor_addr owner) {
   auto& st = self->state;
+  const auto& id = key.second;
   if (st.shutting_down)
     return make_error(errc::shutting_down, "the server is shutting down");
-  if (auto i = st.sessions.find(id); i != st.sessions.end())
+  if (auto i = st.sessions.find(key); i != st.sessions.end())
     return session_handle{id, i->second.session, false};
-  if (static_cast<int32_t>(st.sessions.size()) >= st.config.max_sessions) {
+  if (auto refusal = over_a_limit(st, key.first)) {
     ++st.refused;
-    return limit_error(st);
+    return refusal;
   }
   // Lazily: the session asks the pool for its computer only once it runs its first message, which
   // is hand_over's `ready`. Else a pool that refuses at once could end the session before `ready`
@@ -50,9 +81,10 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const std::strin
   auto session = self->spawn<caf::lazy_init>(session_actor, id, st.pool, st.config.session,
                                              static_cast<bool>(owner));
   self->monitor(session);
-  st.sessions.emplace(id, supervisor_state::entry{session, st.next_order++, owner});
+  st.sessions.emplace(key, supervisor_state::entry{session, st.next_order++, owner});
   ++st.created;
-  spdlog::info("session {} created ({} of {})", id, st.sessions.size(), st.config.max_sessions);
+  spdlog::info("session {} created ({} of {})", log_name(key), st.sessions.size(),
+               st.config.max_sessions);
   return session_handle{id, session, true};
 }
 
@@ -72,10 +104,10 @@ caf::result<session_handle> hand_over(supervisor_ptr self, session_handle handle
 
 // Closes `id`: the session cancels its tasks and returns its computer. Answers with what it did;
 // a session that does not answer in time is killed (the pool then takes its computer back).
-void close_session(supervisor_ptr self, const std::string& id, const std::string& reason,
+void close_session(supervisor_ptr self, const session_key& key, const std::string& reason,
                    std::function<void(cleanup_report)> done) {
   auto& st = self->state;
-  auto i = st.sessions.find(id);
+  auto i = st.sessions.find(key);
   if (i == st.sessions.end())
     return;
   auto session = i->second.session;
@@ -84,10 +116,11 @@ void close_session(supervisor_ptr self, const std::string& id, const std::string
   self->request(session, st.config.close_timeout, close_atom::value, reason)
     .then([=](cleanup_report& report) { done(std::move(report)); },
           [=](caf::error& err) {
-            spdlog::warn("session {} did not close cleanly ({}); stopping it", id, describe(err));
+            spdlog::warn("session {} did not close cleanly ({}); stopping it", log_name(key),
+                         describe(err));
             self->send_exit(session, caf::exit_reason::kill);
             cleanup_report report;
-            report.session_id = id;
+            report.session_id = key.second;
             report.reason = reason;
             done(std::move(report));
           });
@@ -97,9 +130,9 @@ void reap(supervisor_ptr self) {
   auto& st = self->state;
   auto idle_limit
     = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.idle_timeout).count();
-  for (auto& [id, entry] : st.sessions) {
+  for (auto& [key, entry] : st.sessions) {
     auto session = entry.session;
-    auto session_id = id;
+    auto session_key = key;
     // The session itself decides, with what it knows now; it closes itself if it is idle.
     self->request(session, st.config.query_timeout, reap_atom::value, static_cast<int64_t>(idle_limit))
       .then(
@@ -107,13 +140,14 @@ void reap(supervisor_ptr self) {
           if (!closed)
             return;
           auto& st = self->state;
-          auto i = st.sessions.find(session_id);
+          auto i = st.sessions.find(session_key);
           if (i != st.sessions.end() && i->second.session == session) {
             self->demonitor(session);
             st.sessions.erase(i);
           }
           ++st.reaped;
-          spdlog::info("session {} reaped after {} s idle", session_id, idle_limit / 1000);
+          spdlog::info("session {} reaped after {} s idle", log_name(session_key),
+                       idle_limit / 1000);
         },
         [](caf::error&) {});
   }
@@ -123,7 +157,7 @@ void reap(supervisor_ptr self) {
 } // namespace
 
 supervisor_state::~supervisor_state() {
-  for (auto& [id, entry] : sessions)
+  for (auto& [key, entry] : sessions)
     caf::anon_send_exit(entry.session, caf::exit_reason::user_shutdown);
 }
 
@@ -134,10 +168,10 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
   self->state.pool = std::move(pool);
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
-    std::vector<std::string> orphaned;
+    std::vector<session_key> orphaned;
     for (auto i = st.sessions.begin(); i != st.sessions.end();) {
       if (i->second.session.address() == msg.source) {
-        spdlog::info("session {} ended", i->first);
+        spdlog::info("session {} ended", log_name(i->first));
         i = st.sessions.erase(i);
         continue;
       }
@@ -145,51 +179,66 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         orphaned.push_back(i->first);
       ++i;
     }
-    for (auto& id : orphaned)
-      close_session(self, id, "owner_gone", [](cleanup_report) {});
+    for (auto& key : orphaned)
+      close_session(self, key, "owner_gone", [](cleanup_report) {});
   });
   self->delayed_send(self, self->state.config.reap_interval, reap_atom::value);
   return {
-    [=](open_atom, const std::string& id) -> caf::result<session_handle> {
+    [=](open_atom, const std::string& client, const std::string& id) -> caf::result<session_handle> {
       if (id.empty() || id.size() > 256)
         return make_error(errc::invalid_arguments,
                           "a session id must be between 1 and 256 characters long");
-      auto handle = open_session(self, id, caf::actor_addr{});
+      auto handle = open_session(self, {client, id}, caf::actor_addr{});
       if (!handle)
         return handle.error();
       return hand_over(self, std::move(*handle));
     },
-    [=](open_atom, ephemeral_atom) -> caf::result<session_handle> {
+    [=](open_atom, const std::string& client, ephemeral_atom) -> caf::result<session_handle> {
       auto owner = caf::actor_cast<caf::actor>(self->current_sender());
       if (!owner)
         return make_error(errc::internal, "an ephemeral session needs an owner");
-      auto handle = open_session(self, random_uuid(), owner.address());
+      auto handle = open_session(self, {client, random_uuid()}, owner.address());
       if (!handle)
         return handle.error();
       self->monitor(owner);
       return hand_over(self, std::move(*handle));
     },
-    [=](close_atom, const std::string& id) -> caf::result<cleanup_report> {
-      if (self->state.sessions.count(id) == 0)
+    [=](close_atom, const std::string& client, const std::string& id) -> caf::result<cleanup_report> {
+      // Another client's session gets the same answer as one that does not exist.
+      if (self->state.sessions.count({client, id}) == 0)
         return make_error(errc::unknown_session, "there is no session \"" + id + "\"");
       auto rp = self->make_response_promise<cleanup_report>();
-      close_session(self, id, "requested", [=](cleanup_report report) mutable {
+      close_session(self, {client, id}, "requested", [=](cleanup_report report) mutable {
         rp.deliver(std::move(report));
       });
       return rp;
     },
-    [=](stats_atom) -> caf::result<stats_report> {
+    [=](close_atom, client_atom, const std::string& client) -> int32_t {
+      auto& st = self->state;
+      std::vector<session_key> mine;
+      for (auto i = st.sessions.lower_bound(session_key{client, ""});
+           i != st.sessions.end() && i->first.first == client; ++i)
+        mine.push_back(i->first);
+      for (auto& key : mine)
+        close_session(self, key, "client_gone", [](cleanup_report) {});
+      if (!mine.empty())
+        spdlog::info("client {} gone: {} of its sessions closed", client, mine.size());
+      return static_cast<int32_t>(mine.size());
+    },
+    [=](stats_atom, const std::string& client) -> caf::result<stats_report> {
       auto& st = self->state;
       auto rp = self->make_response_promise<stats_report>();
       auto report = std::make_shared<stats_report>();
+      report->server_sessions = static_cast<int32_t>(st.sessions.size());
       report->max_sessions = st.config.max_sessions;
+      report->max_sessions_per_client = per_client_limit(st);
       report->idle_timeout_s
         = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
       report->sessions_created = st.created;
       report->sessions_reaped = st.reaped;
       report->sessions_refused = st.refused;
       // One answer from the pool and one per session; each has its own bound.
-      auto pending = std::make_shared<size_t>(st.sessions.size() + 1);
+      auto pending = std::make_shared<size_t>(sessions_of(st, client) + 1);
       auto one_done = [=]() mutable {
         if (--*pending > 0)
           return;
@@ -205,9 +254,10 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                 one_done();
               },
               [=](caf::error&) mutable { one_done(); });
-      for (auto& [id, entry] : st.sessions) {
-        auto session_id = id;
-        self->request(entry.session, st.config.query_timeout, info_atom::value)
+      for (auto i = st.sessions.lower_bound(session_key{client, ""});
+           i != st.sessions.end() && i->first.first == client; ++i) {
+        auto session_id = i->first.second;
+        self->request(i->second.session, st.config.query_timeout, info_atom::value)
           .then([=](const session_info& info) mutable {
                   report->sessions.push_back(info);
                   one_done();
@@ -227,9 +277,9 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       auto& st = self->state;
       st.shutting_down = true;
       auto rp = self->make_response_promise();
-      std::vector<std::pair<uint64_t, std::string>> order;
-      for (auto& [id, entry] : st.sessions)
-        order.emplace_back(entry.order, id);
+      std::vector<std::pair<uint64_t, session_key>> order;
+      for (auto& [key, entry] : st.sessions)
+        order.emplace_back(entry.order, key);
       std::sort(order.rbegin(), order.rend()); // newest first
       if (order.empty()) {
         rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
@@ -237,8 +287,8 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         return rp;
       }
       auto pending = std::make_shared<size_t>(order.size());
-      for (auto& [_, id] : order)
-        close_session(self, id, "shutdown", [=](cleanup_report) mutable {
+      for (auto& [_, key] : order)
+        close_session(self, key, "shutdown", [=](cleanup_report) mutable {
           if (--*pending == 0) {
             rp.deliver(caf::unit);
             self->quit();

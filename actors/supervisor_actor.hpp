@@ -15,12 +15,16 @@ namespace cua {
 
 struct supervisor_config {
   int32_t max_sessions = 10;
+  int32_t max_sessions_per_client = 0; // 0: as many as max_sessions
   caf::timespan idle_timeout = std::chrono::seconds(600);
   caf::timespan reap_interval = std::chrono::seconds(60);
   caf::timespan close_timeout = std::chrono::seconds(3);
   caf::timespan query_timeout = std::chrono::seconds(2);
   session_config session;
 };
+
+/// A session is known by its client and its id: two clients may both name a session "a".
+using session_key = std::pair<std::string, std::string>; // client, session id
 
 struct supervisor_state {
   struct entry {
@@ -31,7 +35,7 @@ struct supervisor_state {
 
   supervisor_config config;
   caf::actor pool;
-  std::map<std::string, entry> sessions;
+  std::map<session_key, entry> sessions;
   uint64_t next_order = 1;
   bool shutting_down = false;
   int64_t created = 0;
@@ -44,12 +48,19 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
 };
 
-/// Owns the session registry: creates sessions on demand within --max-sessions (refusing past it at
-/// once), reaps idle ones, answers stats, closes sessions on request and everything on shutdown.
-/// Monitors every session, so a session that dies is forgotten (the pool takes its computer back).
+/// Owns the session registry: creates sessions on demand within --max-sessions and
+/// --max-sessions-per-client (refusing past them at once), reaps idle ones, answers stats, closes
+/// sessions on request and everything on shutdown. Monitors every session, so a session that dies
+/// is forgotten (the pool takes its computer back).
 ///
-/// Messages: (open, id) -> session_handle, for a new session once it has its computer (or the
-/// reason it got none); (open, ephemeral) -> session_handle, likewise, closed when the sender stops; (close, id) -> cleanup_report; (stats) -> stats_report; (shutdown) -> unit.
+/// Every session belongs to the client (MCP connection) that opened it; a client sees, uses and
+/// closes only its own, and another client's session is, to it, a session that does not exist.
+///
+/// Messages: (open, client, id) -> session_handle, for a new session once it has its computer (or
+/// the reason it got none); (open, client, ephemeral) -> session_handle, likewise, closed when the
+/// sender stops; (close, client, id) -> cleanup_report; (close, client_atom, client) -> int32_t,
+/// the number of that client's sessions it closed (the client has gone); (stats, client) ->
+/// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                supervisor_config config, caf::actor pool);
 

@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 
 #include "agent/model_registry.hpp"
 #include "computers/backend_registry.hpp"
@@ -42,7 +44,9 @@ std::string footer() {
   text += "Model providers (--model / CUA_MODEL_NAME):\n";
   for (const auto& p : model_providers())
     text += "  " + p.usage + "\n";
-  text += "\nSpeaks MCP over stdin/stdout; logs go to stderr.";
+  text += "\nSpeaks MCP over stdin/stdout (--transport stdio), or to many clients over Streamable HTTP\n"
+          "(--transport http, at http://HOST:PORT/mcp). Logs go to stderr. Bearer token for HTTP:\n"
+          "--auth-token-file or CUA_MCP_AUTH_TOKEN.";
   return text;
 }
 
@@ -73,6 +77,45 @@ void settle_cua_urls(server_config& cfg, const std::string& urls_file) {
       throw CLI::ValidationError("--cua-url \"" + spec + "\": CUA_API_KEY is set, and the server "
                                  "wants a container name with it: give it as NAME=URL");
   }
+}
+
+// Splits "HOST:PORT" ("[::1]:PORT" for IPv6); throws a CLI11 validation error naming the problem.
+void parse_listen(const std::string& text, http_options& http) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size())
+    throw CLI::ValidationError("--listen \"" + text + "\": expected HOST:PORT, e.g. 127.0.0.1:8765");
+  auto host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty())
+    throw CLI::ValidationError("--listen \"" + text + "\": the host is missing");
+  auto port_text = text.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5
+      || std::stoi(port_text) > 65535)
+    throw CLI::ValidationError("--listen \"" + text + "\": the port must be a number up to 65535");
+  http.host = host;
+  http.port = static_cast<uint16_t>(std::stoi(port_text));
+}
+
+// Reads the bearer token HTTP clients must send: the file's first line, or CUA_MCP_AUTH_TOKEN.
+void settle_auth_token(server_config& cfg, const std::string& token_file) {
+  std::string token;
+  if (!token_file.empty() && cfg.transport != "http")
+    throw CLI::ValidationError("--auth-token-file needs --transport http; over stdio the client is "
+                               "the parent process");
+  if (cfg.transport != "http")
+    return; // CUA_MCP_AUTH_TOKEN may be set for other servers of the user's; stdio ignores it
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::getline(in, token);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
+    if (token.empty())
+      throw CLI::ValidationError("--auth-token-file " + token_file + ": the first line is empty");
+  } else if (const char* env = std::getenv("CUA_MCP_AUTH_TOKEN"); env != nullptr && *env != 0) {
+    token = env;
+  }
+  cfg.http.auth_token = std::move(token);
 }
 
 } // namespace
@@ -195,6 +238,46 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "Tool calls the client may have running at once; more are refused")
     ->capture_default_str()
     ->check(CLI::Range(1, 100000));
+  app.add_option("--max-sessions-per-client", cfg.max_sessions_per_client,
+                 "Sessions one client may hold at once (0: --max-sessions); over HTTP")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 100000));
+  app.add_option("--transport", cfg.transport,
+                 "stdio: one client on stdin/stdout; http: many clients over Streamable HTTP")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"stdio", "http"}));
+  std::string listen = cfg.http.host + ":" + std::to_string(cfg.http.port);
+  app.add_option("--listen", listen, "HOST:PORT the HTTP transport listens on (endpoint /mcp)")
+    ->capture_default_str();
+  app.add_option("--allowed-origins", cfg.http.allowed_origins,
+                 "Browser Origins allowed besides this host's loopback names (exact, "
+                 "e.g. https://app.example); others get 403")
+    ->delimiter(',');
+  app.add_option("--allowed-hosts", cfg.http.allowed_hosts,
+                 "Host header values allowed besides loopback names and the --listen address; "
+                 "others get 403")
+    ->delimiter(',');
+  std::string token_file;
+  app.add_option("--auth-token-file", token_file,
+                 "File whose first line is the bearer token HTTP clients must send "
+                 "(else CUA_MCP_AUTH_TOKEN; neither: no token)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--max-clients", cfg.http.max_clients,
+                 "HTTP clients (MCP sessions) at once; more get 503")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
+  app.add_option("--max-connections", cfg.http.max_connections,
+                 "TCP connections at once; more are answered 503 and closed")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
+  app.add_option("--max-body", cfg.http.max_body, "Bytes at most in one HTTP request body (413)")
+    ->capture_default_str()
+    ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  app.add_option("--client-idle-timeout", cfg.http.client_idle_timeout_s,
+                 "Seconds an HTTP client may go without a request or an open stream; then it "
+                 "ends and its sessions are cleaned up")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 1e7));
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -204,6 +287,8 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     settle_cua_urls(cfg, cua_urls_file);
+    parse_listen(listen, cfg.http);
+    settle_auth_token(cfg, token_file);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

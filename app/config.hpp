@@ -5,13 +5,17 @@
 #include <variant>
 
 #include "computers/backend_options.hpp"
+#include "transport/http_options.hpp"
 
 namespace cua {
 
 /// Every setting of the server, from flags and (where the Python server had them) env vars.
 struct server_config {
   backend_options backend;
+  std::string transport = "stdio"; // or "http"
+  http_options http;
   int32_t max_sessions = 10;
+  int32_t max_sessions_per_client = 0; // 0: --max-sessions
   int32_t pool_size = 0; // 0: the session limit
   int32_t pool_warm = 1;
   double probe_interval_s = 30; // fixed computers (cua) out of service are tried again after this

@@ -23,12 +23,16 @@
 #include <unistd.h>
 
 #include "actors/bridge_actor.hpp"
+#include "actors/http_client_actor.hpp"
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "computers/backend_registry.hpp"
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "messages/register_messages.hpp"
+#include "transport/http_guard.hpp"
+#include "transport/http_listener.hpp"
 #include "transport/mcp_log_sink.hpp"
 #include "transport/stdin_reader.hpp"
 #include "transport/stdout_writer.hpp"
@@ -125,6 +129,9 @@ int run_server(const server_config& cfg) {
   // Declared before the actor system so that it still guards the system's teardown, which waits
   // for every actor (a writer blocked on a full pipe, a computer stuck in a call).
   std::optional<shutdown_watchdog> watchdog;
+  // Before the actor system, so that it goes after it: the actors' last handles on HTTP exchanges
+  // end with the actors, while the listener's I/O context is still there.
+  std::optional<http_listener> listener;
   const auto* backend = find_backend(cfg.backend.backend);
 
   caf::actor_system_config sys_cfg;
@@ -177,33 +184,78 @@ int run_server(const server_config& cfg) {
   sup_cfg.session.agent.model_timeout = seconds(cfg.model_timeout_s);
   sup_cfg.session.agent.model_retries = cfg.model_retries;
   sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
+  sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
   auto supervisor = sys.spawn(supervisor_actor, sup_cfg, pool);
 
   tool_services services;
   services.supervisor = supervisor;
-  services.default_session_id = random_uuid();
   services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
   bridge_cfg.max_in_flight = cfg.max_in_flight;
-  auto writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
-  auto bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
-  to_client->attach(bridge);
+  bridge_cfg.max_line = cfg.http.max_body;
 
-  stdin_reader reader(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd] {
-    uint64_t one = 1;
-    [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
-  });
-  reader.start();
-  spdlog::info("cua-mcp-server {} ready on stdio: backend {}, {}x{}, up to {} sessions, pool of {}",
-               CUA_VERSION, backend->name, cfg.backend.screen_width, cfg.backend.screen_height,
-               cfg.max_sessions, pool_cfg.size);
+  caf::actor bridge;
+  caf::actor writer;
+  std::optional<stdin_reader> reader;
+  if (cfg.transport == "http") {
+    auto spawn_client = [&sys, services, bridge_cfg, &cfg](
+                          const std::string& client_id,
+                          std::function<void(const std::string&)> on_end) {
+      http_client_config client_cfg;
+      client_cfg.client_id = client_id;
+      client_cfg.idle_timeout = seconds(cfg.http.client_idle_timeout_s);
+      client_cfg.keepalive_interval = seconds(cfg.http.keepalive_interval_s);
+      client_cfg.max_pending = cfg.max_in_flight;
+      client_cfg.on_end = std::move(on_end);
+      return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+    };
+    listener.emplace(cfg.http, spawn_client);
+    if (auto err = listener->start()) {
+      spdlog::critical("{}", describe(err));
+      listener.reset();
+      for (const auto& a : {supervisor, pool})
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      close(signal_fd);
+      close(eof_fd);
+      return 1;
+    }
+    // The log names every client's sessions; over HTTP it stays on stderr (isolation).
+    spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: backend {}, {}x{}, up to {} sessions "
+                 "({} per client), pool of {}, up to {} clients{}",
+                 CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path, backend->name,
+                 cfg.backend.screen_width, cfg.backend.screen_height, cfg.max_sessions,
+                 cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
+                 pool_cfg.size, cfg.http.max_clients,
+                 cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
+    if (!is_loopback_name(cfg.http.host) && cfg.http.auth_token.empty())
+      spdlog::warn("listening on {} without a bearer token: anyone who can reach it can use the "
+                   "computers; set --auth-token-file or CUA_MCP_AUTH_TOKEN",
+                   cfg.http.host);
+  } else {
+    services.default_session_id = random_uuid();
+    bridge_cfg.max_line = 16 * 1024 * 1024;
+    writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
+    bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
+    to_client->attach(bridge);
+    reader.emplace(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd] {
+      uint64_t one = 1;
+      [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
+    });
+    reader->start();
+    spdlog::info("cua-mcp-server {} ready on stdio: backend {}, {}x{}, up to {} sessions, pool of {}",
+                 CUA_VERSION, backend->name, cfg.backend.screen_width, cfg.backend.screen_height,
+                 cfg.max_sessions, pool_cfg.size);
+  }
 
   auto why = wait_for_end(signal_fd, eof_fd);
   spdlog::info("shutting down after {}", why);
   watchdog.emplace(std::chrono::milliseconds(4500));
-  reader.stop();
+  if (reader)
+    reader->stop();
   to_client->detach();
+  if (listener)
+    listener->stop(); // every client ends: its calls stop, its sessions close
   {
     caf::scoped_actor self{sys};
     auto ask = [&](const caf::actor& whom, caf::timespan bound, auto atom) {
@@ -211,12 +263,15 @@ int run_server(const server_config& cfg) {
     };
     // Calls first (nothing new starts), then sessions (tasks cancelled, computers returned), then
     // the computers themselves, then whatever is still queued for stdout.
-    self->send(bridge, shutdown_atom::value);
+    if (bridge)
+      self->send(bridge, shutdown_atom::value);
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
     ask(pool, std::chrono::seconds(2), shutdown_atom::value);
-    ask(writer, std::chrono::milliseconds(500), flush_atom::value);
+    if (writer)
+      ask(writer, std::chrono::milliseconds(500), flush_atom::value);
     for (const auto& a : {bridge, supervisor, pool, writer})
-      self->send_exit(a, caf::exit_reason::user_shutdown);
+      if (a)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
   }
   close(signal_fd);
   close(eof_fd);

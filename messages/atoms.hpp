@@ -31,6 +31,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using client_atom = caf::atom_constant<caf::atom("client")>;
 
 // task actor and model providers
 using step_atom = caf::atom_constant<caf::atom("step")>;
@@ -48,5 +49,11 @@ using log_atom = caf::atom_constant<caf::atom("log")>;
 using call_done_atom = caf::atom_constant<caf::atom("call_done")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using client_req_atom = caf::atom_constant<caf::atom("client_req")>;
+
+// the HTTP transport and its clients
+using post_atom = caf::atom_constant<caf::atom("post")>;
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
+using hangup_atom = caf::atom_constant<caf::atom("hangup")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 } // namespace cua

@@ -47,7 +47,7 @@ struct cleanup_report {
   std::string session_id;
   int32_t cancelled_tasks = 0;
   bool computer_returned = false;
-  std::string reason; // requested, idle, shutdown, owner_gone
+  std::string reason; // requested, idle, shutdown, owner_gone, client_gone
 };
 
 template <class Inspector>
@@ -58,8 +58,10 @@ typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
 
 /// The whole picture for get_session_stats.
 struct stats_report {
-  std::vector<session_info> sessions;
+  std::vector<session_info> sessions; // the asking client's
+  int32_t server_sessions = 0;        // every client's
   int32_t max_sessions = 0;
+  int32_t max_sessions_per_client = 0;
   int64_t idle_timeout_s = 0;
   int64_t sessions_created = 0;
   int64_t sessions_reaped = 0;
@@ -69,7 +71,8 @@ struct stats_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_report& x) {
-  return f(caf::meta::type_name("stats_report"), x.sessions, x.max_sessions, x.idle_timeout_s,
+  return f(caf::meta::type_name("stats_report"), x.sessions, x.server_sessions, x.max_sessions,
+           x.max_sessions_per_client, x.idle_timeout_s,
            x.sessions_created, x.sessions_reaped, x.sessions_refused, x.pool);
 }
 

@@ -10,7 +10,8 @@ void cleanup(tool_context& ctx) {
   auto* context = &ctx;
   auto id = ctx.arguments().at("session_id").get<std::string>();
   ctx.self()
-    ->request(ctx.services().supervisor, ctx.services().query_timeout, close_atom::value, id)
+    ->request(ctx.services().supervisor, ctx.services().query_timeout, close_atom::value,
+               ctx.services().client, id)
     .then(
       [=](const cleanup_report& report) {
         std::string text = "Session " + report.session_id + " cleaned up: cancelled "

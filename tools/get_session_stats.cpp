@@ -23,8 +23,10 @@ nlohmann::json stats_json(const stats_report& report, const std::string& default
   return {{"total_sessions", report.sessions.size()},
           {"max_concurrent", report.max_sessions},
           {"sessions", sessions},
+          {"server_sessions", report.server_sessions},
           {"limits",
            {{"max_sessions", report.max_sessions},
+            {"max_sessions_per_client", report.max_sessions_per_client},
             {"idle_timeout_s", report.idle_timeout_s},
             {"pool_size", pool.size},
             {"pool_warm", pool.warm}}},
@@ -75,17 +77,21 @@ nlohmann::json output_schema() {
            {{"total_sessions", {{"type", "integer"}}},
             {"max_concurrent", {{"type", "integer"}}},
             {"sessions", {{"type", "object"}, {"additionalProperties", session}}},
-            {"limits", integers({"max_sessions", "idle_timeout_s", "pool_size", "pool_warm"})},
+            {"server_sessions", {{"type", "integer"}}},
+            {"limits", integers({"max_sessions", "max_sessions_per_client", "idle_timeout_s",
+                                 "pool_size", "pool_warm"})},
             {"totals", integers({"sessions_created", "sessions_reaped", "sessions_refused"})},
             {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "unavailable", "created",
                                "destroyed", "failed", "timed_out"})}}},
-          {"required", {"total_sessions", "max_concurrent", "sessions", "limits", "totals", "pool"}}};
+          {"required", {"total_sessions", "max_concurrent", "sessions", "server_sessions", "limits",
+                        "totals", "pool"}}};
 }
 
 void get_stats(tool_context& ctx) {
   auto* context = &ctx;
   ctx.self()
-    ->request(ctx.services().supervisor, ctx.services().query_timeout, stats_atom::value)
+    ->request(ctx.services().supervisor, ctx.services().query_timeout, stats_atom::value,
+               ctx.services().client)
     .then(
       [=](const stats_report& report) {
         tool_result result;
@@ -103,8 +109,9 @@ tool_definition get_session_stats_tool() {
   return {
     "get_session_stats",
     "Show sessions and the computer pool",
-    "Lists every session (state, creation time, last activity, running tasks, its computer), the "
-    "limits, lifetime totals and the computer pool's figures. Never waits on a busy session.",
+    "Lists this client's sessions (state, creation time, last activity, running tasks, its "
+    "computer), how many sessions the server runs for all clients, the limits, lifetime totals and "
+    "the computer pool's figures. Never waits on a busy session.",
     {{"type", "object"}, {"additionalProperties", false}},
     output_schema(),
     {{"title", "Show sessions and the computer pool"},

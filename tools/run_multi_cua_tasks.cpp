@@ -79,7 +79,8 @@ void run_next(tool_context* ctx, std::shared_ptr<multi_run> run, session_handle 
 // unexpected message.
 void close_fresh_session(tool_context* ctx, const std::string& id) {
   ctx->self()
-    ->request(ctx->services().supervisor, ctx->services().query_timeout, close_atom::value, id)
+    ->request(ctx->services().supervisor, ctx->services().query_timeout, close_atom::value,
+               ctx->services().client, id)
     .then([](const cleanup_report&) {}, [](caf::error&) {});
 }
 
@@ -92,7 +93,8 @@ void run_on_fresh_session(tool_context* ctx, std::shared_ptr<multi_run> run, siz
     if (--run->remaining == 0)
       finish_all(*ctx, *run);
   };
-  self->request(services.supervisor, services.query_timeout, open_atom::value, ephemeral_atom::value)
+  self->request(services.supervisor, services.query_timeout, open_atom::value, services.client,
+                ephemeral_atom::value)
     .then(
       [=](const session_handle& handle) {
         run->index_of_session[handle.id] = index;

@@ -20,6 +20,7 @@ namespace cua {
 /// and a request timeout of hours would pin every finished call in memory until it fired.
 struct tool_services {
   caf::actor supervisor;
+  std::string client;             // who the sessions opened through these services belong to
   std::string default_session_id; // this client connection's own session
   int32_t max_tasks_per_call = 20;
   caf::timespan query_timeout = std::chrono::seconds(10);          // supervisor round trips

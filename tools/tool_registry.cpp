@@ -54,7 +54,7 @@ void with_session(tool_context& ctx, std::function<void(const session_handle&)> 
   auto* self = ctx.self();
   auto* context = &ctx;
   self->request(ctx.services().supervisor, ctx.services().query_timeout, open_atom::value,
-                session_id_of(ctx))
+                ctx.services().client, session_id_of(ctx))
     .then([=](const session_handle& handle) { next(handle); },
           [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });
 }

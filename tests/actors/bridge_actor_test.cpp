@@ -142,7 +142,7 @@ TEST_F(bridge_actor_test, a_cancelled_call_gets_no_response_and_its_task_stops) 
                            {"params", {{"name", "run_cua_task"}, {"arguments", {{"task", "wait"}}}}}}
                         .dump());
   EXPECT_TRUE(started.empty()); // the task waits a minute of virtual time
-  auto stats = ask<stats_report>(supervisor_, stats_atom::value);
+  auto stats = ask<stats_report>(supervisor_, stats_atom::value, std::string{});
   run();
   ASSERT_EQ(stats->value->sessions.size(), 1u);
   EXPECT_EQ(stats->value->sessions[0].active_tasks, 1);
@@ -150,7 +150,7 @@ TEST_F(bridge_actor_test, a_cancelled_call_gets_no_response_and_its_task_stops) 
   advance(120s);
   for (const auto& line : *lines_)
     EXPECT_NE(json::parse(line).value("id", json{}), 42) << line; // nothing answers request 42
-  stats = ask<stats_report>(supervisor_, stats_atom::value);
+  stats = ask<stats_report>(supervisor_, stats_atom::value, std::string{});
   run();
   EXPECT_EQ(stats->value->sessions[0].active_tasks, 0);
 }

@@ -9,6 +9,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+const std::string me = "client-1";
+
 class supervisor_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
@@ -19,16 +21,17 @@ protected:
   }
 
   caf::actor make_supervisor(int32_t max_sessions, caf::timespan idle = 600s,
-                             caf::timespan interval = 60s) {
+                             caf::timespan interval = 60s, int32_t per_client = 0) {
     supervisor_config cfg;
     cfg.max_sessions = max_sessions;
+    cfg.max_sessions_per_client = per_client;
     cfg.idle_timeout = idle;
     cfg.reap_interval = interval;
     return own(sys().spawn(supervisor_actor, cfg, pool_));
   }
 
-  stats_report stats(caf::actor sup) {
-    auto r = ask<stats_report>(sup, stats_atom::value);
+  stats_report stats(caf::actor sup, const std::string& client = me) {
+    auto r = ask<stats_report>(sup, stats_atom::value, client);
     run();
     EXPECT_TRUE(r->value) << describe(r->error);
     return r->value.value_or(stats_report{});
@@ -41,9 +44,9 @@ protected:
 
 TEST_F(supervisor_actor_test, creates_a_session_once_and_reuses_it) {
   auto sup = make_supervisor(3);
-  auto a = ask<session_handle>(sup, open_atom::value, std::string{"s1"});
+  auto a = ask<session_handle>(sup, open_atom::value, me, std::string{"s1"});
   run();
-  auto b = ask<session_handle>(sup, open_atom::value, std::string{"s1"});
+  auto b = ask<session_handle>(sup, open_atom::value, me, std::string{"s1"});
   run();
   ASSERT_TRUE(a->value && b->value);
   EXPECT_TRUE(a->value->created);
@@ -57,10 +60,10 @@ TEST_F(supervisor_actor_test, creates_a_session_once_and_reuses_it) {
 
 TEST_F(supervisor_actor_test, refuses_a_session_past_the_limit_at_once) {
   auto sup = make_supervisor(2);
-  ask<session_handle>(sup, open_atom::value, std::string{"a"});
-  ask<session_handle>(sup, open_atom::value, std::string{"b"});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
   run();
-  auto third = ask<session_handle>(sup, open_atom::value, std::string{"c"});
+  auto third = ask<session_handle>(sup, open_atom::value, me, std::string{"c"});
   run(); // no time passes: the refusal must not wait for anything
   ASSERT_TRUE(third->done);
   EXPECT_EQ(third->error, errc::session_limit_reached);
@@ -70,7 +73,7 @@ TEST_F(supervisor_actor_test, refuses_a_session_past_the_limit_at_once) {
 
 TEST_F(supervisor_actor_test, reaps_idle_sessions_in_virtual_time) {
   auto sup = make_supervisor(5, 600s, 60s);
-  ask<session_handle>(sup, open_atom::value, std::string{"idle"});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"idle"});
   run();
   advance(540s); // 9 sweeps, none past the idle timeout
   EXPECT_EQ(stats(sup).sessions.size(), 1u);
@@ -84,7 +87,7 @@ TEST_F(supervisor_actor_test, reaps_idle_sessions_in_virtual_time) {
 
 TEST_F(supervisor_actor_test, activity_keeps_a_session_from_being_reaped) {
   auto sup = make_supervisor(5, 600s, 60s);
-  auto h = ask<session_handle>(sup, open_atom::value, std::string{"busy"});
+  auto h = ask<session_handle>(sup, open_atom::value, me, std::string{"busy"});
   run();
   ASSERT_TRUE(h->value);
   for (int i = 0; i < 15; ++i) {
@@ -97,13 +100,13 @@ TEST_F(supervisor_actor_test, activity_keeps_a_session_from_being_reaped) {
 
 TEST_F(supervisor_actor_test, cleanup_returns_the_computer_and_unknown_ids_are_errors) {
   auto sup = make_supervisor(5);
-  ask<session_handle>(sup, open_atom::value, std::string{"s"});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"s"});
   run();
-  auto report = ask<cleanup_report>(sup, close_atom::value, std::string{"s"});
+  auto report = ask<cleanup_report>(sup, close_atom::value, me, std::string{"s"});
   run();
   ASSERT_TRUE(report->value) << describe(report->error);
   EXPECT_TRUE(report->value->computer_returned);
-  auto again = ask<cleanup_report>(sup, close_atom::value, std::string{"s"});
+  auto again = ask<cleanup_report>(sup, close_atom::value, me, std::string{"s"});
   run();
   EXPECT_EQ(again->error, errc::unknown_session);
   auto s = stats(sup);
@@ -114,7 +117,7 @@ TEST_F(supervisor_actor_test, cleanup_returns_the_computer_and_unknown_ids_are_e
 
 TEST_F(supervisor_actor_test, forgets_a_session_that_dies) {
   auto sup = make_supervisor(1);
-  auto h = ask<session_handle>(sup, open_atom::value, std::string{"doomed"});
+  auto h = ask<session_handle>(sup, open_atom::value, me, std::string{"doomed"});
   run();
   ASSERT_TRUE(h->value);
   caf::anon_send_exit(h->value->session, caf::exit_reason::kill);
@@ -123,14 +126,14 @@ TEST_F(supervisor_actor_test, forgets_a_session_that_dies) {
   EXPECT_EQ(s.sessions.size(), 0u);
   EXPECT_EQ(s.pool.in_use, 0);
   // The slot is free again.
-  auto next = ask<session_handle>(sup, open_atom::value, std::string{"next"});
+  auto next = ask<session_handle>(sup, open_atom::value, me, std::string{"next"});
   run();
   EXPECT_TRUE(next->value);
 }
 
 TEST_F(supervisor_actor_test, ephemeral_sessions_end_with_their_owner) {
   auto sup = make_supervisor(5);
-  auto h = ask<session_handle>(sup, open_atom::value, ephemeral_atom::value);
+  auto h = ask<session_handle>(sup, open_atom::value, me, ephemeral_atom::value);
   auto owner = asker();
   run();
   ASSERT_TRUE(h->value);
@@ -151,7 +154,7 @@ TEST_F(supervisor_actor_test, shutdown_without_sessions_answers_at_once) {
 TEST_F(supervisor_actor_test, shutdown_closes_every_session) {
   auto sup = make_supervisor(5);
   for (auto id : {"a", "b", "c"})
-    ask<session_handle>(sup, open_atom::value, std::string{id});
+    ask<session_handle>(sup, open_atom::value, me, std::string{id});
   run();
   auto done = ask_done(sup, shutdown_atom::value);
   run();
@@ -170,10 +173,10 @@ TEST_F(supervisor_actor_test, a_new_session_is_handed_out_only_with_its_computer
   pc.acquire_timeout = 5s;
   pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
   auto sup = make_supervisor(3);
-  auto first = ask<session_handle>(sup, open_atom::value, std::string{"a"});
+  auto first = ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
   run();
   ASSERT_TRUE(first->value) << describe(first->error);
-  auto second = ask<session_handle>(sup, open_atom::value, std::string{"b"});
+  auto second = ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
   run();
   EXPECT_FALSE(second->done); // not handed out before it has a computer
   advance(6s);
@@ -182,4 +185,64 @@ TEST_F(supervisor_actor_test, a_new_session_is_handed_out_only_with_its_computer
   EXPECT_NE(describe(second->error).find("--pool-size"), std::string::npos)
     << describe(second->error);
   EXPECT_EQ(stats(sup).sessions.size(), 1u); // the refused one is gone
+}
+
+TEST_F(supervisor_actor_test, each_client_sees_uses_and_closes_only_its_own_sessions) {
+  auto sup = make_supervisor(10);
+  const std::string other = "client-2";
+  auto mine = ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
+  auto theirs = ask<session_handle>(sup, open_atom::value, other, std::string{"a"});
+  ask<session_handle>(sup, open_atom::value, other, std::string{"b"});
+  run();
+  ASSERT_TRUE(mine->value && theirs->value);
+  EXPECT_NE(mine->value->session, theirs->value->session); // the same name, two sessions
+  auto seen = stats(sup, me);
+  ASSERT_EQ(seen.sessions.size(), 1u);
+  EXPECT_EQ(seen.sessions[0].id, "a");
+  EXPECT_EQ(seen.server_sessions, 3);
+  EXPECT_EQ(stats(sup, other).sessions.size(), 2u);
+  // Closing another client's session is closing one that does not exist.
+  auto denied = ask<cleanup_report>(sup, close_atom::value, me, std::string{"b"});
+  run();
+  EXPECT_EQ(denied->error, errc::unknown_session);
+  EXPECT_EQ(describe(denied->error), "there is no session \"b\"");
+  EXPECT_EQ(stats(sup, other).sessions.size(), 2u);
+}
+
+TEST_F(supervisor_actor_test, a_client_that_goes_closes_all_its_sessions_and_no_other) {
+  auto sup = make_supervisor(10);
+  const std::string other = "client-2";
+  for (auto id : {"a", "b"})
+    ask<session_handle>(sup, open_atom::value, other, std::string{id});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
+  run();
+  auto closed = ask<int32_t>(sup, close_atom::value, client_atom::value, other);
+  run();
+  ASSERT_TRUE(closed->value);
+  EXPECT_EQ(*closed->value, 2);
+  EXPECT_EQ(stats(sup, other).sessions.size(), 0u);
+  auto s = stats(sup, me);
+  EXPECT_EQ(s.sessions.size(), 1u);
+  EXPECT_EQ(s.server_sessions, 1);
+  EXPECT_EQ(s.pool.in_use, 1);
+}
+
+TEST_F(supervisor_actor_test, the_per_client_limit_refuses_one_client_and_leaves_room_for_others) {
+  auto sup = make_supervisor(4, 600s, 60s, 2);
+  const std::string other = "client-2";
+  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
+  ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
+  run();
+  auto third = ask<session_handle>(sup, open_atom::value, me, std::string{"c"});
+  run();
+  ASSERT_TRUE(third->done);
+  EXPECT_EQ(third->error, errc::session_limit_reached);
+  EXPECT_NE(describe(third->error).find("--max-sessions-per-client 2"), std::string::npos)
+    << describe(third->error);
+  auto again = ask<session_handle>(sup, open_atom::value, me, std::string{"a"}); // its own: fine
+  auto theirs = ask<session_handle>(sup, open_atom::value, other, std::string{"a"});
+  run();
+  EXPECT_TRUE(again->value);
+  EXPECT_TRUE(theirs->value) << describe(theirs->error);
+  EXPECT_EQ(stats(sup, me).max_sessions_per_client, 2);
 }

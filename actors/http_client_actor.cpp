@@ -1,0 +1,272 @@
+#include "actors/unexpected_messages.hpp"
+#include "actors/http_client_actor.hpp"
+
+#include <algorithm>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
+#include <caf/system_messages.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "transport/jsonrpc.hpp"
+#include "util/ids.hpp"
+
+namespace cua {
+
+namespace {
+
+using client_ptr = caf::stateful_actor<http_client_state>*;
+using nlohmann::json;
+
+constexpr const char* json_type = "application/json";
+
+void touch(client_ptr self) {
+  self->state.last_activity = self->clock().now();
+}
+
+void forget_post(client_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.posts.find(id);
+  if (i == st.posts.end())
+    return;
+  touch(self); // the idle time counts from the last answer
+  for (const auto& key : i->second.unanswered)
+    st.post_of_request.erase(key);
+  for (const auto& token : i->second.progress_tokens)
+    if (auto t = st.post_of_token.find(token); t != st.post_of_token.end() && t->second == id)
+      st.post_of_token.erase(t);
+  st.posts.erase(i);
+}
+
+void send_on_post(http_client_state::pending_post& post, const std::string& line) {
+  if (!post.streaming) {
+    post.exchange->open_stream();
+    post.streaming = true;
+  }
+  post.exchange->send_event(line);
+}
+
+// A response (or a batch's array of them) ends the POST that asked, once nothing of it is left.
+void route_response(client_ptr self, const json& message, const std::string& line) {
+  auto& st = self->state;
+  std::vector<std::string> keys;
+  if (message.is_array()) {
+    for (const auto& item : message)
+      if (item.is_object() && item.contains("id"))
+        keys.push_back(item["id"].dump());
+  } else {
+    keys.push_back(message["id"].dump());
+  }
+  uint64_t owner = 0;
+  for (const auto& key : keys)
+    if (auto i = st.post_of_request.find(key); i != st.post_of_request.end()) {
+      owner = i->second;
+      break;
+    }
+  auto post = st.posts.find(owner);
+  if (post == st.posts.end()) {
+    spdlog::debug("client {}: a response nobody waits for any more was dropped", st.config.client_id);
+    return;
+  }
+  auto& p = post->second;
+  for (const auto& key : keys) {
+    p.unanswered.erase(key);
+    st.post_of_request.erase(key);
+  }
+  if (!p.unanswered.empty()) {
+    send_on_post(p, line);
+    return;
+  }
+  if (p.streaming) {
+    p.exchange->send_event(line);
+    p.exchange->finish();
+  } else {
+    p.exchange->respond(200, json_type, line);
+  }
+  forget_post(self, owner);
+}
+
+// Anything else the server says (log messages, its own requests) goes to a GET stream, or to the
+// newest open POST when the client has none.
+void route_other(client_ptr self, const std::string& line) {
+  auto& st = self->state;
+  if (!st.streams.empty()) {
+    st.streams.begin()->second->send_event(line);
+    return;
+  }
+  if (!st.posts.empty()) {
+    send_on_post(st.posts.rbegin()->second, line);
+    return;
+  }
+  spdlog::debug("client {}: no open stream for a server message; dropped", st.config.client_id);
+}
+
+void route(client_ptr self, const std::string& line) {
+  auto& st = self->state;
+  auto message = json::parse(line, nullptr, false);
+  if (message.is_discarded())
+    return;
+  bool is_response = message.is_array()
+                     || (message.is_object() && message.contains("id") && !message.contains("method"));
+  if (is_response)
+    return route_response(self, message, line);
+  if (message.value("method", "") == "notifications/progress" && message.contains("params")
+      && message["params"].is_object() && message["params"].contains("progressToken")) {
+    auto token = message["params"]["progressToken"].dump();
+    if (auto i = st.post_of_token.find(token); i != st.post_of_token.end()) {
+      send_on_post(st.posts.at(i->second), line);
+      return;
+    }
+    return; // its request has been answered or cancelled
+  }
+  route_other(self, line);
+}
+
+json error_body(int code, const std::string& text) {
+  return jsonrpc::make_error(nullptr, code, text);
+}
+
+void accept_post(client_ptr self, http_post& post) {
+  auto& st = self->state;
+  touch(self);
+  if (post.request_keys.empty()) { // notifications and responses: the transport said 202
+    self->send(st.bridge, line_atom::value, std::move(post.body));
+    return;
+  }
+  for (const auto& key : post.request_keys)
+    if (st.post_of_request.count(key) > 0) {
+      post.exchange->respond(409, json_type,
+                             error_body(jsonrpc::invalid_request,
+                                        "request id " + key + " is already in use by a request in "
+                                        "flight on this session")
+                               .dump());
+      return;
+    }
+  if (st.post_of_request.size() + post.request_keys.size()
+      > static_cast<size_t>(st.config.max_pending)) {
+    post.exchange->respond(429, json_type,
+                           error_body(jsonrpc::invalid_request,
+                                      "too many requests in flight on this session (at most "
+                                        + std::to_string(st.config.max_pending)
+                                        + "); wait for some to be answered")
+                             .dump(),
+                           {{"Retry-After", "1"}});
+    return;
+  }
+  auto id = post.exchange->id();
+  auto& pending = st.posts[id];
+  pending.exchange = post.exchange;
+  for (const auto& key : post.request_keys) {
+    pending.unanswered.insert(key);
+    st.post_of_request[key] = id;
+  }
+  for (const auto& token : post.progress_tokens) {
+    pending.progress_tokens.push_back(token);
+    st.post_of_token[token] = id;
+  }
+  self->send(st.bridge, line_atom::value, std::move(post.body));
+}
+
+// The peer went away before its answers: what it asked is cancelled, as if it had said so.
+void hang_up(client_ptr self, uint64_t exchange) {
+  auto& st = self->state;
+  touch(self);
+  if (st.streams.erase(exchange) > 0)
+    return;
+  auto i = st.posts.find(exchange);
+  if (i == st.posts.end())
+    return;
+  for (const auto& key : i->second.unanswered) {
+    auto id = json::parse(key, nullptr, false);
+    spdlog::info("client {}: the connection of request {} closed; cancelling it",
+                 st.config.client_id, key);
+    self->send(st.bridge, line_atom::value,
+               jsonrpc::to_line(jsonrpc::make_notification(
+                 "notifications/cancelled",
+                 {{"requestId", id}, {"reason", "the HTTP connection closed"}})));
+  }
+  forget_post(self, exchange);
+}
+
+void end(client_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  st.ended = true;
+  spdlog::info("client {} ended ({})", st.config.client_id, reason);
+  for (auto& [id, post] : st.posts) {
+    if (post.streaming)
+      post.exchange->finish();
+    else
+      post.exchange->respond(404, json_type,
+                             error_body(-32001, "the session ended (" + reason + ")").dump());
+  }
+  st.posts.clear();
+  for (auto& [id, stream] : st.streams)
+    stream->finish();
+  st.streams.clear();
+  self->send(st.bridge, shutdown_atom::value);
+  if (st.supervisor)
+    caf::anon_send(st.supervisor, close_atom::value, client_atom::value, st.config.client_id);
+  if (st.config.on_end)
+    st.config.on_end(st.config.client_id);
+  self->quit();
+}
+
+void tick(client_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, stream] : st.streams)
+    stream->send_comment("keep-alive");
+  for (auto& [id, post] : st.posts)
+    if (post.streaming)
+      post.exchange->send_comment("keep-alive");
+  if (st.posts.empty() && st.streams.empty()
+      && self->clock().now() - st.last_activity >= st.config.idle_timeout) {
+    end(self, "idle");
+    return;
+  }
+  self->delayed_send(self, std::min(st.config.keepalive_interval, st.config.idle_timeout),
+                     tick_atom::value);
+}
+
+} // namespace
+
+caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
+                                http_client_config config, tool_services services,
+                                bridge_config bridge) {
+  log_unexpected_messages(self);
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.supervisor = services.supervisor;
+  services.client = st.config.client_id;
+  if (services.default_session_id.empty())
+    services.default_session_id = random_uuid();
+  // Linked: neither outlives the other, however one of them ends.
+  st.bridge = self->spawn<caf::linked>(bridge_actor, caf::actor{self}, std::move(services), bridge);
+  self->monitor(st.bridge);
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    if (msg.source == self->state.bridge.address())
+      end(self, "its bridge stopped");
+  });
+  touch(self);
+  self->delayed_send(self, std::min(st.config.keepalive_interval, st.config.idle_timeout),
+                     tick_atom::value);
+  return {
+    [=](post_atom, http_post& post) { accept_post(self, post); },
+    [=](listen_atom, const exchange_ptr& stream) {
+      touch(self);
+      stream->open_stream();
+      self->state.streams.emplace(stream->id(), stream);
+    },
+    [=](hangup_atom, uint64_t exchange) { hang_up(self, exchange); },
+    [=](write_atom, const std::string& line) { route(self, line); },
+    [=](tick_atom) { tick(self); },
+    [=](shutdown_atom, const std::string& reason) { end(self, reason); },
+  };
+}
+
+} // namespace cua

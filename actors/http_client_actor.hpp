@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+
+#include "actors/bridge_actor.hpp"
+#include "tools/tool.hpp"
+#include "transport/http_exchange.hpp"
+
+namespace cua {
+
+struct http_client_config {
+  std::string client_id; // the Mcp-Session-Id the transport issued
+  caf::timespan idle_timeout = std::chrono::minutes(30);
+  caf::timespan keepalive_interval = std::chrono::seconds(15);
+  int32_t max_pending = 256; // requests awaiting their answers at once; more get 429
+  /// Tells the transport that this client has ended, so that its id is refused from then on.
+  std::function<void(const std::string& client_id)> on_end;
+};
+
+struct http_client_state {
+  struct pending_post {
+    exchange_ptr exchange;
+    std::set<std::string> unanswered; // request ids as JSON text
+    std::vector<std::string> progress_tokens;
+    bool streaming = false;
+  };
+
+  http_client_config config;
+  caf::actor bridge;
+  caf::actor supervisor;
+  std::map<uint64_t, pending_post> posts;       // by exchange id
+  std::map<std::string, uint64_t> post_of_request; // request id -> exchange id
+  std::map<std::string, uint64_t> post_of_token;   // progress token -> exchange id
+  std::map<uint64_t, exchange_ptr> streams;        // GET streams, by exchange id
+  caf::actor_clock::time_point last_activity;
+  bool ended = false;
+
+  static inline const char* name = "http_client";
+};
+
+/// One client of the Streamable HTTP transport: what the stdout writer is to the stdio bridge,
+/// for one MCP session (Mcp-Session-Id). Spawns the client's own bridge, hands it the messages the
+/// client POSTs, and routes what the bridge writes back to the right HTTP stream: a response to
+/// the POST that asked (as JSON, or as the end of an SSE stream once progress went out on it),
+/// progress to the POST of its request, and everything else to a GET stream (or, lacking one, to
+/// an open POST).
+///
+/// A POST whose connection drops cancels its requests, as notifications/cancelled would. The client
+/// ends on (shutdown, reason) (DELETE, server shutdown) or after idle_timeout with no request and
+/// no open stream; its sessions are then cleaned up and the transport told.
+///
+/// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
+/// (shutdown, reason); (write, line) from its bridge.
+caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
+                                http_client_config config, tool_services services,
+                                bridge_config bridge);
+
+} // namespace cua

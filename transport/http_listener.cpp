@@ -1,0 +1,613 @@
+#include "transport/http_listener.hpp"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <caf/send.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "transport/http_exchange.hpp"
+#include "transport/http_guard.hpp"
+#include "transport/jsonrpc.hpp"
+#include "transport/mcp_protocol.hpp"
+#include "util/ids.hpp"
+
+namespace cua {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+constexpr const char* json_type = "application/json";
+constexpr auto header_timeout = std::chrono::seconds(30);   // a request's head and body
+constexpr auto keep_alive_timeout = std::chrono::seconds(120); // between requests
+constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
+
+std::string error_body(int code, const std::string& text) {
+  return jsonrpc::to_line(jsonrpc::make_error(nullptr, code, text));
+}
+
+std::string chunk(const std::string& data) {
+  std::ostringstream out;
+  out << std::hex << data.size() << "\r\n" << data << "\r\n";
+  return out.str();
+}
+
+// What the messages of one POST ask for: the ids that need answers, the progress tokens, and
+// whether it is an initialize.
+struct post_contents {
+  std::vector<std::string> request_keys;
+  std::vector<std::string> progress_tokens;
+  bool initialize = false;
+};
+
+void read_message(const json& value, post_contents& out) {
+  auto msg = jsonrpc::classify(value);
+  if (msg.type == jsonrpc::kind::request) {
+    out.request_keys.push_back(msg.id.dump());
+    if (msg.method == "initialize")
+      out.initialize = true;
+    if (msg.params.is_object())
+      if (auto meta = msg.params.find("_meta"); meta != msg.params.end() && meta->is_object())
+        if (auto token = meta->find("progressToken"); token != meta->end())
+          out.progress_tokens.push_back(token->dump());
+  } else if (msg.type == jsonrpc::kind::invalid) {
+    out.request_keys.push_back(msg.id.is_null() ? "null" : msg.id.dump());
+  }
+}
+
+} // namespace
+
+class http_connection;
+
+struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
+  core(http_options opts, http_client_spawner spawn)
+    : options(std::move(opts)), guard(options), spawn_client(std::move(spawn)) {
+  }
+
+  net::io_context ioc{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+  http_options options;
+  http_guard guard;
+  http_client_spawner spawn_client;
+  // Everything below is touched on the I/O thread only.
+  std::map<std::string, caf::actor> clients; // by Mcp-Session-Id
+  int32_t connections = 0;
+  std::vector<std::weak_ptr<http_connection>> live; // to close them all on stop
+  uint64_t next_exchange = 1;
+  std::atomic<uint16_t> bound_port{0};
+
+  void accept();
+};
+
+/// One TCP connection: reads requests one after another; while one waits for its answer, watches
+/// the socket so that a peer that goes away is noticed (and its calls cancelled).
+class http_connection : public std::enable_shared_from_this<http_connection> {
+public:
+  http_connection(http_listener::core* owner, tcp::socket socket)
+    : core_(owner), stream_(std::move(socket)) {
+  }
+
+  void start() { read_request(); }
+
+  // The exchange's operations, run on the I/O thread; stale ones (another exchange, or closed)
+  // do nothing.
+  void respond(uint64_t exchange, int status, const std::string& type, std::string body,
+               const http_headers& headers) {
+    if (exchange != current_ || closed_)
+      return;
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "cua-mcp-server");
+    if (!type.empty())
+      res.set(http::field::content_type, type);
+    for (const auto& [name, value] : headers)
+      res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    std::ostringstream out;
+    out << res;
+    current_ = 0;
+    close_after_write_ = !keep_alive_;
+    queue(out.str());
+  }
+
+  void open_stream(uint64_t exchange, const http_headers& headers) {
+    if (exchange != current_ || closed_ || streaming_)
+      return;
+    std::string head = "HTTP/1.1 200 OK\r\nServer: cua-mcp-server\r\n"
+                       "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                       "Transfer-Encoding: chunked\r\n";
+    for (const auto& [name, value] : headers)
+      head += name + ": " + value + "\r\n";
+    head += keep_alive_ ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    streaming_ = true;
+    queue(std::move(head));
+  }
+
+  void send_event(uint64_t exchange, const std::string& message) {
+    if (exchange == current_ && streaming_ && !closed_)
+      queue(chunk("event: message\ndata: " + message + "\n\n"));
+  }
+
+  void send_comment(uint64_t exchange, const std::string& text) {
+    if (exchange == current_ && streaming_ && !closed_)
+      queue(chunk(": " + text + "\n\n"));
+  }
+
+  void finish(uint64_t exchange) {
+    if (exchange != current_ || closed_)
+      return;
+    if (!streaming_) {
+      respond(exchange, 202, "", "", {});
+      return;
+    }
+    streaming_ = false;
+    current_ = 0;
+    close_after_write_ = !keep_alive_;
+    queue("0\r\n\r\n");
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+  // Ends the connection from the server's side (shutdown).
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    --core_->connections;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close(); // the socket and its timer, so that nothing keeps the I/O thread waiting
+  }
+
+private:
+  void read_request() {
+    if (closed_)
+      return;
+    parser_.emplace();
+    parser_->body_limit(core_->options.max_body);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(first_ ? header_timeout : keep_alive_timeout);
+    first_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (closed_)
+      return;
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      current_ = core_->next_exchange++;
+      respond(current_, 413, json_type,
+              error_body(jsonrpc::invalid_request,
+                         "the request body exceeds the limit of "
+                           + std::to_string(core_->options.max_body) + " bytes (--max-body)"),
+              {});
+      return;
+    }
+    if (ec) {
+      close(); // the peer closed, timed out, or sent something that is not HTTP
+      return;
+    }
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    stream_.expires_never();
+    try {
+      handle(std::move(req));
+    } catch (const std::exception& e) { // whatever goes wrong, the server goes on
+      spdlog::error("internal error on an HTTP request: {}", e.what());
+      if (current_ == 0)
+        reply_now(500, std::string{"internal error: "} + e.what());
+    }
+  }
+
+  // Answers at once: a refusal (with a JSON-RPC error saying why), a 202 or a DELETE's 200.
+  void reply_now(int status, const std::string& text, http_headers headers = {}) {
+    current_ = core_->next_exchange++;
+    if (text.empty())
+      return respond(current_, status, "", "", headers);
+    auto code = status == 400 ? jsonrpc::invalid_request : status == 404 ? -32001 : -32000;
+    respond(current_, status, json_type, error_body(code, text), headers);
+  }
+
+  void handle(http::request<http::string_body> req) {
+    auto& c = *core_;
+    auto target = std::string{req.target()};
+    target = target.substr(0, target.find('?'));
+    if (target != c.options.path)
+      return reply_now(404, "no such endpoint; the MCP endpoint is " + c.options.path);
+    if (auto refusal = c.guard.check_host(std::string{req[http::field::host]}))
+      return reply_now(403, *refusal);
+    if (auto refusal = c.guard.check_origin(std::string{req[http::field::origin]}))
+      return reply_now(403, *refusal);
+    if (!c.guard.authorized(std::string{req[http::field::authorization]}))
+      return reply_now(401, "a valid bearer token is required (Authorization: Bearer TOKEN)",
+                       {{"WWW-Authenticate", "Bearer realm=\"cua-mcp-server\""}});
+    switch (req.method()) {
+      case http::verb::post: return handle_post(std::move(req));
+      case http::verb::get: return handle_get(req);
+      case http::verb::delete_: return handle_delete(req);
+      default:
+        return reply_now(405, "use POST, GET or DELETE on " + c.options.path,
+                         {{"Allow", "GET, POST, DELETE"}});
+    }
+  }
+
+  // Returns the client the request's Mcp-Session-Id names, or answers the refusal and returns null.
+  std::optional<caf::actor> client_of(const http::request<http::string_body>& req) {
+    auto id = std::string{req["Mcp-Session-Id"]};
+    if (id.empty()) {
+      reply_now(400, "the Mcp-Session-Id header is required; send initialize first to get one");
+      return std::nullopt;
+    }
+    auto i = core_->clients.find(id);
+    if (i == core_->clients.end()) {
+      reply_now(404, "session not found: it ended or never existed; initialize again");
+      return std::nullopt;
+    }
+    auto version = std::string{req["MCP-Protocol-Version"]};
+    const auto& known = mcp::supported_versions();
+    if (!version.empty() && std::find(known.begin(), known.end(), version) == known.end()) {
+      reply_now(400, "unsupported MCP-Protocol-Version \"" + version + "\"");
+      return std::nullopt;
+    }
+    return i->second;
+  }
+
+  void handle_post(http::request<http::string_body> req) {
+    auto& c = *core_;
+    auto type = std::string{req[http::field::content_type]};
+    if (type.rfind(json_type, 0) != 0)
+      return reply_now(415, "the body must be JSON (Content-Type: application/json)");
+    auto accept = std::string{req[http::field::accept]};
+    if (!accepts(accept, json_type) || !accepts(accept, "text/event-stream"))
+      return reply_now(406, "the client must accept both application/json and text/event-stream");
+    auto value = json::parse(req.body(), nullptr, false);
+    if (value.is_discarded()) {
+      current_ = c.next_exchange++;
+      return respond(current_, 400, json_type,
+                     error_body(jsonrpc::parse_error, "parse error: the body is not valid JSON"), {});
+    }
+    post_contents contents;
+    if (value.is_array()) {
+      if (value.empty())
+        return reply_now(400, "an empty batch");
+      for (const auto& item : value)
+        read_message(item, contents);
+      if (contents.initialize)
+        return reply_now(400, "initialize must be sent on its own, not in a batch");
+    } else {
+      read_message(value, contents);
+    }
+    caf::actor client;
+    http_headers headers;
+    if (contents.initialize && req["Mcp-Session-Id"].empty()) {
+      if (static_cast<int32_t>(c.clients.size()) >= c.options.max_clients)
+        return reply_now(503, "the server already serves " + std::to_string(c.clients.size())
+                                + " clients, its limit (--max-clients); try again later",
+                         {{"Retry-After", "5"}});
+      auto id = random_uuid();
+      std::weak_ptr<http_listener::core> weak = shared_core();
+      client = c.spawn_client(id, [weak](const std::string& gone) {
+        if (auto owner = weak.lock())
+          net::post(owner->ioc, [owner, gone] { owner->clients.erase(gone); });
+      });
+      c.clients.emplace(id, client);
+      headers.emplace_back("Mcp-Session-Id", id);
+    } else {
+      auto found = client_of(req);
+      if (!found)
+        return;
+      client = *found;
+    }
+    http_post post;
+    post.body = std::move(req.body());
+    if (contents.request_keys.empty()) { // notifications and responses only
+      caf::anon_send(client, post_atom::value, std::move(post));
+      return reply_now(202, "");
+    }
+    current_ = c.next_exchange++;
+    post.exchange = make_exchange(std::move(headers));
+    post.request_keys = std::move(contents.request_keys);
+    post.progress_tokens = std::move(contents.progress_tokens);
+    client_actor_ = client;
+    caf::anon_send(client, post_atom::value, std::move(post));
+    watch();
+  }
+
+  void handle_get(const http::request<http::string_body>& req) {
+    if (!accepts(std::string{req[http::field::accept]}, "text/event-stream"))
+      return reply_now(406, "a GET stream needs Accept: text/event-stream");
+    auto client = client_of(req);
+    if (!client)
+      return;
+    current_ = core_->next_exchange++;
+    client_actor_ = *client;
+    caf::anon_send(*client, listen_atom::value, make_exchange({}));
+    watch();
+  }
+
+  void handle_delete(const http::request<http::string_body>& req) {
+    auto client = client_of(req);
+    if (!client)
+      return;
+    core_->clients.erase(std::string{req["Mcp-Session-Id"]});
+    caf::anon_send(*client, shutdown_atom::value, std::string{"ended by the client (DELETE)"});
+    reply_now(200, "");
+  }
+
+  exchange_ptr make_exchange(http_headers headers);
+
+  std::shared_ptr<http_listener::core> shared_core();
+
+  // While an exchange waits, a read is kept open: it ends with an error when the peer goes away,
+  // or brings the next request's first bytes, which stay in the buffer for the parser.
+  void watch() {
+    if (closed_ || watching_)
+      return;
+    watching_ = true;
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->on_watch(ec, n);
+                            });
+  }
+
+  void on_watch(beast::error_code ec, size_t n) {
+    watching_ = false;
+    if (closed_)
+      return;
+    if (ec) {
+      hang_up();
+      return;
+    }
+    buffer_.commit(n);
+    if (current_ != 0)
+      watch();
+    else if (!close_after_write_)
+      read_request();
+  }
+
+  void hang_up() {
+    if (current_ != 0 && client_actor_)
+      caf::anon_send(client_actor_, hangup_atom::value, current_);
+    current_ = 0;
+    close();
+  }
+
+  void queue(std::string bytes) {
+    // A peer that stops reading must not make the server hold its output without end.
+    queued_bytes_ += bytes.size();
+    if (queued_bytes_ > max_queued_bytes) {
+      spdlog::warn("an HTTP peer stopped reading ({} bytes waiting); closing its connection",
+                   queued_bytes_);
+      return hang_up();
+    }
+    out_.push_back(std::move(bytes));
+    if (!writing_)
+      write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    net::async_write(stream_, net::buffer(out_.front()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_write(ec);
+                     });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (closed_)
+      return;
+    if (ec) {
+      hang_up();
+      return;
+    }
+    queued_bytes_ -= out_.front().size();
+    out_.pop_front();
+    if (!out_.empty())
+      return write_next();
+    writing_ = false;
+    if (current_ != 0)
+      return; // a stream goes on
+    if (close_after_write_)
+      return close();
+    if (!watching_)
+      read_request();
+  }
+
+  http_listener::core* core_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<std::string> out_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool watching_ = false;
+  bool streaming_ = false;
+  bool keep_alive_ = true;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+  bool first_ = true;
+  uint64_t current_ = 0; // the exchange waiting for its answer; 0: none
+  caf::actor client_actor_;
+
+  friend struct http_listener::core;
+};
+
+namespace {
+
+/// The actors' handle on one request: every call hops to the I/O thread.
+class connection_exchange final : public http_exchange {
+public:
+  connection_exchange(std::shared_ptr<http_connection> connection, uint64_t id, http_headers headers)
+    : connection_(std::move(connection)), id_(id), headers_(std::move(headers)) {
+  }
+
+  uint64_t id() const override { return id_; }
+
+  void respond(int status, const std::string& content_type, std::string body,
+               http_headers headers) override {
+    headers.insert(headers.end(), headers_.begin(), headers_.end());
+    net::post(connection_->executor(),
+              [c = connection_, id = id_, status, content_type, body = std::move(body),
+               headers = std::move(headers)]() mutable {
+                c->respond(id, status, content_type, std::move(body), headers);
+              });
+  }
+
+  void open_stream(http_headers headers) override {
+    headers.insert(headers.end(), headers_.begin(), headers_.end());
+    net::post(connection_->executor(), [c = connection_, id = id_, headers = std::move(headers)] {
+      c->open_stream(id, headers);
+    });
+  }
+
+  void send_event(const std::string& message) override {
+    net::post(connection_->executor(),
+              [c = connection_, id = id_, message] { c->send_event(id, message); });
+  }
+
+  void send_comment(const std::string& text) override {
+    net::post(connection_->executor(),
+              [c = connection_, id = id_, text] { c->send_comment(id, text); });
+  }
+
+  void finish() override {
+    net::post(connection_->executor(), [c = connection_, id = id_] { c->finish(id); });
+  }
+
+private:
+  std::shared_ptr<http_connection> connection_;
+  uint64_t id_;
+  http_headers headers_; // sent with the answer, whichever form it takes (Mcp-Session-Id)
+};
+
+} // namespace
+
+exchange_ptr http_connection::make_exchange(http_headers headers) {
+  return std::make_shared<connection_exchange>(shared_from_this(), current_, std::move(headers));
+}
+
+void http_listener::core::accept() {
+  acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open())
+      return;
+    if (!ec) {
+      if (connections >= options.max_connections) {
+        // Told plainly, then closed: the limit protects the server.
+        const std::string text = "too many connections (--max-connections); try again later";
+        auto busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                    "Retry-After: 5\r\nConnection: close\r\nContent-Length: "
+                    + std::to_string(text.size()) + "\r\n\r\n" + text;
+        beast::error_code ignored;
+        net::write(socket, net::buffer(busy), ignored);
+        socket.close(ignored);
+      } else {
+        ++connections;
+        auto connection = std::make_shared<http_connection>(this, std::move(socket));
+        live.erase(std::remove_if(live.begin(), live.end(),
+                                  [](const auto& weak) { return weak.expired(); }),
+                   live.end());
+        live.push_back(connection);
+        connection->start();
+      }
+    }
+    accept();
+  });
+}
+
+std::shared_ptr<http_listener::core> http_connection::shared_core() {
+  return core_->shared_from_this();
+}
+
+http_listener::http_listener(http_options options, http_client_spawner spawn_client)
+  : core_(std::make_shared<core>(std::move(options), std::move(spawn_client))) {
+}
+
+http_listener::~http_listener() {
+  stop();
+}
+
+caf::error http_listener::start() {
+  auto& c = *core_;
+  auto where = c.options.host + ":" + std::to_string(c.options.port);
+  beast::error_code ec;
+  tcp::resolver resolver{c.ioc};
+  auto found = resolver.resolve(c.options.host, std::to_string(c.options.port),
+                                tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || found.empty())
+    return make_error(errc::invalid_arguments,
+                      "cannot listen on " + where + ": " + (ec ? ec.message() : "no address"));
+  tcp::endpoint endpoint = *found.begin();
+  c.acceptor.emplace(c.ioc);
+  c.acceptor->open(endpoint.protocol(), ec);
+  if (!ec)
+    c.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec)
+    c.acceptor->bind(endpoint, ec);
+  if (!ec)
+    c.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    c.acceptor.reset();
+    return make_error(errc::invalid_arguments, "cannot listen on " + where + ": " + ec.message());
+  }
+  c.bound_port = c.acceptor->local_endpoint().port();
+  c.work.emplace(net::make_work_guard(c.ioc));
+  c.accept();
+  c.thread = std::thread([core = core_.get()] { core->ioc.run(); });
+  return {};
+}
+
+uint16_t http_listener::port() const {
+  return core_->bound_port;
+}
+
+void http_listener::stop() {
+  auto& c = *core_;
+  if (!c.thread.joinable())
+    return;
+  net::post(c.ioc, [&c] {
+    beast::error_code ignored;
+    if (c.acceptor)
+      c.acceptor->close(ignored);
+    for (auto& [id, client] : c.clients)
+      caf::anon_send(client, shutdown_atom::value, std::string{"the server is stopping"});
+    c.clients.clear();
+    for (auto& weak : c.live)
+      if (auto connection = weak.lock())
+        connection->close();
+    c.live.clear();
+    c.work.reset();
+  });
+  // Everything was closed, so the thread ends at once; should a handler hang, it is stopped.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!c.ioc.stopped() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  c.ioc.stop();
+  c.thread.join();
+}
+
+} // namespace cua

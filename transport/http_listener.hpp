@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+
+#include "transport/http_options.hpp"
+
+namespace cua {
+
+/// Makes the actor of a new HTTP client (MCP session `client_id`); `on_end` is for it to call when
+/// it ends, from any thread.
+using http_client_spawner = std::function<caf::actor(
+  const std::string& client_id, std::function<void(const std::string&)> on_end)>;
+
+/// The Streamable HTTP transport: accepts connections on its own I/O thread (Boost.Beast), checks
+/// every request (path, Host and Origin, bearer token, sizes, limits, headers), keeps the map from
+/// Mcp-Session-Id to client actor, and hands each checked message to its client's actor with an
+/// exchange to answer on. No MCP logic lives here.
+class http_listener {
+public:
+  http_listener(http_options options, http_client_spawner spawn_client);
+  ~http_listener();
+
+  http_listener(const http_listener&) = delete;
+  http_listener& operator=(const http_listener&) = delete;
+
+  /// Binds and starts serving; returns why it could not (address in use, bad address).
+  caf::error start();
+
+  /// Returns the port it listens on (the one bound, when 0 was asked for).
+  uint16_t port() const;
+
+  /// Stops accepting, ends every client (their sessions are cleaned up) and closes every
+  /// connection; returns once the I/O thread has stopped.
+  void stop();
+
+  struct core; // the I/O thread's state, shared with its connections (defined in the .cpp)
+
+private:
+  std::shared_ptr<core> core_;
+};
+
+} // namespace cua

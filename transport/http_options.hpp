@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cua {
+
+/// How the Streamable HTTP transport listens and whom it lets in.
+struct http_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8765;
+  std::string path = "/mcp";
+  /// Origins a browser page may call from (exact, e.g. "https://app.example"). Pages on this
+  /// host's loopback names are always allowed; any other Origin is refused (DNS rebinding).
+  std::vector<std::string> allowed_origins;
+  /// Host header values accepted besides the loopback names and the listening address.
+  std::vector<std::string> allowed_hosts;
+  std::string auth_token; // empty: no token asked for
+  int32_t max_clients = 32;      // MCP sessions (Mcp-Session-Id) at once
+  int32_t max_connections = 256; // TCP connections at once
+  size_t max_body = 16 * 1024 * 1024;
+  double client_idle_timeout_s = 1800; // a client with no request and no open stream this long ends
+  double keepalive_interval_s = 15;    // SSE comment lines on quiet streams, to find dead peers
+};
+
+} // namespace cua
