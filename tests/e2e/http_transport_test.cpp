@@ -1,0 +1,314 @@
+// The Streamable HTTP transport of the built server, spoken to over raw HTTP: what it refuses and
+// with which status, limits, idle clients, and shutdown with streams open. (The SDK client and the
+// conformance suite cover the protocol itself: tests/interop/http.test.mjs, tests/conformance.)
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/server_process.hpp"
+#include "tests/support/loopback_ports.hpp"
+
+using namespace cua::test;
+using nlohmann::json;
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+struct answer {
+  int status = 0;
+  std::map<std::string, std::string> headers; // lower-case names
+  std::string body;
+
+  json error() const { return json::parse(body, nullptr, false); }
+};
+
+/// One HTTP connection to the server, with a bound on every read.
+class connection {
+public:
+  explicit connection(int port) {
+    net::ip::tcp::endpoint at(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port));
+    stream_.connect(at);
+  }
+
+  answer send(http::verb method, const std::string& body = {},
+              std::map<std::string, std::string> headers = {}, const std::string& target = "/mcp") {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(stream_.socket().remote_endpoint().port()));
+    if (method == http::verb::post) {
+      req.set(http::field::content_type, "application/json");
+      req.set(http::field::accept, "application/json, text/event-stream");
+    }
+    for (const auto& [name, value] : headers)
+      req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    stream_.expires_after(std::chrono::seconds(20));
+    http::write(stream_, req);
+    return read();
+  }
+
+  // Reads one response; an SSE stream's head only, when `head_only`.
+  answer read(bool head_only = false) {
+    answer a;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    stream_.expires_after(std::chrono::seconds(20));
+    if (head_only)
+      http::read_header(stream_, buffer_, parser);
+    else
+      http::read(stream_, buffer_, parser);
+    const auto& res = parser.get();
+    a.status = res.result_int();
+    for (const auto& field : res) {
+      auto name = std::string{field.name_string()};
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      a.headers[name] = std::string{field.value()};
+    }
+    if (!head_only)
+      a.body = res.body();
+    return a;
+  }
+
+  beast::tcp_stream& stream() { return stream_; }
+
+private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+};
+
+json rpc(const json& id, const std::string& method, json params = json::object()) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+}
+
+json initialize_request() {
+  return rpc(0, "initialize",
+             {{"protocolVersion", "2025-11-25"},
+              {"capabilities", json::object()},
+              {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}});
+}
+
+/// The server on HTTP at a port of the kernel's choosing.
+class http_server {
+public:
+  explicit http_server(std::vector<std::string> extra = {}, std::vector<std::string> env = {})
+    : process_(args(std::move(extra)), std::move(env)) {
+    std::regex ready{R"(ready on http://127\.0\.0\.1:(\d+)/mcp)"};
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::smatch m;
+      auto text = process_.stderr_text();
+      if (std::regex_search(text, m, ready))
+        port_ = std::stoi(m[1]);
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    EXPECT_NE(port_, 0) << process_.stderr_text();
+  }
+
+  int port() const { return port_; }
+  server_process& process() { return process_; }
+
+  /// Initializes a new client; returns its Mcp-Session-Id.
+  std::string new_client() {
+    connection c(port_);
+    auto a = c.send(http::verb::post, initialize_request().dump());
+    EXPECT_EQ(a.status, 200) << a.body;
+    auto id = a.headers["mcp-session-id"];
+    EXPECT_FALSE(id.empty());
+    auto done = c.send(http::verb::post, R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+                       {{"Mcp-Session-Id", id}});
+    EXPECT_EQ(done.status, 202);
+    return id;
+  }
+
+  /// Calls a tool as client `id`; returns the whole HTTP answer.
+  answer call(const std::string& id, const std::string& tool, json arguments = json::object(),
+              int request = 1) {
+    connection c(port_);
+    return c.send(http::verb::post, rpc(request, "tools/call", {{"name", tool}, {"arguments", arguments}}).dump(),
+                  {{"Mcp-Session-Id", id}});
+  }
+
+  json stats(const std::string& id) {
+    auto a = call(id, "get_session_stats");
+    EXPECT_EQ(a.status, 200) << a.body;
+    return json::parse(a.body)["result"]["structuredContent"];
+  }
+
+private:
+  static std::vector<std::string> args(std::vector<std::string> extra) {
+    std::vector<std::string> all{"--transport", "http", "--listen", "127.0.0.1:0", "--backend", "sim"};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  }
+
+  server_process process_;
+  int port_ = 0;
+};
+
+} // namespace
+
+TEST(http_transport, bad_requests_are_refused_with_the_status_that_says_why) {
+  http_server server{{"--max-body", "4096"}};
+  auto id = server.new_client();
+  auto post = [&](const std::string& body, std::map<std::string, std::string> headers = {},
+                  const std::string& target = "/mcp") {
+    connection c(server.port());
+    return c.send(http::verb::post, body, std::move(headers), target);
+  };
+  auto ping = rpc(1, "ping").dump();
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}}).status, 200);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}}, "/other").status, 404);
+  auto rebinding = post(initialize_request().dump(), {{"Host", "evil.example.com"}});
+  EXPECT_EQ(rebinding.status, 403);
+  EXPECT_NE(rebinding.error()["error"]["message"].get<std::string>().find("Host"), std::string::npos);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"Origin", "http://evil.example.com"}}).status, 403);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"Origin", "http://localhost:5173"}}).status, 200);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"Content-Type", "text/plain"}}).status, 415);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"Accept", "application/json"}}).status, 406);
+  auto garbage = post("{not json", {{"Mcp-Session-Id", id}});
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_EQ(garbage.error()["error"]["code"], -32700);
+  EXPECT_EQ(post(ping).status, 400); // no Mcp-Session-Id
+  auto unknown = post(ping, {{"Mcp-Session-Id", "no-such-client"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.error()["error"]["code"], -32001);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "1999-01-01"}}).status, 400);
+  EXPECT_EQ(post(ping, {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-03-26"}}).status, 200);
+  auto big = post(rpc(2, "ping", {{"pad", std::string(8000, 'x')}}).dump(), {{"Mcp-Session-Id", id}});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.error()["error"]["message"].get<std::string>().find("--max-body"), std::string::npos);
+  connection c(server.port());
+  auto put = c.send(http::verb::put, "", {{"Mcp-Session-Id", id}});
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(put.headers["allow"], "GET, POST, DELETE");
+  // After all of that, the client is served as before.
+  auto shot = server.call(id, "screenshot_cua");
+  EXPECT_EQ(shot.status, 200);
+  EXPECT_EQ(json::parse(shot.body)["result"]["content"][0]["type"], "image");
+}
+
+TEST(http_transport, one_connection_carries_many_requests) {
+  http_server server;
+  auto id = server.new_client();
+  connection c(server.port());
+  for (int i = 0; i < 20; ++i) {
+    auto a = c.send(http::verb::post, rpc(i, "ping").dump(), {{"Mcp-Session-Id", id}});
+    ASSERT_EQ(a.status, 200);
+    EXPECT_EQ(json::parse(a.body)["id"], i);
+  }
+}
+
+TEST(http_transport, a_bearer_token_is_required_and_never_logged) {
+  char path[] = "/tmp/cua-token-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << "e2e-token-0815\n";
+  http_server server{{"--auth-token-file", path, "--log-level", "debug"}};
+  connection c(server.port());
+  auto refused = c.send(http::verb::post, initialize_request().dump());
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.headers["www-authenticate"].find("Bearer"), std::string::npos);
+  EXPECT_EQ(c.send(http::verb::post, initialize_request().dump(),
+                   {{"Authorization", "Bearer e2e-token-081"}}).status, 401);
+  EXPECT_EQ(c.send(http::verb::post, initialize_request().dump(),
+                   {{"Authorization", "Bearer e2e-token-0815"}}).status, 200);
+  std::remove(path);
+  EXPECT_EQ(server.process().stderr_text().find("e2e-token-0815"), std::string::npos);
+}
+
+TEST(http_transport, clients_past_the_limit_get_503_and_idle_ones_end_with_their_sessions) {
+  http_server server{{"--max-clients", "2", "--client-idle-timeout", "1.5"}};
+  auto idle = server.new_client();
+  auto busy = server.new_client();
+  connection c(server.port());
+  auto third = c.send(http::verb::post, initialize_request().dump());
+  EXPECT_EQ(third.status, 503);
+  EXPECT_NE(third.error()["error"]["message"].get<std::string>().find("--max-clients"),
+            std::string::npos);
+  EXPECT_EQ(server.call(idle, "screenshot_cua").status, 200);
+  EXPECT_EQ(server.stats(busy)["server_sessions"], 1);
+  // The busy client keeps asking; the idle one goes after 1.5 s, and its session with it.
+  json seen;
+  for (int i = 0; i < 40; ++i) {
+    seen = server.stats(busy);
+    if (seen["server_sessions"] == 0)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(seen["server_sessions"], 0) << server.process().stderr_text();
+  EXPECT_EQ(server.call(idle, "get_session_stats").status, 404);
+  server.new_client(); // its place is free again
+}
+
+TEST(http_transport, get_streams_and_running_calls_do_not_hold_up_shutdown) {
+  http_server server;
+  auto id = server.new_client();
+  connection stream(server.port());
+  http::request<http::empty_body> get{http::verb::get, "/mcp", 11};
+  get.set(http::field::host, "127.0.0.1:" + std::to_string(server.port()));
+  get.set(http::field::accept, "text/event-stream");
+  get.set("Mcp-Session-Id", id);
+  http::write(stream.stream(), get);
+  auto head = stream.read(true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-type"], "text/event-stream");
+  // A call that holds its POST open (the hold_key action waits on the computer).
+  connection waiting(server.port());
+  auto body = rpc(5, "tools/call", {{"name", "computer"},
+                                    {"arguments", {{"action", "hold_key"}, {"text", "a"}, {"duration", 30}}}});
+  http::request<http::string_body> req{http::verb::post, "/mcp", 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(server.port()));
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json, text/event-stream");
+  req.set("Mcp-Session-Id", id);
+  req.body() = body.dump();
+  req.prepare_payload();
+  http::write(waiting.stream(), req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto started = std::chrono::steady_clock::now();
+  kill(server.process().pid(), SIGTERM);
+  auto code = server.process().wait_exit(std::chrono::seconds(6));
+  ASSERT_TRUE(code) << server.process().stderr_text();
+  EXPECT_EQ(*code, 0) << server.process().stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_TRUE(server.process().children().empty());
+}
+
+TEST(http_transport, bad_flags_are_refused_before_serving) {
+  auto refused_with = [](std::vector<std::string> args, const std::string& words) {
+    server_process server(std::move(args));
+    auto code = server.wait_exit(std::chrono::seconds(5));
+    ASSERT_TRUE(code);
+    EXPECT_NE(*code, 0);
+    EXPECT_NE(server.stderr_text().find(words), std::string::npos) << server.stderr_text();
+  };
+  refused_with({"--transport", "http", "--listen", "nonsense"}, "expected HOST:PORT");
+  refused_with({"--transport", "http", "--listen", "127.0.0.1:70000"}, "up to 65535");
+  refused_with({"--transport", "tcp"}, "--transport");
+  refused_with({"--auth-token-file", "/etc/hostname"}, "needs --transport http");
+  // A port that is taken: the server says so and ends.
+  int port = unused_loopback_port();
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  refused_with({"--transport", "http", "--backend", "sim", "--listen",
+                "127.0.0.1:" + std::to_string(port)},
+               "cannot listen on 127.0.0.1:" + std::to_string(port));
+  close(fd);
+}
