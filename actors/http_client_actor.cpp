@@ -67,12 +67,23 @@ void route_response(client_ptr self, const json& message, const std::string& lin
       owner = i->second;
       break;
     }
+  // A refused batch (arrays are for protocol 2025-03-26 only) is answered with one error whose id
+  // is null: it ends the batch's POST.
+  bool refusal = keys.size() == 1 && keys[0] == "null" && owner == 0;
+  if (refusal)
+    for (auto& [id, p] : st.posts)
+      if (p.batch) {
+        owner = id;
+        break;
+      }
   auto post = st.posts.find(owner);
   if (post == st.posts.end()) {
     spdlog::debug("client {}: a response nobody waits for any more was dropped", st.config.client_id);
     return;
   }
   auto& p = post->second;
+  if (refusal)
+    keys.assign(p.unanswered.begin(), p.unanswered.end());
   for (const auto& key : keys) {
     p.unanswered.erase(key);
     st.post_of_request.erase(key);
@@ -160,6 +171,7 @@ void accept_post(client_ptr self, http_post& post) {
   auto id = post.exchange->id();
   auto& pending = st.posts[id];
   pending.exchange = post.exchange;
+  pending.batch = post.batch;
   for (const auto& key : post.request_keys) {
     pending.unanswered.insert(key);
     st.post_of_request[key] = id;
@@ -264,6 +276,9 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
     },
     [=](hangup_atom, uint64_t exchange) { hang_up(self, exchange); },
     [=](write_atom, const std::string& line) { route(self, line); },
+    [=](log_atom, int32_t level, std::string& logger, std::string& text) {
+      self->send(self->state.bridge, log_atom::value, level, std::move(logger), std::move(text));
+    },
     [=](tick_atom) { tick(self); },
     [=](shutdown_atom, const std::string& reason) { end(self, reason); },
   };

@@ -33,6 +33,7 @@ struct http_client_state {
     std::set<std::string> unanswered; // request ids as JSON text
     std::vector<std::string> progress_tokens;
     bool streaming = false;
+    bool batch = false;
   };
 
   http_client_config config;
@@ -60,7 +61,8 @@ struct http_client_state {
 /// no open stream; its sessions are then cleaned up and the transport told.
 ///
 /// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
-/// (shutdown, reason); (write, line) from its bridge.
+/// (shutdown, reason); (write, line) from its bridge; (log, level, logger, text), log records about
+/// this client, for its bridge to forward at the client's level.
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
                                 http_client_config config, tool_services services,
                                 bridge_config bridge);

@@ -24,9 +24,13 @@ struct session_config {
   caf::timespan acquire_timeout = std::chrono::seconds(35); // the pool answers first (its own bound)
   caf::timespan action_timeout = std::chrono::seconds(30);
   agent_settings agent;
+  /// The client (HTTP transport) the session belongs to; named in its log lines, which is how that
+  /// client, and no other, gets them as notifications/message.
+  std::string client;
 };
 
 struct session_state {
+  std::string log_name; // "ID", or "ID (client C)" when it belongs to an HTTP client
   struct running_task {
     caf::actor task;
     caf::actor_addr requester;

@@ -78,7 +78,9 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const session_ke
   // Lazily: the session asks the pool for its computer only once it runs its first message, which
   // is hand_over's `ready`. Else a pool that refuses at once could end the session before `ready`
   // reaches it, and the caller would hear "stopped" instead of the reason.
-  auto session = self->spawn<caf::lazy_init>(session_actor, id, st.pool, st.config.session,
+  auto config = st.config.session;
+  config.client = key.first;
+  auto session = self->spawn<caf::lazy_init>(session_actor, id, st.pool, std::move(config),
                                              static_cast<bool>(owner));
   self->monitor(session);
   st.sessions.emplace(key, supervisor_state::entry{session, st.next_order++, owner});

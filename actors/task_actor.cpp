@@ -165,7 +165,7 @@ void on_turn(task_ptr self, model_turn turn) {
   if (!turn.text.empty()) {
     report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200));
     // The model's words also reach the client's log (notifications/message at info).
-    spdlog::info("session {} task {} step {}: {}", st.setup.session_id, st.setup.id, step, turn.text);
+    spdlog::info("session {} task {} step {}: {}", st.setup.session_log_name, st.setup.id, step, turn.text);
   }
   if (turn.actions.empty()) {
     auto text = turn.text;

@@ -199,7 +199,7 @@ int run_server(const server_config& cfg) {
   caf::actor writer;
   std::optional<stdin_reader> reader;
   if (cfg.transport == "http") {
-    auto spawn_client = [&sys, services, bridge_cfg, &cfg](
+    auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
                           const std::string& client_id,
                           std::function<void(const std::string&)> on_end) {
       http_client_config client_cfg;
@@ -207,8 +207,13 @@ int run_server(const server_config& cfg) {
       client_cfg.idle_timeout = seconds(cfg.http.client_idle_timeout_s);
       client_cfg.keepalive_interval = seconds(cfg.http.keepalive_interval_s);
       client_cfg.max_pending = cfg.max_in_flight;
-      client_cfg.on_end = std::move(on_end);
-      return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+      client_cfg.on_end = [to_client, on_end](const std::string& gone) {
+        to_client->detach(gone);
+        on_end(gone);
+      };
+      auto client = sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+      to_client->attach(client, client_id); // the log lines that name it, and only those
+      return client;
     };
     listener.emplace(cfg.http, spawn_client);
     if (auto err = listener->start()) {
@@ -220,7 +225,6 @@ int run_server(const server_config& cfg) {
       close(eof_fd);
       return 1;
     }
-    // The log names every client's sessions; over HTTP it stays on stderr (isolation).
     spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: backend {}, {}x{}, up to {} sessions "
                  "({} per client), pool of {}, up to {} clients{}",
                  CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path, backend->name,
@@ -253,7 +257,7 @@ int run_server(const server_config& cfg) {
   watchdog.emplace(std::chrono::milliseconds(4500));
   if (reader)
     reader->stop();
-  to_client->detach();
+  to_client->detach_all();
   if (listener)
     listener->stop(); // every client ends: its calls stop, its sessions close
   {

@@ -49,6 +49,7 @@ struct http_post {
   std::string body;                          // one JSON-RPC message or a batch (array)
   std::vector<std::string> request_keys;     // ids (as JSON text) of what needs an answer
   std::vector<std::string> progress_tokens;  // as JSON text, of the requests that want progress
+  bool batch = false;                        // a JSON array (protocol 2025-03-26 only)
 };
 
 } // namespace cua

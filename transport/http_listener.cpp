@@ -333,6 +333,7 @@ private:
     post.exchange = make_exchange(std::move(headers));
     post.request_keys = std::move(contents.request_keys);
     post.progress_tokens = std::move(contents.progress_tokens);
+    post.batch = value.is_array();
     client_actor_ = client;
     caf::anon_send(client, post_atom::value, std::move(post));
     watch();

@@ -1,29 +1,41 @@
 #pragma once
 
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <spdlog/sinks/base_sink.h>
 
 namespace cua {
 
-/// Forwards the server's log records to the bridge as (log, level, logger, text), where they become
-/// notifications/message at or above the level the client set. The bridge decides; the sink only
-/// carries.
+/// Forwards the server's log records to clients as (log, level, logger, text), where their bridge
+/// turns them into notifications/message at or above the level the client set. The bridge decides
+/// the level; the sink only decides who may read a record at all.
 class mcp_log_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
-  /// Starts forwarding to `bridge`.
-  void attach(caf::actor bridge);
+  /// Starts forwarding to `target`: every record when `client` is empty (the one stdio client),
+  /// else only records that name "client CLIENT", so that no client reads about another's
+  /// sessions.
+  void attach(caf::actor target, std::string client = {});
 
-  /// Stops forwarding (at shutdown, before the bridge ends).
-  void detach();
+  /// Stops forwarding to the target of `client` (empty: the stdio client).
+  void detach(const std::string& client = {});
+
+  /// Stops forwarding to anyone (at shutdown, before the actors end).
+  void detach_all();
 
 protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override {}
 
 private:
-  caf::actor bridge_;
+  struct target {
+    caf::actor actor;
+    std::string client;
+    std::string mention; // "client CLIENT"
+  };
+  std::vector<target> targets_;
 };
 
 } // namespace cua

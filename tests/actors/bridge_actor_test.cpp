@@ -222,9 +222,11 @@ TEST_F(bridge_actor_test, answers_a_batch_with_one_array_once_every_member_is_do
   for (const auto& r : answer)
     ids.insert(r["id"]);
   EXPECT_EQ(ids, (std::set<json>{1, 2, 3, nullptr}));
-  for (const auto& r : answer)
-    if (r["id"] == 2)
+  for (const auto& r : answer) {
+    if (r["id"] == 2) {
       EXPECT_EQ(r["result"]["content"][0]["text"], "finished");
+    }
+  }
   // Outside a batch, answers are single objects again.
   EXPECT_TRUE(request(4, "ping").is_object());
 }

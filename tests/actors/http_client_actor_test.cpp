@@ -95,7 +95,7 @@ protected:
     return exchange;
   }
 
-  json call(caf::actor client, int id, const std::string& tool, json arguments = json::object(),
+  json call(int id, const std::string& tool, json arguments = json::object(),
             json token = nullptr) {
     json params{{"name", tool}, {"arguments", arguments}};
     if (!token.is_null())
@@ -133,7 +133,7 @@ protected:
 } // namespace
 
 TEST_F(http_client_actor_test, a_request_is_answered_on_its_own_post_as_json) {
-  auto answer = post(client_, call(client_, 1, "screenshot_cua"));
+  auto answer = post(client_, call(1, "screenshot_cua"));
   ASSERT_TRUE(answer->ended);
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->content_type, "application/json");
@@ -145,7 +145,7 @@ TEST_F(http_client_actor_test, a_request_is_answered_on_its_own_post_as_json) {
 }
 
 TEST_F(http_client_actor_test, progress_turns_the_post_into_a_stream_that_ends_with_the_response) {
-  auto answer = post(client_, call(client_, 1, "run_cua_task", {{"task", "wait a minute"}}, "tok"));
+  auto answer = post(client_, call(1, "run_cua_task", {{"task", "wait a minute"}}, "tok"));
   EXPECT_TRUE(answer->streaming);
   EXPECT_FALSE(answer->ended);
   ASSERT_FALSE(answer->events.empty());
@@ -160,7 +160,7 @@ TEST_F(http_client_actor_test, progress_turns_the_post_into_a_stream_that_ends_w
 }
 
 TEST_F(http_client_actor_test, a_dropped_connection_cancels_what_it_asked) {
-  auto answer = post(client_, call(client_, 7, "run_cua_task", {{"task", "wait"}}));
+  auto answer = post(client_, call(7, "run_cua_task", {{"task", "wait"}}));
   EXPECT_EQ(stats("client-1").sessions.at(0).active_tasks, 1);
   caf::anon_send(client_, hangup_atom::value, answer->id());
   run();
@@ -191,12 +191,12 @@ TEST_F(http_client_actor_test, server_messages_without_a_request_go_to_the_get_s
 TEST_F(http_client_actor_test, too_many_requests_get_429_and_a_reused_id_409) {
   std::vector<std::shared_ptr<recorded_exchange>> waiting;
   for (int id = 1; id <= 3; ++id)
-    waiting.push_back(post(client_, call(client_, id, "run_cua_task", {{"task", "wait"}})));
-  auto over = post(client_, call(client_, 4, "screenshot_cua"));
+    waiting.push_back(post(client_, call(id, "run_cua_task", {{"task", "wait"}})));
+  auto over = post(client_, call(4, "screenshot_cua"));
   EXPECT_EQ(over->status, 429);
   EXPECT_NE(json::parse(over->body)["error"]["message"].get<std::string>().find("at most 3"),
             std::string::npos);
-  auto reused = post(client_, call(client_, 2, "screenshot_cua"));
+  auto reused = post(client_, call(2, "screenshot_cua"));
   EXPECT_EQ(reused->status, 409);
   for (auto& w : waiting)
     EXPECT_FALSE(w->ended);
@@ -205,9 +205,9 @@ TEST_F(http_client_actor_test, too_many_requests_get_429_and_a_reused_id_409) {
 TEST_F(http_client_actor_test, ending_closes_its_sessions_answers_what_waits_and_tells_the_transport) {
   auto other = make_client("client-2");
   initialize(other);
-  post(other, call(other, 1, "screenshot_cua"));
-  post(client_, call(client_, 1, "screenshot_cua", {{"session_id", "extra"}}));
-  auto waiting = post(client_, call(client_, 2, "run_cua_task", {{"task", "wait"}}));
+  post(other, call(1, "screenshot_cua"));
+  post(client_, call(1, "screenshot_cua", {{"session_id", "extra"}}));
+  auto waiting = post(client_, call(2, "run_cua_task", {{"task", "wait"}}));
   EXPECT_EQ(stats("client-1").server_sessions, 3);
   caf::anon_send(client_, shutdown_atom::value, std::string{"deleted"});
   run();
@@ -222,8 +222,8 @@ TEST_F(http_client_actor_test, ending_closes_its_sessions_answers_what_waits_and
 TEST_F(http_client_actor_test, an_idle_client_ends_after_its_timeout_and_a_busy_one_does_not) {
   auto busy = make_client("client-2");
   initialize(busy);
-  auto waiting = post(busy, call(busy, 1, "run_cua_task", {{"task", "wait"}}));
-  post(client_, call(client_, 1, "screenshot_cua"));
+  auto waiting = post(busy, call(1, "run_cua_task", {{"task", "wait"}}));
+  post(client_, call(1, "screenshot_cua"));
   advance(200s);
   EXPECT_TRUE(ended_->empty());
   advance(120s);

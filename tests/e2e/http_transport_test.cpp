@@ -210,6 +210,44 @@ TEST(http_transport, one_connection_carries_many_requests) {
   }
 }
 
+TEST(http_transport, batches_are_answered_as_arrays_at_2025_03_26_and_refused_after) {
+  http_server server;
+  auto old_client = [&](const std::string& version) {
+    connection c(server.port());
+    auto init = initialize_request();
+    init["params"]["protocolVersion"] = version;
+    auto a = c.send(http::verb::post, init.dump());
+    EXPECT_EQ(json::parse(a.body)["result"]["protocolVersion"], version);
+    return a.headers["mcp-session-id"];
+  };
+  auto id = old_client("2025-03-26");
+  connection c(server.port());
+  json batch = json::array({rpc(1, "ping"), rpc(2, "tools/list"),
+                            {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}});
+  auto a = c.send(http::verb::post, batch.dump(), {{"Mcp-Session-Id", id}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto answers = json::parse(a.body);
+  ASSERT_TRUE(answers.is_array()) << a.body;
+  EXPECT_EQ(answers.size(), 2u);
+  auto only_notes = json::array({{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}});
+  EXPECT_EQ(c.send(http::verb::post, only_notes.dump(), {{"Mcp-Session-Id", id}}).status, 202);
+  auto newer = old_client("2025-11-25");
+  auto refused = c.send(http::verb::post, batch.dump(), {{"Mcp-Session-Id", newer}});
+  ASSERT_EQ(refused.status, 200);
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], -32600) << refused.body;
+  EXPECT_EQ(c.send(http::verb::post, rpc(3, "ping").dump(), {{"Mcp-Session-Id", newer}}).status, 200);
+}
+
+TEST(http_transport, connections_past_the_limit_are_told_503) {
+  http_server server{{"--max-connections", "2"}};
+  connection first(server.port());
+  connection second(server.port());
+  EXPECT_EQ(first.send(http::verb::post, initialize_request().dump()).status, 200);
+  connection third(server.port());
+  EXPECT_EQ(third.read().status, 503);
+  EXPECT_EQ(second.send(http::verb::post, initialize_request().dump()).status, 200);
+}
+
 TEST(http_transport, a_bearer_token_is_required_and_never_logged) {
   char path[] = "/tmp/cua-token-XXXXXX";
   int fd = mkstemp(path);

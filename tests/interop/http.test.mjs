@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { startHttpServer } from './http_server.mjs';
 
@@ -85,6 +86,19 @@ test('many clients over Streamable HTTP, each with its own sessions', async (t) 
       await b.client.callTool({ name: 'screenshot_cua', arguments: { session_id: 'mine' } });
       assert.notEqual((await stats(a.client)).sessions.mine.computer,
                       (await stats(b.client)).sessions.mine.computer);
+    });
+
+    await t.test('log messages reach the client they are about, and no other', async () => {
+      const logs = { a: [], b: [] };
+      a.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.a.push(n.params.data));
+      b.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.b.push(n.params.data));
+      await a.client.setLoggingLevel('info');
+      await b.client.setLoggingLevel('info');
+      await a.client.callTool({ name: 'screenshot_cua', arguments: { session_id: 'logged' } });
+      await until('A hears about its new session', async () =>
+        logs.a.some((line) => /session logged \(client .*\) created/.test(line)));
+      await sleep(200);
+      assert.deepEqual(logs.b.filter((line) => line.includes('logged')), []);
     });
 
     await t.test('progress arrives over SSE while a task runs', async () => {
