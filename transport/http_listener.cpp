@@ -312,8 +312,13 @@ private:
       auto id = random_uuid();
       std::weak_ptr<http_listener::core> weak = shared_core();
       client = c.spawn_client(id, [weak](const std::string& gone) {
+        // The queued handler holds the core weakly: one that never runs (the I/O thread has
+        // stopped) must not keep alive the core whose I/O context holds it.
         if (auto owner = weak.lock())
-          net::post(owner->ioc, [owner, gone] { owner->clients.erase(gone); });
+          net::post(owner->ioc, [weak, gone] {
+            if (auto alive = weak.lock())
+              alive->clients.erase(gone);
+          });
       });
       c.clients.emplace(id, client);
       headers.emplace_back("Mcp-Session-Id", id);
