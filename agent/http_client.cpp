@@ -4,18 +4,12 @@
 #include <mutex>
 #include <thread>
 
-#include <curl/curl.h>
-
+#include "agent/curl_library.hpp"
 #include "messages/errors.hpp"
 
 namespace cua {
 
 namespace {
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 size_t append_body(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -63,41 +57,44 @@ bool wait(std::chrono::milliseconds delay, const cancel_flag& cancel) {
 } // namespace
 
 caf::expected<http_response> http_post(const http_request& request, const cancel_flag& cancel) {
-  global_init();
-  auto* curl = curl_easy_init();
+  auto loaded = load_curl();
+  if (!loaded)
+    return loaded.error();
+  const auto& lib = **loaded;
+  auto* curl = lib.easy_init();
   if (curl == nullptr)
     return make_error(errc::internal, "libcurl could not start a transfer");
   http_response response;
   curl_slist* headers = nullptr;
   for (const auto& h : request.headers)
-    headers = curl_slist_append(headers, h.c_str());
+    headers = lib.slist_append(headers, h.c_str());
   char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancel);
-  auto rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  lib.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  lib.easy_setopt(curl, CURLOPT_POST, 1L);
+  lib.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+  lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+  lib.easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  lib.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  lib.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
+  lib.easy_setopt(curl, CURLOPT_XFERINFODATA, &cancel);
+  auto rc = lib.easy_perform(curl);
+  lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  lib.slist_free_all(headers);
+  lib.easy_cleanup(curl);
   if (rc == CURLE_ABORTED_BY_CALLBACK || cancelled(cancel))
     return make_error(errc::task_cancelled, "the model call was cancelled");
   if (rc != CURLE_OK) {
-    std::string what = error[0] != '\0' ? error : curl_easy_strerror(rc);
+    std::string what = error[0] != '\0' ? error : lib.easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT)
       what = "no answer within " + std::to_string(request.timeout.count() / 1000) + " s (" + what + ")";
     return make_error(errc::model_failed, "the model endpoint could not be reached: " + what);
