@@ -167,6 +167,15 @@ public:
     queue("0\r\n\r\n");
   }
 
+  void abandon(uint64_t exchange) {
+    if (exchange != current_ || closed_)
+      return;
+    if (streaming_)
+      return finish(exchange);
+    respond(exchange, 404, json_type,
+            error_body(-32001, "session not found: it ended; initialize again"), {});
+  }
+
   net::any_io_executor executor() { return stream_.get_executor(); }
 
   // Ends the connection from the server's side (shutdown).
@@ -470,6 +479,12 @@ class connection_exchange final : public http_exchange {
 public:
   connection_exchange(std::shared_ptr<http_connection> connection, uint64_t id, http_headers headers)
     : connection_(std::move(connection)), id_(id), headers_(std::move(headers)) {
+  }
+
+  // Dropped unanswered (its client actor had ended when the request reached it): the peer hears
+  // so instead of waiting. Does nothing for an exchange that was answered.
+  ~connection_exchange() override {
+    net::post(connection_->executor(), [c = connection_, id = id_] { c->abandon(id); });
   }
 
   uint64_t id() const override { return id_; }

@@ -7,86 +7,17 @@
 #include <regex>
 #include <thread>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/server_process.hpp"
+#include "tests/support/http_test_client.hpp"
 #include "tests/support/loopback_ports.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 namespace {
-
-struct answer {
-  int status = 0;
-  std::map<std::string, std::string> headers; // lower-case names
-  std::string body;
-
-  json error() const { return json::parse(body, nullptr, false); }
-};
-
-/// One HTTP connection to the server, with a bound on every read.
-class connection {
-public:
-  explicit connection(int port) {
-    net::ip::tcp::endpoint at(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port));
-    stream_.connect(at);
-  }
-
-  answer send(http::verb method, const std::string& body = {},
-              std::map<std::string, std::string> headers = {}, const std::string& target = "/mcp") {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(stream_.socket().remote_endpoint().port()));
-    if (method == http::verb::post) {
-      req.set(http::field::content_type, "application/json");
-      req.set(http::field::accept, "application/json, text/event-stream");
-    }
-    for (const auto& [name, value] : headers)
-      req.set(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    stream_.expires_after(std::chrono::seconds(20));
-    http::write(stream_, req);
-    return read();
-  }
-
-  // Reads one response; an SSE stream's head only, when `head_only`.
-  answer read(bool head_only = false) {
-    answer a;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    stream_.expires_after(std::chrono::seconds(20));
-    if (head_only)
-      http::read_header(stream_, buffer_, parser);
-    else
-      http::read(stream_, buffer_, parser);
-    const auto& res = parser.get();
-    a.status = res.result_int();
-    for (const auto& field : res) {
-      auto name = std::string{field.name_string()};
-      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-      a.headers[name] = std::string{field.value()};
-    }
-    if (!head_only)
-      a.body = res.body();
-    return a;
-  }
-
-  beast::tcp_stream& stream() { return stream_; }
-
-private:
-  net::io_context ioc_;
-  beast::tcp_stream stream_{ioc_};
-  beast::flat_buffer buffer_;
-};
 
 json rpc(const json& id, const std::string& method, json params = json::object()) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
