@@ -34,6 +34,19 @@ protected:
     return own(sys().spawn(session_actor, std::string{"s1"}, pool_, cfg, false));
   }
 
+  /// A pool of one fixed computer that dies before it starts: the pool then refuses at once.
+  caf::actor make_dead_pool() {
+    pool_config pc;
+    pc.size = 1;
+    pc.warm = 0;
+    pc.fixed_ids = {"cua-1"};
+    return own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
+      auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
+      caf::anon_send_exit(a, caf::exit_reason::kill);
+      return a;
+    }));
+  }
+
   session_info info(caf::actor session) {
     auto r = ask<session_info>(session, info_atom::value);
     run();
@@ -193,17 +206,8 @@ TEST_F(session_actor_test, ready_answers_once_the_computer_is_there_or_says_why_
   run();
   ASSERT_TRUE(ready->value) << describe(ready->error);
 
-  pool_config pc;
-  pc.size = 1;
-  pc.warm = 0;
-  pc.fixed_ids = {"cua-1"};
-  // The only computer dies before it starts: the pool then refuses at once.
-  auto dead_pool = own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
-    auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
-    caf::anon_send_exit(a, caf::exit_reason::kill);
-    return a;
-  }));
-  auto refused = own(sys().spawn<caf::lazy_init>(session_actor, std::string{"b"}, dead_pool, session_config{}, false));
+  auto dead_pool = make_dead_pool();
+  auto refused = own(sys().spawn(session_actor, std::string{"b"}, dead_pool, session_config{}, false));
   auto never = ask<bool>(refused, ready_atom::value);
   run();
   ASSERT_TRUE(never->done);
@@ -215,15 +219,7 @@ TEST_F(session_actor_test, ready_answers_once_the_computer_is_there_or_says_why_
 TEST_F(session_actor_test, spawned_lazily_it_keeps_the_pools_refusal_for_its_first_caller) {
   // The supervisor spawns sessions lazily so that its `ready` is the first thing a session reads:
   // even when the pool refuses before anyone asks, the asker hears the reason, not "stopped".
-  pool_config pc;
-  pc.size = 1;
-  pc.warm = 0;
-  pc.fixed_ids = {"cua-1"};
-  auto dead_pool = own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
-    auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
-    caf::anon_send_exit(a, caf::exit_reason::kill);
-    return a;
-  }));
+  auto dead_pool = make_dead_pool();
   // Make the pool refuse at once: its only computer fails to start before the session exists.
   auto first = own(sys().spawn(session_actor, std::string{"a"}, dead_pool, session_config{}, false));
   run();
