@@ -34,12 +34,13 @@ int32_t per_client_limit(const supervisor_state& st) {
   return limit > 0 ? std::min(limit, st.config.max_sessions) : st.config.max_sessions;
 }
 
-int32_t sessions_of(const supervisor_state& st, const std::string& client) {
-  int32_t n = 0;
+// Returns the keys of `client`'s sessions (adjacent in the map, which orders by client first).
+std::vector<session_key> keys_of(const supervisor_state& st, const std::string& client) {
+  std::vector<session_key> keys;
   for (auto i = st.sessions.lower_bound(session_key{client, ""});
        i != st.sessions.end() && i->first.first == client; ++i)
-    ++n;
-  return n;
+    keys.push_back(i->first);
+  return keys;
 }
 
 // Returns why `client` may not open another session, if it may not.
@@ -49,7 +50,7 @@ caf::error over_a_limit(const supervisor_state& st, const std::string& client) {
                       "the server already runs " + std::to_string(st.sessions.size())
                         + " sessions, its limit (--max-sessions "
                         + std::to_string(st.config.max_sessions) + ")" + way_out(st));
-  auto mine = sessions_of(st, client);
+  auto mine = static_cast<int32_t>(keys_of(st, client).size());
   if (mine >= per_client_limit(st))
     return make_error(errc::session_limit_reached,
                       "this client already has " + std::to_string(mine)
@@ -216,11 +217,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       return rp;
     },
     [=](close_atom, client_atom, const std::string& client) -> int32_t {
-      auto& st = self->state;
-      std::vector<session_key> mine;
-      for (auto i = st.sessions.lower_bound(session_key{client, ""});
-           i != st.sessions.end() && i->first.first == client; ++i)
-        mine.push_back(i->first);
+      auto mine = keys_of(self->state, client);
       for (auto& key : mine)
         close_session(self, key, "client_gone", [](cleanup_report) {});
       if (!mine.empty())
@@ -240,7 +237,8 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       report->sessions_reaped = st.reaped;
       report->sessions_refused = st.refused;
       // One answer from the pool and one per session; each has its own bound.
-      auto pending = std::make_shared<size_t>(sessions_of(st, client) + 1);
+      auto mine = keys_of(st, client);
+      auto pending = std::make_shared<size_t>(mine.size() + 1);
       auto one_done = [=]() mutable {
         if (--*pending > 0)
           return;
@@ -256,10 +254,9 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                 one_done();
               },
               [=](caf::error&) mutable { one_done(); });
-      for (auto i = st.sessions.lower_bound(session_key{client, ""});
-           i != st.sessions.end() && i->first.first == client; ++i) {
-        auto session_id = i->first.second;
-        self->request(i->second.session, st.config.query_timeout, info_atom::value)
+      for (const auto& key : mine) {
+        auto session_id = key.second;
+        self->request(st.sessions.at(key).session, st.config.query_timeout, info_atom::value)
           .then([=](const session_info& info) mutable {
                   report->sessions.push_back(info);
                   one_done();
