@@ -103,7 +103,7 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
     if (params.is_null())
       return false;
     auto id = next_id++;
-    client.send({{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", params}});
+    client.queue({{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", params}});
     under_way.emplace(id, std::move(r));
     return true;
   };
@@ -117,6 +117,10 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
     }
     if (under_way.empty())
       continue;
+    // New requests go out together once the answers already read are taken in (one write for
+    // many, as a pipelining client does).
+    if (!client.has_message())
+      client.flush();
     auto message = client.next(seconds(120));
     if (!message) {
       for (int i = static_cast<int>(out.jobs.size()); i < total; ++i)

@@ -43,16 +43,26 @@ stdio_client::~stdio_client() {
 }
 
 void stdio_client::send(const nlohmann::json& message) {
-  auto line = message.dump() + "\n";
-  const char* p = line.data();
-  size_t left = line.size();
+  queue(message);
+  flush();
+}
+
+void stdio_client::queue(const nlohmann::json& message) {
+  queued_ += message.dump();
+  queued_ += '\n';
+}
+
+void stdio_client::flush() {
+  const char* p = queued_.data();
+  size_t left = queued_.size();
   while (left > 0) {
     auto n = write(in_, p, left);
     if (n <= 0)
-      return;
+      break;
     p += n;
     left -= static_cast<size_t>(n);
   }
+  queued_.clear();
 }
 
 std::optional<nlohmann::json> stdio_client::next(std::chrono::milliseconds timeout) {

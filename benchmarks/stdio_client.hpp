@@ -21,7 +21,18 @@ public:
   stdio_client(const stdio_client&) = delete;
   stdio_client& operator=(const stdio_client&) = delete;
 
+  /// Writes `message` now.
   void send(const nlohmann::json& message);
+
+  /// Adds `message` to what the next flush() writes: a pipelining client writes many requests
+  /// with one system call, as the server's answers also come many to a read.
+  void queue(const nlohmann::json& message);
+
+  /// Writes what queue() collected.
+  void flush();
+
+  /// Returns whether a whole message is already read, so next() needs no system call.
+  bool has_message() const { return reader_.has_line(); }
 
   /// Returns the next message, or nothing within `timeout` (or at end of output).
   std::optional<nlohmann::json> next(std::chrono::milliseconds timeout);
@@ -47,6 +58,7 @@ private:
   int out_ = -1;
   cua::fd_line_reader reader_{-1};
   long next_id_ = 1;
+  std::string queued_;
 };
 
 } // namespace cua::bench

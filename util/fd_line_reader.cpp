@@ -8,12 +8,16 @@ namespace cua {
 std::optional<std::string> fd_line_reader::next_line(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto newline = buffer_.find('\n');
+    auto newline = buffer_.find('\n', start_);
     if (newline != std::string::npos) {
-      auto line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
+      auto line = buffer_.substr(start_, newline - start_);
+      start_ = newline + 1;
       return line;
     }
+    // Returned lines are dropped once per read, not once per line (a pipelined client gets
+    // dozens of lines a read).
+    buffer_.erase(0, start_);
+    start_ = 0;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0)
@@ -29,9 +33,14 @@ std::optional<std::string> fd_line_reader::next_line(std::chrono::milliseconds t
   }
 }
 
+bool fd_line_reader::has_line() const {
+  return buffer_.find('\n', start_) != std::string::npos;
+}
+
 std::string fd_line_reader::take_buffer() {
-  std::string out;
-  out.swap(buffer_);
+  auto out = buffer_.substr(start_);
+  buffer_.clear();
+  start_ = 0;
   return out;
 }
 

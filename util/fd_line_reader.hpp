@@ -15,6 +15,9 @@ public:
   /// Returns the next line (without its newline), or nothing within `timeout` or at end of input.
   std::optional<std::string> next_line(std::chrono::milliseconds timeout);
 
+  /// Returns whether a whole line is already read, so that next_line needs no system call.
+  bool has_line() const;
+
   /// Returns what was read but not returned as a line yet, and forgets it.
   std::string take_buffer();
 
@@ -23,6 +26,7 @@ public:
 private:
   int fd_;
   std::string buffer_;
+  size_t start_ = 0; // lines before this offset of buffer_ were returned already
 };
 
 } // namespace cua
