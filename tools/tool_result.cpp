@@ -29,10 +29,15 @@ tool_result& tool_result::set_structured(nlohmann::json value) {
   return *this;
 }
 
-nlohmann::json tool_result::to_json() const {
-  nlohmann::json out{{"content", content}};
+nlohmann::json tool_result::to_json() const& {
+  return tool_result{*this}.to_json();
+}
+
+nlohmann::json tool_result::to_json() && {
+  auto out = nlohmann::json::object();
+  out["content"] = std::move(content);
   if (!structured.is_null())
-    out["structuredContent"] = structured;
+    out["structuredContent"] = std::move(structured);
   if (is_error)
     out["isError"] = true;
   return out;

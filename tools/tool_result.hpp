@@ -27,7 +27,10 @@ struct tool_result {
   tool_result& set_structured(nlohmann::json value);
 
   /// Returns the result object of a tools/call response.
-  nlohmann::json to_json() const;
+  nlohmann::json to_json() const&;
+
+  /// Likewise, moving the content (a screenshot's base64 text is hundreds of KB) instead of copying.
+  nlohmann::json to_json() &&;
 };
 
 } // namespace cua

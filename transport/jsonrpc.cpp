@@ -19,6 +19,10 @@ message invalid(nlohmann::json id, std::string problem) {
 } // namespace
 
 message classify(const nlohmann::json& value) {
+  return classify(nlohmann::json(value));
+}
+
+message classify(nlohmann::json&& value) {
   if (!value.is_object())
     return invalid(nullptr, "a JSON-RPC message must be a JSON object");
   nlohmann::json id = nullptr;
@@ -42,7 +46,7 @@ message classify(const nlohmann::json& value) {
     if (auto params = value.find("params"); params != value.end()) {
       if (!params->is_object() && !params->is_array() && !params->is_null())
         return invalid(id, "\"params\" must be an object");
-      out.params = *params;
+      out.params = std::move(*params);
     }
     return out;
   }
@@ -58,9 +62,9 @@ message classify(const nlohmann::json& value) {
   out.type = kind::response;
   out.id = id;
   if (has_result)
-    out.result = *result;
+    out.result = std::move(*result);
   else
-    out.error = *error;
+    out.error = std::move(*error);
   return out;
 }
 

@@ -32,6 +32,9 @@ struct message {
 /// method, exactly one of result and error).
 message classify(const nlohmann::json& value);
 
+/// Like classify(const json&), taking params, result and error out of `value` instead of copying.
+message classify(nlohmann::json&& value);
+
 /// Returns the text of `value` on one line; invalid UTF-8 is replaced, never thrown on.
 std::string to_line(const nlohmann::json& value);
 
