@@ -157,6 +157,32 @@ void reap(supervisor_ptr self) {
   self->delayed_send(self, st.config.reap_interval, reap_atom::value);
 }
 
+// Sends the pool query that those in next_pool_query wait for.
+void query_pool(supervisor_ptr self) {
+  auto& st = self->state;
+  st.pool_query_out = true;
+  auto waiting = std::make_shared<std::vector<supervisor_state::pool_waiter>>();
+  waiting->swap(st.next_pool_query);
+  auto done = [=](const std::optional<pool_stats>& figures) {
+    for (auto& waiter : *waiting)
+      waiter(figures);
+    self->state.pool_query_out = false;
+    if (!self->state.next_pool_query.empty())
+      query_pool(self);
+  };
+  self->request(st.pool, st.config.query_timeout, stats_atom::value)
+    .then([=](const pool_stats& figures) { done(figures); },
+          [=](caf::error&) { done(std::nullopt); });
+}
+
+// Runs `waiter` with the pool's figures (none if the pool did not answer in time).
+void with_pool_stats(supervisor_ptr self, supervisor_state::pool_waiter waiter) {
+  auto& st = self->state;
+  st.next_pool_query.push_back(std::move(waiter));
+  if (!st.pool_query_out)
+    query_pool(self);
+}
+
 } // namespace
 
 supervisor_state::~supervisor_state() {
@@ -248,12 +274,11 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                   });
         rp.deliver(std::move(*report));
       };
-      self->request(st.pool, st.config.query_timeout, stats_atom::value)
-        .then([=](const pool_stats& pool) mutable {
-                report->pool = pool;
-                one_done();
-              },
-              [=](caf::error&) mutable { one_done(); });
+      with_pool_stats(self, [=](const std::optional<pool_stats>& pool) mutable {
+        if (pool)
+          report->pool = *pool;
+        one_done();
+      });
       for (const auto& key : mine) {
         auto session_id = key.second;
         self->request(st.sessions.at(key).session, st.config.query_timeout, info_atom::value)

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -41,6 +44,13 @@ struct supervisor_state {
   int64_t created = 0;
   int64_t reaped = 0;
   int64_t refused = 0;
+
+  /// Stats answers waiting for the pool's figures. One query is out at a time; those who come
+  /// while it is out wait for the next, so every answer has figures asked after it was asked for,
+  /// and a hundred stats calls in flight cost two pool queries, not a hundred.
+  using pool_waiter = std::function<void(const std::optional<pool_stats>&)>;
+  std::vector<pool_waiter> next_pool_query;
+  bool pool_query_out = false;
 
   /// Stops every session still alive when the supervisor ends, however it ends.
   ~supervisor_state();

@@ -246,3 +246,54 @@ TEST_F(supervisor_actor_test, the_per_client_limit_refuses_one_client_and_leaves
   EXPECT_TRUE(theirs->value) << describe(theirs->error);
   EXPECT_EQ(stats(sup, me).max_sessions_per_client, 2);
 }
+
+TEST_F(supervisor_actor_test, stats_calls_at_once_share_pool_queries_and_each_gets_fresh_figures) {
+  // A pool that numbers its answers, so an answer tells which query it came from.
+  auto queries = std::make_shared<int64_t>(0);
+  auto pool = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+    return {[=](stats_atom) {
+      pool_stats figures;
+      figures.created = ++*queries;
+      return figures;
+    }};
+  }));
+  supervisor_config cfg;
+  auto sup = own(sys().spawn(supervisor_actor, cfg, pool));
+  auto first = ask<stats_report>(sup, stats_atom::value, me);
+  run();
+  ASSERT_TRUE(first->value);
+  EXPECT_EQ(first->value->pool.created, 1);
+  // Ten at once: the first sends a query, the other nine wait for the next one, sent once the
+  // first is answered (a query already out was asked before they were).
+  std::vector<std::shared_ptr<test::reply<stats_report>>> replies;
+  for (int i = 0; i < 10; ++i)
+    replies.push_back(ask<stats_report>(sup, stats_atom::value, me));
+  run();
+  EXPECT_EQ(*queries, 3);
+  for (auto& r : replies) {
+    ASSERT_TRUE(r->value) << describe(r->error);
+    EXPECT_GE(r->value->pool.created, 2);
+  }
+}
+
+TEST_F(supervisor_actor_test, stats_come_without_pool_figures_when_the_pool_does_not_answer) {
+  auto pool = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+    return {[=](stats_atom) -> caf::result<pool_stats> { return caf::delegated<pool_stats>{}; }};
+  }));
+  supervisor_config cfg;
+  cfg.max_sessions = 7;
+  auto sup = own(sys().spawn(supervisor_actor, cfg, pool));
+  auto r = ask<stats_report>(sup, stats_atom::value, me);
+  run();
+  EXPECT_FALSE(r->done);
+  advance(cfg.query_timeout);
+  ASSERT_TRUE(r->value) << describe(r->error);
+  EXPECT_EQ(r->value->max_sessions, 7);
+  EXPECT_EQ(r->value->pool.created, 0);
+  // The next call asks again.
+  auto again = ask<stats_report>(sup, stats_atom::value, me);
+  run();
+  EXPECT_FALSE(again->done);
+  advance(cfg.query_timeout);
+  EXPECT_TRUE(again->value);
+}
