@@ -135,6 +135,7 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   setup.tool = tool;
   setup.arguments = std::move(arguments);
   setup.request_key = key;
+  setup.ticket = st.next_ticket++;
   setup.request_id = msg.id;
   if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object())
     if (auto token = meta->find("progressToken");
@@ -144,9 +145,65 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   setup.bridge = self;
   setup.services = st.services;
   setup.heartbeat_interval = st.config.heartbeat_interval;
+  auto ticket = setup.ticket;
+  if (tool->quick) {
+    st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket,
+                                                  self->clock().now() + st.services.query_timeout});
+    auto& ctx = st.quick_calls[ticket];
+    ctx = std::make_unique<call_context>(self, std::move(setup), call_host::bridge);
+    ctx->start();
+    if (!st.sweep_armed) {
+      st.sweep_armed = true;
+      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+    }
+    return;
+  }
   auto call = self->spawn(call_actor, std::move(setup));
   self->monitor(call);
-  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name});
+  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, {}});
+}
+
+// Ends a call that gets no answer (cancelled): its actor stops, or, for a quick call, what is left
+// of it finds the call finished.
+void stop_call(bridge_ptr self, const bridge_state::in_flight& call) {
+  if (call.call) {
+    self->demonitor(call.call);
+    self->send_exit(call.call, caf::exit_reason::user_shutdown);
+  } else if (auto i = self->state.quick_calls.find(call.ticket); i != self->state.quick_calls.end()) {
+    i->second->abandon();
+  }
+}
+
+// Answers the quick calls the supervisor left unanswered for too long.
+void sweep_quick_calls(bridge_ptr self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  auto now = self->clock().now();
+  bool pending = false;
+  std::vector<std::string> overdue;
+  for (auto& [key, call] : st.calls) {
+    if (call.call)
+      continue;
+    if (call.deadline <= now)
+      overdue.push_back(key);
+    else
+      pending = true;
+  }
+  for (const auto& key : overdue) {
+    auto call = std::move(st.calls.at(key));
+    st.calls.erase(key);
+    stop_call(self, call);
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.services.query_timeout).count();
+    spdlog::warn("{} got no answer from the supervisor within {} s", call.tool, secs);
+    reply(self, call.id,
+          tool_result::error(call.tool + ": the server did not answer within " + std::to_string(secs)
+                             + " s; try again")
+            .to_json());
+  }
+  if (pending) {
+    st.sweep_armed = true;
+    self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  }
 }
 
 void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
@@ -200,8 +257,7 @@ void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
     if (i == st.calls.end())
       return; // finished already, or never ours: the spec says to ignore it
     spdlog::info("request {} ({}) cancelled by the client", key, i->second.tool);
-    self->demonitor(i->second.call);
-    self->send_exit(i->second.call, caf::exit_reason::user_shutdown);
+    stop_call(self, i->second);
     st.calls.erase(i);
     // A cancelled batch member gets no answer; the batch stops waiting for it.
     if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
@@ -235,8 +291,8 @@ void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
   promise.deliver(jsonrpc::to_line(msg.result));
 }
 
-void handle_message(bridge_ptr self, const json& value) {
-  auto msg = jsonrpc::classify(value);
+void handle_message(bridge_ptr self, json&& value) {
+  auto msg = jsonrpc::classify(std::move(value));
   switch (msg.type) {
     case jsonrpc::kind::invalid:
       reply_error(self, msg.id, jsonrpc::invalid_request, "invalid request: " + msg.problem);
@@ -273,20 +329,20 @@ void handle_line(bridge_ptr self, const std::string& line) {
     auto& st = self->state;
     auto id = st.next_batch++;
     st.current_batch = id;
-    for (const auto& item : value) {
+    for (auto& item : value) {
       auto kind = jsonrpc::classify(item);
       if (kind.type == jsonrpc::kind::request || kind.type == jsonrpc::kind::invalid) {
         ++st.batches[id].pending;
         if (kind.type == jsonrpc::kind::request)
           st.batch_of[kind.id.dump()] = id;
       }
-      handle_message(self, item);
+      handle_message(self, std::move(item));
     }
     st.current_batch = 0;
     flush_batch_if_done(self, id);
     return;
   }
-  handle_message(self, value);
+  handle_message(self, std::move(value));
 }
 
 bool should_forward(const bridge_state& st, int32_t spd_level) {
@@ -320,7 +376,8 @@ const char* mcp_level_name(int32_t spd_level) {
 
 bridge_state::~bridge_state() {
   for (auto& [key, call] : calls)
-    caf::anon_send_exit(call.call, caf::exit_reason::user_shutdown);
+    if (call.call)
+      caf::anon_send_exit(call.call, caf::exit_reason::user_shutdown);
 }
 
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
@@ -362,17 +419,24 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
                   "message of " + std::to_string(size) + " bytes exceeds the limit of "
                     + std::to_string(self->state.config.max_line) + " bytes; it was skipped");
     },
-    [=](call_done_atom, const std::string& key, std::string& line) {
+    [=](call_done_atom, const std::string& key, uint64_t ticket, std::string& line) {
       auto& st = self->state;
+      st.quick_calls.erase(ticket); // its finish() has returned: nothing refers to it any more
       auto i = st.calls.find(key);
-      if (i == st.calls.end() || i->second.call.address() != self->current_sender())
+      if (i == st.calls.end() || i->second.ticket != ticket)
         return; // cancelled: no response (and a reused id belongs to another call)
-      self->demonitor(i->second.call);
+      if (i->second.call)
+        self->demonitor(i->second.call);
       st.calls.erase(i);
       if (st.batch_of.count(key) > 0 && into_batch(self, json::parse(line, nullptr, false)))
         return;
       self->send(st.writer, write_atom::value, std::move(line));
     },
+    [=](resume_atom, uint64_t ticket, uint64_t step) {
+      if (auto i = self->state.quick_calls.find(ticket); i != self->state.quick_calls.end())
+        i->second->resume(step);
+    },
+    [=](tick_atom) { sweep_quick_calls(self); },
     [=](progress_atom, const std::string& key, std::string& line) {
       auto& st = self->state;
       if (st.calls.count(key) > 0)
@@ -413,10 +477,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
     },
     [=](shutdown_atom) {
       auto& st = self->state;
-      for (auto& [key, call] : st.calls) {
-        self->demonitor(call.call);
-        self->send_exit(call.call, caf::exit_reason::user_shutdown);
-      }
+      for (auto& [key, call] : st.calls)
+        stop_call(self, call);
       st.calls.clear();
       for (auto& [id, promise] : st.asked)
         promise.deliver(make_error(errc::shutting_down, "the server is shutting down"));

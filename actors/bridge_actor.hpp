@@ -2,14 +2,17 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/call_context.hpp"
 #include "tools/tool.hpp"
 #include "transport/mcp_protocol.hpp"
 
@@ -23,9 +26,11 @@ struct bridge_config {
 
 struct bridge_state {
   struct in_flight {
-    caf::actor call;
+    caf::actor call; // none for a quick call, which runs here
     nlohmann::json id;
     std::string tool;
+    uint64_t ticket = 0;
+    caf::actor_clock::time_point deadline; // quick calls: when the bridge gives up on them
   };
 
   caf::actor writer;
@@ -36,6 +41,11 @@ struct bridge_state {
   nlohmann::json client_capabilities;
   mcp::log_level log_level = mcp::log_level::warning;
   std::map<std::string, in_flight> calls;              // by request id as text
+  /// Quick calls by ticket, until their answer is in: one that was cancelled or timed out stays
+  /// until then too, as its continuation (a response handler of this actor) still refers to it.
+  std::map<uint64_t, std::unique_ptr<call_context>> quick_calls;
+  uint64_t next_ticket = 1;
+  bool sweep_armed = false; // a tick is on its way to time out quick calls
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
   int64_t next_request = 1;
 
@@ -57,8 +67,10 @@ struct bridge_state {
 
 /// One client connection's MCP session. Takes (line, text) and (oversize, size) from the
 /// transport, answers protocol requests itself, runs each tools/call on a call actor of its own (so
-/// a slow tool never delays a ping or another call), and sends every outgoing line through the one
-/// writer.
+/// a slow tool never delays a ping or another call) or, for a quick tool, here (one supervisor
+/// query: an actor per call would cost more than the call), and sends every outgoing line through
+/// the one writer. Quick calls are bounded by tool_services::query_timeout, checked once a
+/// second.
 ///
 /// Also: (client_req, method, params_json) -> result_json sends a request to the client and routes
 /// its response back; (log, level, logger, text) becomes notifications/message at or above the

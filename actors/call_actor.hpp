@@ -1,32 +1,12 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
-#include <caf/actor.hpp>
-#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
-#include <caf/timespan.hpp>
-#include <nlohmann/json.hpp>
 
-#include "tools/tool.hpp"
+#include "actors/call_context.hpp"
 
 namespace cua {
-
-/// Everything one tools/call starts with.
-struct call_setup {
-  const tool_definition* tool = nullptr;
-  nlohmann::json arguments;
-  std::string request_key;        // the request id as text, the bridge's key for the call
-  nlohmann::json request_id;
-  nlohmann::json progress_token;  // null: the client wants no progress
-  std::string protocol_version;
-  caf::actor bridge;
-  tool_services services;
-  caf::timespan heartbeat_interval = std::chrono::seconds(5);
-};
-
-class call_context;
 
 struct call_state {
   call_state();

@@ -90,7 +90,7 @@ nlohmann::json output_schema() {
 void get_stats(tool_context& ctx) {
   auto* context = &ctx;
   ctx.self()
-    ->request(ctx.services().supervisor, ctx.services().query_timeout, stats_atom::value,
+    ->request(ctx.services().supervisor, ctx.query_bound(), stats_atom::value,
                ctx.services().client)
     .then(
       [=](const stats_report& report) {
@@ -106,7 +106,7 @@ void get_stats(tool_context& ctx) {
 } // namespace
 
 tool_definition get_session_stats_tool() {
-  return {
+  tool_definition tool{
     "get_session_stats",
     "Show sessions and the computer pool",
     "Lists this client's sessions (state, creation time, last activity, running tasks, its "
@@ -121,6 +121,8 @@ tool_definition get_session_stats_tool() {
      {"openWorldHint", false}},
     get_stats,
   };
+  tool.quick = true;
+  return tool;
 }
 
 } // namespace cua

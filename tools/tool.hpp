@@ -52,6 +52,12 @@ public:
 
   /// Runs `next` on the call's actor after `delay` (unless the call ended by then).
   virtual void after(caf::timespan delay, std::function<void()> next) = 0;
+
+  /// Returns the bound for a request to the supervisor. A call on an actor of its own bounds each
+  /// request by services().query_timeout; a quick call, which runs on the bridge, gets
+  /// caf::infinite, as the bridge bounds the whole call instead (a clock entry per request costs
+  /// a thread hand-off in CAF 0.17, more than a trivial call itself).
+  virtual caf::duration query_bound() const = 0;
 };
 
 /// One MCP tool: what tools/list shows, and the handler tools/call runs.
@@ -63,6 +69,9 @@ struct tool_definition {
   nlohmann::json output_schema; // null: unstructured results
   nlohmann::json annotations;
   std::function<void(tool_context&)> run;
+  /// A quick tool makes one query of the supervisor and no other wait: it runs on the bridge,
+  /// without an actor of its own, and cannot be slowed by a session.
+  bool quick = false;
 
   /// Returns the tool as tools/list shows it (at the newest protocol version).
   nlohmann::json listing() const;

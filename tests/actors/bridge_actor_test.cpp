@@ -31,13 +31,18 @@ protected:
     sc.session.agent.model = script_.model();
     sc.session.agent.settle_delay = 0s;
     supervisor_ = own(sys().spawn(supervisor_actor, sc, pool));
+    start_bridge(supervisor_);
+  }
+
+  /// Starts the bridge under test (again) with `supervisor` behind it.
+  void start_bridge(caf::actor supervisor) {
     auto lines = lines_;
     // Stands in for stdout: keeps every line the bridge writes.
     auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
       return {[=](write_atom, const std::string& line) { lines->push_back(line); }};
     }));
     tool_services services;
-    services.supervisor = supervisor_;
+    services.supervisor = supervisor;
     services.default_session_id = "default";
     bridge_ = own(sys().spawn(bridge_actor, writer, services, bridge_config{}));
   }
@@ -236,4 +241,55 @@ TEST_F(bridge_actor_test, refuses_batches_in_versions_without_them) {
   auto out = send(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["error"]["code"], -32600);
+}
+
+TEST_F(bridge_actor_test, a_quick_call_runs_on_the_bridge_and_is_bounded_by_the_query_timeout) {
+  // A supervisor that keeps stats requests unanswered until told to answer them.
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  auto silent = own(sys().spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [=](stats_atom, const std::string&) -> caf::result<stats_report> {
+        held->push_back(self->make_response_promise());
+        return caf::delegated<stats_report>{};
+      },
+      [=](flush_atom) {
+        for (auto& promise : *held)
+          promise.deliver(stats_report{});
+        held->clear();
+      },
+    };
+  }));
+  start_bridge(silent);
+  initialize();
+  auto stats_call = [](int id) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                {"params", {{"name", "get_session_stats"}, {"arguments", json::object()}}}}
+      .dump();
+  };
+  EXPECT_TRUE(send(stats_call(1)).empty());
+  EXPECT_EQ(held->size(), 1u);
+  advance(5s);
+  EXPECT_TRUE(send(stats_call(2)).empty());
+  // Call 1 is answered with an error once its 10 s are up; call 2 still waits.
+  auto before = lines_->size();
+  advance(6s);
+  ASSERT_EQ(lines_->size(), before + 1);
+  auto timed_out = json::parse(lines_->back());
+  EXPECT_EQ(timed_out["id"], 1);
+  EXPECT_EQ(timed_out["result"]["isError"], true);
+  EXPECT_NE(timed_out["result"]["content"][0]["text"].get<std::string>().find("within 10 s"),
+            std::string::npos);
+  // Call 3 is cancelled. The late answers come: call 2 gets its own; 1 and 3 get nothing more.
+  EXPECT_TRUE(send(stats_call(3)).empty());
+  EXPECT_TRUE(send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})").empty());
+  caf::anon_send(silent, flush_atom::value);
+  run();
+  ASSERT_EQ(lines_->size(), before + 2);
+  auto answered = json::parse(lines_->back());
+  EXPECT_EQ(answered["id"], 2);
+  EXPECT_FALSE(answered["result"].value("isError", false));
+  EXPECT_EQ(answered["result"]["structuredContent"]["total_sessions"], 0);
+  // Nothing else is written later.
+  advance(30s);
+  EXPECT_EQ(lines_->size(), before + 2);
 }

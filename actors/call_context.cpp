@@ -1,0 +1,95 @@
+#include "actors/call_context.hpp"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "messages/atoms.hpp"
+#include "transport/jsonrpc.hpp"
+#include "transport/mcp_protocol.hpp"
+
+namespace cua {
+
+call_context::call_context(caf::event_based_actor* self, call_setup setup, call_host host)
+  : self_(self), setup_(std::move(setup)), host_(host), started_(self->clock().now()),
+    last_progress_(started_) {
+}
+
+void call_context::progress(const std::string& message) {
+  if (finished_ || setup_.progress_token.is_null())
+    return;
+  last_progress_ = self_->clock().now();
+  nlohmann::json params{{"progressToken", setup_.progress_token},
+                        {"progress", ++progress_count_},
+                        {"message", message}};
+  self_->send(setup_.bridge, progress_atom::value, setup_.request_key,
+              jsonrpc::to_line(jsonrpc::make_notification("notifications/progress", params)));
+}
+
+void call_context::on_task_progress(std::function<void(const task_progress&)> handler) {
+  task_progress_handler_ = std::move(handler);
+}
+
+void call_context::finish(tool_result result) {
+  if (finished_)
+    return;
+  finished_ = true;
+  auto body = mcp::call_result_for_version(std::move(result).to_json(), setup_.protocol_version);
+  self_->send(setup_.bridge, call_done_atom::value, setup_.request_key, setup_.ticket,
+              jsonrpc::to_line(jsonrpc::make_result(setup_.request_id, std::move(body))));
+  if (host_ == call_host::own_actor)
+    self_->quit();
+}
+
+void call_context::after(caf::timespan delay, std::function<void()> next) {
+  auto step = next_step_++;
+  pending_.emplace(step, std::move(next));
+  self_->delayed_send(self_, delay, resume_atom::value, setup_.ticket, step);
+}
+
+caf::duration call_context::query_bound() const {
+  if (host_ == call_host::bridge)
+    return caf::infinite;
+  return caf::duration{setup_.services.query_timeout};
+}
+
+void call_context::start() {
+  if (host_ == call_host::own_actor && !setup_.progress_token.is_null())
+    self_->delayed_send(self_, setup_.heartbeat_interval, heartbeat_atom::value);
+  try {
+    setup_.tool->run(*this);
+  } catch (const std::exception& e) {
+    spdlog::error("tool {} failed: {}", setup_.tool->name, e.what());
+    finish(tool_result::error("internal error in " + setup_.tool->name + ": " + e.what()));
+  }
+}
+
+void call_context::resume(uint64_t step) {
+  auto i = pending_.find(step);
+  if (i == pending_.end() || finished_)
+    return;
+  auto next = std::move(i->second);
+  pending_.erase(i);
+  next();
+}
+
+void call_context::task_progress_reported(const task_progress& p) {
+  if (task_progress_handler_)
+    task_progress_handler_(p);
+  else
+    progress(p.message);
+}
+
+// Keeps clients that time out idle calls (many do at 60 s) from giving up while work goes on.
+void call_context::heartbeat() {
+  if (finished_ || setup_.progress_token.is_null())
+    return;
+  auto now = self_->clock().now();
+  if (now - last_progress_ >= setup_.heartbeat_interval) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
+    progress("still working (" + std::to_string(secs) + " s)");
+  }
+  self_->delayed_send(self_, setup_.heartbeat_interval, heartbeat_atom::value);
+}
+
+} // namespace cua
