@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks/response_outline.hpp"
 #include "benchmarks/stdio_client.hpp"
 
 using namespace std::chrono;
@@ -81,7 +82,7 @@ json call_params(const std::string& tool, json arguments) {
 
 /// The calls of one job, made one after the other; make(step) returns the params of a tools/call,
 /// or null when the job is done.
-using job = std::function<json(int step, const json& previous)>;
+using job = std::function<json(int step)>;
 
 /// Returns the error a response holds beyond error_kind()'s (a scenario's own check), or "".
 using judge = std::function<std::string(const json& response)>;
@@ -98,8 +99,8 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
   std::map<long, running> under_way; // by the id of the call each job waits for
   long next_id = 1000;
   int started = 0;
-  auto send_step = [&](running r, const json& previous) {
-    auto params = r.steps(r.step, previous);
+  auto send_step = [&](running r) {
+    auto params = r.steps(r.step);
     if (params.is_null())
       return false;
     auto id = next_id++;
@@ -112,7 +113,7 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
   while (static_cast<int>(out.jobs.size()) < total) {
     while (started < total && static_cast<int>(under_way.size()) < in_flight) {
       running r{make_job(started++), 0, steady_clock::now()};
-      if (!send_step(std::move(r), json()))
+      if (!send_step(std::move(r)))
         out.jobs.push_back({0, ""});
     }
     if (under_way.empty())
@@ -121,25 +122,31 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
     // many, as a pipelining client does).
     if (!client.has_message())
       client.flush();
-    auto message = client.next(seconds(120));
-    if (!message) {
+    auto line = client.next_line(seconds(120));
+    if (!line) {
       for (int i = static_cast<int>(out.jobs.size()); i < total; ++i)
         out.jobs.push_back({120'000, "no answer within 120 s"});
       break;
     }
-    if (!message->contains("id") || message->contains("method") || !(*message)["id"].is_number())
+    // The whole document is built only when it is looked at: a failure, or a scenario's check.
+    auto outline = cua::bench::outline_of(*line);
+    if (!outline.valid || outline.has_method || !outline.id)
       continue;
-    auto it = under_way.find((*message)["id"].get<long>());
+    auto it = under_way.find(*outline.id);
     if (it == under_way.end())
       continue;
     auto r = std::move(it->second);
     under_way.erase(it);
-    auto kind = error_kind(*message);
-    if (kind.empty() && check)
-      kind = check(*message);
+    std::string kind;
+    if (outline.failed || check) {
+      auto message = json::parse(*line);
+      kind = error_kind(message);
+      if (kind.empty() && check)
+        kind = check(message);
+    }
     ++r.step;
     auto started_at = r.started;
-    if (!kind.empty() || !send_step(std::move(r), *message))
+    if (!kind.empty() || !send_step(std::move(r)))
       out.jobs.push_back({duration<double, std::milli>(steady_clock::now() - started_at).count(), kind});
     if (steady_clock::now() - last_report > milliseconds(500)) {
       last_report = steady_clock::now();
@@ -152,7 +159,7 @@ outcome run_jobs(stdio_client& client, int total, int in_flight, const std::func
 }
 
 job one_call(json params) {
-  return [params = std::move(params)](int step, const json&) { return step == 0 ? params : json(); };
+  return [params = std::move(params)](int step) { return step == 0 ? params : json(); };
 }
 
 json stats_of(stdio_client& client) {
@@ -299,7 +306,7 @@ int main(int argc, char** argv) {
       });
     return run_jobs(client, requests, opt.in_flight, [&](int i) -> job {
       auto id = session("churn-" + std::to_string(round) + "-", i);
-      return [id](int step, const json&) {
+      return [id](int step) {
         if (step == 0)
           return call_params("computer", {{"action", "cursor_position"}, {"session_id", id}});
         return step == 1 ? call_params("cleanup_session", {{"session_id", id}}) : json();

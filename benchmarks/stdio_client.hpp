@@ -34,6 +34,11 @@ public:
   /// Returns whether a whole message is already read, so next() needs no system call.
   bool has_message() const { return reader_.has_line(); }
 
+  /// Returns the next line the server wrote, or nothing within `timeout` (or at end of output).
+  std::optional<std::string> next_line(std::chrono::milliseconds timeout) {
+    return reader_.next_line(timeout);
+  }
+
   /// Returns the next message, or nothing within `timeout` (or at end of output).
   std::optional<nlohmann::json> next(std::chrono::milliseconds timeout);
 
