@@ -2,12 +2,17 @@
 
 #include <csetjmp>
 #include <cstring>
+#include <algorithm>
+#include <limits>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include <png.h>
 #include <zlib.h>
 
 #include "computers/indexed_image.hpp"
+#include "computers/png_rows.hpp"
 #include "messages/errors.hpp"
 
 namespace cua {
@@ -33,6 +38,54 @@ void read_from_vector(png_structp png, png_bytep data, png_size_t length) {
 }
 
 } // namespace
+
+int png_filter_for(const rgb_image& image, int compression_level) {
+  // Bands spread over the screen, a few rows each: deflate needs some rows together to find what
+  // repeats from one to the next.
+  constexpr int32_t bands = 6;
+  constexpr int32_t rows_per_band = 4;
+  auto stride = static_cast<size_t>(image.width) * 3;
+  std::vector<std::pair<int32_t, int32_t>> sample; // first row, rows
+  if (image.height < bands * rows_per_band * 2)
+    sample.emplace_back(0, image.height);
+  else
+    for (int32_t b = 0; b < bands; ++b)
+      sample.emplace_back((image.height - rows_per_band) * (2 * b + 1) / (2 * bands), rows_per_band);
+  z_stream z{};
+  if (deflateInit(&z, compression_level) != Z_OK)
+    return PNG_FILTER_SUB;
+  size_t sampled_rows = 0;
+  for (auto [first, rows] : sample)
+    sampled_rows += static_cast<size_t>(rows);
+  std::vector<uint8_t> filtered(sampled_rows * (stride + 1));
+  std::vector<uint8_t> out(64 * 1024);
+  int best = PNG_FILTER_SUB;
+  auto best_size = std::numeric_limits<uLong>::max();
+  for (int filter : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP}) {
+    auto* at = filtered.data();
+    for (auto [first, rows] : sample)
+      for (auto y = first; y < first + rows; ++y) {
+        filter_png_row(image, y, filter, at);
+        at += stride + 1;
+      }
+    deflateReset(&z);
+    z.next_in = filtered.data();
+    z.avail_in = static_cast<uInt>(filtered.size());
+    // Only the size counts: the output buffer is reused as deflate fills it.
+    int status = Z_OK;
+    while (status == Z_OK) {
+      z.next_out = out.data();
+      z.avail_out = static_cast<uInt>(out.size());
+      status = deflate(&z, Z_FINISH);
+    }
+    if (status == Z_STREAM_END && z.total_out < best_size) {
+      best_size = z.total_out;
+      best = filter;
+    }
+  }
+  deflateEnd(&z);
+  return best;
+}
 
 caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compression_level) {
   if (image.width <= 0 || image.height <= 0
@@ -73,8 +126,21 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
   } else {
     png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    auto filter = png_filter_for(image, compression_level);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, filter);
     png_write_info(png, info);
+    // A full screen is deflated in bands on all cores (up to 4); a small image is not worth the
+    // threads.
+    auto parts = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
+    std::optional<std::vector<uint8_t>> idat;
+    if (parts > 1 && image.pixels.size() >= 512 * 1024)
+      idat = deflate_png_rows(image, filter, compression_level, parts);
+    if (idat) {
+      png_write_chunk(png, reinterpret_cast<png_const_bytep>("IDAT"), idat->data(), idat->size());
+      png_write_chunk(png, reinterpret_cast<png_const_bytep>("IEND"), nullptr, 0);
+      png_destroy_write_struct(&png, &info);
+      return out;
+    }
     for (int32_t y = 0; y < image.height; ++y)
       png_write_row(png, const_cast<png_bytep>(image.row(y)));
   }

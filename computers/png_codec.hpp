@@ -10,9 +10,15 @@
 namespace cua {
 
 /// Returns `image` as PNG: indexed (1-8 bits a pixel) when it has at most 256 colours, else RGB
-/// with the SUB filter. Level 1 is the fast setting that screenshots want (3-30x faster than
-/// adaptive filtering at a small cost in size).
+/// with one filter for all rows, the one png_filter_for() picks. Level 1 is the fast setting that
+/// screenshots want (3-30x faster than adaptive filtering at a small cost in size).
 caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compression_level = 1);
+
+/// Returns the PNG filter (PNG_FILTER_NONE, PNG_FILTER_SUB or PNG_FILTER_UP) under which a sample
+/// of the image's rows (~3%) deflates smallest. The best one depends on the screen: none for text
+/// (deflate finds repeated glyphs as they are: a busy terminal is 10% smaller and 40% faster to
+/// encode than with SUB), up for gradients and flat panels (4x smaller), sub for photos.
+int png_filter_for(const rgb_image& image, int compression_level = 1);
 
 /// The widest and tallest image decode_png accepts (8K screens fit).
 constexpr int32_t max_decoded_side = 16384;

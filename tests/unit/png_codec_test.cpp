@@ -1,7 +1,10 @@
 #include "computers/png_codec.hpp"
 #include "computers/jpeg_codec.hpp"
 
+#include <random>
+
 #include <gtest/gtest.h>
+#include <png.h>
 
 using namespace cua;
 
@@ -78,4 +81,67 @@ TEST(png_codec, few_colours_go_out_indexed_and_round_trip) {
     ASSERT_TRUE(back);
     EXPECT_EQ(back->pixels, image.pixels) << colors;
   }
+}
+
+namespace {
+
+// A screen of many colours drawn by `shade(x, y)` (one value for all three channels).
+template <class F>
+rgb_image drawn(int32_t width, int32_t height, F shade) {
+  rgb_image image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<size_t>(width) * height * 3);
+  for (int32_t y = 0; y < height; ++y)
+    for (int32_t x = 0; x < width; ++x) {
+      auto* p = &image.pixels[(static_cast<size_t>(y) * width + x) * 3];
+      p[0] = static_cast<uint8_t>(shade(x, y));
+      p[1] = static_cast<uint8_t>(shade(x, y) * 3 / 4);
+      p[2] = static_cast<uint8_t>(shade(x, y) / 2);
+    }
+  return image;
+}
+
+} // namespace
+
+TEST(png_codec, the_filter_is_the_one_that_deflates_the_screen_best) {
+  // Text: glyphs of a few shapes at random places on a flat background; deflate finds the
+  // repeated glyphs best as they are.
+  std::mt19937 rng(7);
+  std::vector<int> glyph_of_cell(160 * 66);
+  for (auto& g : glyph_of_cell)
+    g = static_cast<int>(rng() % 40);
+  auto text = drawn(1280, 800, [&](int32_t x, int32_t y) {
+    auto glyph = glyph_of_cell[static_cast<size_t>((y / 12) * 160 + x / 8)];
+    auto gx = x % 8;
+    auto gy = y % 12;
+    bool ink = gy > 1 && gy < 11 && gx > 0 && ((glyph * 7 + gx * 3 + gy * 5) % 11) < 4;
+    return ink ? 40 + (glyph * 13 + gx * 29 + gy * 7) % 200 : 250;
+  });
+  EXPECT_EQ(png_filter_for(text), PNG_FILTER_NONE);
+  // A smooth gradient in both directions: each row is nearly the one above.
+  auto gradient = drawn(1280, 800, [](int32_t x, int32_t y) { return (x * 255 / 1279 + y) % 256; });
+  EXPECT_EQ(png_filter_for(gradient), PNG_FILTER_UP);
+  // Rows that each ramp at their own random start and slope: each pixel is its left neighbour
+  // plus the row's step, while it differs from the one above in a way that changes along the row.
+  std::vector<int> start(800);
+  std::vector<int> slope(800);
+  for (size_t y = 0; y < start.size(); ++y) {
+    start[y] = static_cast<int>(rng() % 256);
+    slope[y] = 1 + static_cast<int>(rng() % 7);
+  }
+  auto ramps = drawn(1280, 800, [&](int32_t x, int32_t y) { return (start[y] + x * slope[y]) % 256; });
+  EXPECT_EQ(png_filter_for(ramps), PNG_FILTER_SUB);
+  // Whatever the filter, the pixels come back.
+  for (const auto* image : {&text, &gradient, &ramps}) {
+    auto png = encode_png(*image);
+    ASSERT_TRUE(png);
+    auto back = decode_png(*png);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->pixels, image->pixels);
+  }
+  // Tiny images are sampled whole.
+  auto tiny = drawn(3, 2, [](int32_t x, int32_t y) { return x * 50 + y * 90; });
+  auto filter = png_filter_for(tiny);
+  EXPECT_TRUE(filter == PNG_FILTER_NONE || filter == PNG_FILTER_SUB || filter == PNG_FILTER_UP);
 }
