@@ -1,0 +1,72 @@
+#include "computers/png_rows.hpp"
+
+#include <random>
+
+#include <gtest/gtest.h>
+#include <png.h>
+#include <zlib.h>
+
+#include "computers/png_codec.hpp"
+
+using namespace cua;
+
+namespace {
+
+rgb_image noisy_screen(int32_t width, int32_t height) {
+  rgb_image image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<size_t>(width) * height * 3);
+  std::mt19937 rng(3);
+  for (size_t i = 0; i < image.pixels.size(); ++i)
+    image.pixels[i] = static_cast<uint8_t>((i / 97) % 7 == 0 ? rng() : i / 3000);
+  return image;
+}
+
+} // namespace
+
+TEST(png_rows, bands_deflated_apart_inflate_as_one_stream_with_its_checksum) {
+  auto image = noisy_screen(301, 203);
+  auto row_size = static_cast<size_t>(image.width) * 3 + 1;
+  for (int filter : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP}) {
+    std::vector<uint8_t> expected(row_size * image.height);
+    for (int32_t y = 0; y < image.height; ++y)
+      filter_png_row(image, y, filter, expected.data() + row_size * y);
+    for (int parts : {1, 2, 3, 5, 1000}) {
+      auto stream = deflate_png_rows(image, filter, 1, parts);
+      ASSERT_TRUE(stream) << parts;
+      // uncompress() checks the zlib header and the Adler-32 at the end.
+      std::vector<uint8_t> inflated(expected.size());
+      auto size = static_cast<uLongf>(inflated.size());
+      ASSERT_EQ(uncompress(inflated.data(), &size, stream->data(), stream->size()), Z_OK)
+        << "filter " << filter << ", " << parts << " parts";
+      EXPECT_EQ(size, expected.size());
+      EXPECT_EQ(inflated, expected);
+    }
+  }
+}
+
+TEST(png_rows, filters_rows_as_png_defines_them) {
+  rgb_image image;
+  image.width = 2;
+  image.height = 2;
+  image.pixels = {10, 20, 30, 15, 25, 35, 11, 21, 31, 20, 30, 40};
+  uint8_t row[7];
+  filter_png_row(image, 1, PNG_FILTER_SUB, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{1, 11, 21, 31, 9, 9, 9}));
+  filter_png_row(image, 1, PNG_FILTER_UP, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{2, 1, 1, 1, 5, 5, 5}));
+  filter_png_row(image, 0, PNG_FILTER_UP, row); // the first row has nothing above it
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{2, 10, 20, 30, 15, 25, 35}));
+  filter_png_row(image, 0, PNG_FILTER_NONE, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{0, 10, 20, 30, 15, 25, 35}));
+}
+
+TEST(png_rows, a_full_screen_png_written_in_bands_reads_back) {
+  auto image = noisy_screen(1280, 800);
+  auto png = encode_png(image);
+  ASSERT_TRUE(png);
+  auto back = decode_png(*png);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->pixels, image.pixels);
+}
