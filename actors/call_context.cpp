@@ -34,9 +34,8 @@ void call_context::finish(tool_result result) {
   if (finished_)
     return;
   finished_ = true;
-  auto body = mcp::call_result_for_version(std::move(result).to_json(), setup_.protocol_version);
   self_->send(setup_.bridge, call_done_atom::value, setup_.request_key, setup_.ticket,
-              jsonrpc::to_line(jsonrpc::make_result(setup_.request_id, std::move(body))));
+              std::move(result).response_line(setup_.request_id, setup_.protocol_version));
   if (host_ == call_host::own_actor)
     self_->quit();
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,9 +12,13 @@ namespace cua {
 
 /// What a tools/call returns: content blocks, optional structured content, and whether it failed.
 struct tool_result {
-  nlohmann::json content = nlohmann::json::array();
+  nlohmann::json content = nlohmann::json::array(); // an image's data is a marker here
   nlohmann::json structured; // null: none
   bool is_error = false;
+  /// The base64 data of the images, by the marker that stands for it in `content`: it goes into
+  /// the response line as it is, since base64 needs no JSON escaping, and checking hundreds of KB
+  /// for characters to escape costs milliseconds a screenshot.
+  std::vector<std::pair<std::string, std::string>> images;
 
   /// Returns a failed result that says `text`.
   static tool_result error(const std::string& text);
@@ -31,6 +37,10 @@ struct tool_result {
 
   /// Likewise, moving the content (a screenshot's base64 text is hundreds of KB) instead of copying.
   nlohmann::json to_json() &&;
+
+  /// Returns the whole JSON-RPC response line to request `id` at protocol `version`, with the
+  /// images' data written in without passing through the JSON serializer.
+  std::string response_line(const nlohmann::json& id, const std::string& version) &&;
 };
 
 } // namespace cua
