@@ -12,9 +12,9 @@ namespace cua {
 
 namespace {
 
-// Returns a marker no text of a result contains by chance: a random number drawn once per process,
-// and a count.
-std::string new_image_marker() {
+// Returns a marker that stands for text spliced into a response line later; no text of a result
+// contains it by chance: a random number drawn once per process, and a count.
+std::string new_marker() {
   static const uint64_t nonce = [] {
     std::random_device device;
     return (static_cast<uint64_t>(device()) << 32) ^ device();
@@ -38,14 +38,15 @@ tool_result& tool_result::add_text(const std::string& text) {
 }
 
 tool_result& tool_result::add_image(const encoded_image& image) {
-  auto marker = new_image_marker();
+  auto marker = new_marker();
   content.push_back({{"type", "image"}, {"data", marker}, {"mimeType", image.mime_type}});
   images.emplace_back(std::move(marker), base64_encode(image.bytes));
   return *this;
 }
 
 tool_result& tool_result::set_structured(nlohmann::json value) {
-  add_text(jsonrpc::to_line(value));
+  structured_line = jsonrpc::to_line(value);
+  add_text(structured_line);
   structured = std::move(value);
   return *this;
 }
@@ -74,28 +75,46 @@ nlohmann::json tool_result::to_json() && {
 namespace cua {
 
 std::string tool_result::response_line(const nlohmann::json& id, const std::string& version) && {
-  auto pending = std::move(images);
+  // What is already text goes in as it is: the images' base64 between the quotes of their
+  // markers, and the structured content (written once already for its text block) in place of
+  // its quoted marker.
+  struct splice {
+    std::string marker; // quoted
+    std::string text;
+    bool inside_quotes;
+  };
+  std::vector<splice> splices;
+  for (auto& [marker, data] : images)
+    splices.push_back({'"' + marker + '"', std::move(data), true});
   images.clear();
+  if (!structured.is_null() && !structured_line.empty()) {
+    auto marker = new_marker();
+    splices.push_back({'"' + marker + '"', std::move(structured_line), false});
+    structured = marker;
+  }
   auto line = jsonrpc::to_line(
     jsonrpc::make_result(id, mcp::call_result_for_version(std::move(*this).to_json(), version)));
-  if (pending.empty())
-    return line;
-  // Each marker stands, quoted, once in the line; its data replaces it.
+  std::vector<std::pair<size_t, const splice*>> places; // each marker stands once, if at all
   size_t size = line.size();
-  for (const auto& [marker, data] : pending)
-    size += data.size();
+  for (const auto& item : splices)
+    if (auto at = line.find(item.marker); at != std::string::npos) {
+      places.emplace_back(at, &item);
+      size += item.text.size();
+    }
+  if (places.empty())
+    return line;
+  std::sort(places.begin(), places.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
   out.reserve(size);
   size_t from = 0;
-  std::vector<std::pair<size_t, const std::pair<std::string, std::string>*>> places;
-  for (const auto& image : pending)
-    if (auto at = line.find('"' + image.first + '"'); at != std::string::npos)
-      places.emplace_back(at + 1, &image);
-  std::sort(places.begin(), places.end());
-  for (const auto& [at, image] : places) {
+  for (const auto& [at, item] : places) {
     out.append(line, from, at - from);
-    out += image->second;
-    from = at + image->first.size();
+    if (item->inside_quotes)
+      out.append(1, '"').append(item->text).append(1, '"');
+    else
+      out.append(item->text);
+    from = at + item->marker.size();
   }
   out.append(line, from, std::string::npos);
   return out;

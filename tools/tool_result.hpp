@@ -14,6 +14,7 @@ namespace cua {
 struct tool_result {
   nlohmann::json content = nlohmann::json::array(); // an image's data is a marker here
   nlohmann::json structured; // null: none
+  std::string structured_line; // `structured` as its text block has it (set_structured keeps both)
   bool is_error = false;
   /// The base64 data of the images, by the marker that stands for it in `content`: it goes into
   /// the response line as it is, since base64 needs no JSON escaping, and checking hundreds of KB
