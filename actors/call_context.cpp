@@ -16,7 +16,7 @@ call_context::call_context(caf::event_based_actor* self, call_setup setup, call_
 }
 
 void call_context::progress(const std::string& message) {
-  if (finished_ || setup_.progress_token.is_null())
+  if (finished_ || abandoned_ || setup_.progress_token.is_null())
     return;
   last_progress_ = self_->clock().now();
   nlohmann::json params{{"progressToken", setup_.progress_token},

@@ -72,9 +72,10 @@ public:
   /// next heartbeat (call actors only: quick calls are bounded by a query).
   void heartbeat();
 
-  /// Ends the call without an answer (cancelled, or timed out by the bridge): continuations that
-  /// still come find it finished.
-  void abandon() { finished_ = true; }
+  /// Marks the call as one nobody waits for (cancelled, or timed out by the bridge): it reports no
+  /// more progress. Its end is still sent, so that the bridge, which drops the answer, knows the
+  /// context is no longer referred to.
+  void abandon() { abandoned_ = true; }
 
 private:
   caf::event_based_actor* self_;
@@ -84,6 +85,7 @@ private:
   caf::actor_clock::time_point last_progress_;
   int64_t progress_count_ = 0;
   bool finished_ = false;
+  bool abandoned_ = false;
   std::function<void(const task_progress&)> task_progress_handler_;
   std::map<uint64_t, std::function<void()>> pending_;
   uint64_t next_step_ = 1;

@@ -108,6 +108,11 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
   png_set_compression_level(png, compression_level);
   auto width = static_cast<png_uint_32>(image.width);
   auto height = static_cast<png_uint_32>(image.height);
+  // A full screen is deflated in bands on all cores (up to 4); a small image is not worth the
+  // threads. Where that cannot be had, libpng deflates the rows itself.
+  auto parts = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
+  bool banded = parts > 1 && image.pixels.size() >= 512 * 1024;
+  std::optional<std::vector<uint8_t>> idat;
   if (indexed) {
     auto colors = indexed->palette.size();
     int depth = colors <= 2 ? 1 : colors <= 4 ? 2 : colors <= 16 ? 4 : 8;
@@ -120,29 +125,39 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE); // filters do not help indices
     png_set_compression_strategy(png, Z_RLE);
     png_write_info(png, info);
-    png_set_packing(png); // one index a byte in, `depth` bits a pixel out
-    for (png_uint_32 y = 0; y < height; ++y)
-      png_write_row(png, indexed->indices.data() + static_cast<size_t>(y) * width);
+    const auto* indices = indexed->indices.data();
+    if (banded)
+      idat = deflate_png_rows(
+        image.height, (static_cast<size_t>(width) * depth + 7) / 8 + 1,
+        [&](int32_t y, uint8_t* row) {
+          pack_png_row(indices + static_cast<size_t>(y) * width, image.width, depth, row);
+        },
+        compression_level, Z_RLE, parts);
+    if (!idat) {
+      png_set_packing(png); // one index a byte in, `depth` bits a pixel out
+      for (png_uint_32 y = 0; y < height; ++y)
+        png_write_row(png, indices + static_cast<size_t>(y) * width);
+    }
   } else {
     png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     auto filter = png_filter_for(image, compression_level);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, filter);
     png_write_info(png, info);
-    // A full screen is deflated in bands on all cores (up to 4); a small image is not worth the
-    // threads.
-    auto parts = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
-    std::optional<std::vector<uint8_t>> idat;
-    if (parts > 1 && image.pixels.size() >= 512 * 1024)
-      idat = deflate_png_rows(image, filter, compression_level, parts);
-    if (idat) {
-      png_write_chunk(png, reinterpret_cast<png_const_bytep>("IDAT"), idat->data(), idat->size());
-      png_write_chunk(png, reinterpret_cast<png_const_bytep>("IEND"), nullptr, 0);
-      png_destroy_write_struct(&png, &info);
-      return out;
-    }
-    for (int32_t y = 0; y < image.height; ++y)
-      png_write_row(png, const_cast<png_bytep>(image.row(y)));
+    if (banded)
+      idat = deflate_png_rows(
+        image.height, static_cast<size_t>(width) * 3 + 1,
+        [&](int32_t y, uint8_t* row) { filter_png_row(image, y, filter, row); }, compression_level,
+        Z_DEFAULT_STRATEGY, parts);
+    if (!idat)
+      for (int32_t y = 0; y < image.height; ++y)
+        png_write_row(png, const_cast<png_bytep>(image.row(y)));
+  }
+  if (idat) {
+    png_write_chunk(png, reinterpret_cast<png_const_bytep>("IDAT"), idat->data(), idat->size());
+    png_write_chunk(png, reinterpret_cast<png_const_bytep>("IEND"), nullptr, 0);
+    png_destroy_write_struct(&png, &info);
+    return out;
   }
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);

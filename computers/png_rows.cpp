@@ -19,13 +19,13 @@ struct deflated_band {
 
 // Deflates rows [first, last): with the zlib header if it is the first band, as a raw stream
 // otherwise; finished if it is the last band, flushed to a byte boundary otherwise.
-deflated_band deflate_band(const rgb_image& image, int32_t first, int32_t last, int filter,
-                           int level, bool first_band, bool last_band) {
+deflated_band deflate_band(int32_t first, int32_t last, size_t row_size,
+                           const png_row_writer& write_row, int level, int strategy,
+                           bool first_band, bool last_band) {
   deflated_band out;
   z_stream z{};
-  if (deflateInit2(&z, level, Z_DEFLATED, first_band ? 15 : -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflateInit2(&z, level, Z_DEFLATED, first_band ? 15 : -15, 8, strategy) != Z_OK)
     return out;
-  auto row_size = static_cast<size_t>(image.width) * 3 + 1;
   std::vector<uint8_t> row(row_size);
   out.bytes.resize(deflateBound(&z, static_cast<uLong>(row_size * (last - first))) + 64);
   out.adler = adler32(0, nullptr, 0);
@@ -33,7 +33,7 @@ deflated_band deflate_band(const rgb_image& image, int32_t first, int32_t last, 
   z.avail_out = static_cast<uInt>(out.bytes.size());
   bool ok = true;
   for (auto y = first; y < last && ok; ++y) {
-    filter_png_row(image, y, filter, row.data());
+    write_row(y, row.data());
     out.adler = adler32(out.adler, row.data(), static_cast<uInt>(row_size));
     z.next_in = row.data();
     z.avail_in = static_cast<uInt>(row_size);
@@ -73,15 +73,30 @@ void filter_png_row(const rgb_image& image, int32_t y, int filter, uint8_t* out)
   }
 }
 
-std::optional<std::vector<uint8_t>> deflate_png_rows(const rgb_image& image, int filter, int level,
-                                                     int parts) {
-  parts = std::clamp(parts, 1, std::max(1, image.height));
+void pack_png_row(const uint8_t* indices, int32_t width, int depth, uint8_t* out) {
+  *out++ = PNG_FILTER_VALUE_NONE;
+  if (depth == 8) {
+    std::copy(indices, indices + width, out);
+    return;
+  }
+  std::fill(out, out + (static_cast<size_t>(width) * depth + 7) / 8, uint8_t{0});
+  auto per_byte = 8 / depth;
+  for (int32_t x = 0; x < width; ++x)
+    out[x / per_byte] |= static_cast<uint8_t>(indices[x] << (8 - depth * (x % per_byte + 1)));
+}
+
+std::optional<std::vector<uint8_t>> deflate_png_rows(int32_t height, size_t row_size,
+                                                     const png_row_writer& write_row, int level,
+                                                     int strategy, int parts) {
+  if (height <= 0)
+    return std::nullopt;
+  parts = std::clamp(parts, 1, height);
+  auto first_row = [&](int64_t part) { return static_cast<int32_t>(height * part / parts); };
   std::vector<deflated_band> bands(static_cast<size_t>(parts));
   auto run = [&](int part) {
-    auto first = static_cast<int32_t>(static_cast<int64_t>(image.height) * part / parts);
-    auto last = static_cast<int32_t>(static_cast<int64_t>(image.height) * (part + 1) / parts);
-    bands[static_cast<size_t>(part)]
-      = deflate_band(image, first, last, filter, level, part == 0, part == parts - 1);
+    bands[static_cast<size_t>(part)] = deflate_band(first_row(part), first_row(part + 1), row_size,
+                                                    write_row, level, strategy, part == 0,
+                                                    part == parts - 1);
   };
   // The first band runs here; each other one on a thread that ends with it (a thread that cannot
   // be had leaves its band to this thread).
@@ -111,10 +126,8 @@ std::optional<std::vector<uint8_t>> deflate_png_rows(const rgb_image& image, int
   for (size_t i = 0; i < bands.size(); ++i) {
     out.insert(out.end(), bands[i].bytes.begin(), bands[i].bytes.end());
     if (i > 0) {
-      auto first = static_cast<int64_t>(image.height) * static_cast<int64_t>(i) / parts;
-      auto last = static_cast<int64_t>(image.height) * static_cast<int64_t>(i + 1) / parts;
-      auto length = static_cast<z_off_t>((last - first) * (static_cast<int64_t>(image.width) * 3 + 1));
-      adler = adler32_combine(adler, bands[i].adler, length);
+      auto rows = first_row(static_cast<int64_t>(i) + 1) - first_row(static_cast<int64_t>(i));
+      adler = adler32_combine(adler, bands[i].adler, static_cast<z_off_t>(rows * row_size));
     }
   }
   for (int shift = 24; shift >= 0; shift -= 8)

@@ -69,8 +69,8 @@ struct tool_definition {
   nlohmann::json output_schema; // null: unstructured results
   nlohmann::json annotations;
   std::function<void(tool_context&)> run;
-  /// A quick tool makes one query of the supervisor and no other wait: it runs on the bridge,
-  /// without an actor of its own, and cannot be slowed by a session.
+  /// A quick tool makes one query of the supervisor, ends the call in that query's continuation
+  /// and waits for nothing else: it runs on the bridge, without an actor of its own.
   bool quick = false;
 
   /// Returns the tool as tools/list shows it (at the newest protocol version).

@@ -289,7 +289,11 @@ TEST_F(bridge_actor_test, a_quick_call_runs_on_the_bridge_and_is_bounded_by_the_
   EXPECT_EQ(answered["id"], 2);
   EXPECT_FALSE(answered["result"].value("isError", false));
   EXPECT_EQ(answered["result"]["structuredContent"]["total_sessions"], 0);
-  // Nothing else is written later.
+  // Nothing else is written later, and nothing of the three calls is kept.
   advance(30s);
   EXPECT_EQ(lines_->size(), before + 2);
+  auto* bridge = caf::actor_cast<caf::abstract_actor*>(bridge_);
+  const auto& state = static_cast<caf::stateful_actor<bridge_state>*>(bridge)->state;
+  EXPECT_TRUE(state.calls.empty());
+  EXPECT_TRUE(state.quick_calls.empty());
 }

@@ -33,7 +33,10 @@ TEST(png_rows, bands_deflated_apart_inflate_as_one_stream_with_its_checksum) {
     for (int32_t y = 0; y < image.height; ++y)
       filter_png_row(image, y, filter, expected.data() + row_size * y);
     for (int parts : {1, 2, 3, 5, 1000}) {
-      auto stream = deflate_png_rows(image, filter, 1, parts);
+      auto stream = deflate_png_rows(
+        image.height, row_size,
+        [&](int32_t y, uint8_t* out) { filter_png_row(image, y, filter, out); }, 1,
+        Z_DEFAULT_STRATEGY, parts);
       ASSERT_TRUE(stream) << parts;
       // uncompress() checks the zlib header and the Adler-32 at the end.
       std::vector<uint8_t> inflated(expected.size());
@@ -60,6 +63,43 @@ TEST(png_rows, filters_rows_as_png_defines_them) {
   EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{2, 10, 20, 30, 15, 25, 35}));
   filter_png_row(image, 0, PNG_FILTER_NONE, row);
   EXPECT_EQ(std::vector<uint8_t>(row, row + 7), (std::vector<uint8_t>{0, 10, 20, 30, 15, 25, 35}));
+}
+
+TEST(png_rows, packs_palette_indices_as_png_defines_them) {
+  const uint8_t indices[] = {1, 0, 1, 1, 0, 0, 0, 1, 1};
+  uint8_t row[3];
+  pack_png_row(indices, 9, 1, row); // 1 bit a pixel, leftmost pixel in the high bit
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 3), (std::vector<uint8_t>{0, 0b10110001, 0b10000000}));
+  const uint8_t twos[] = {3, 0, 2, 1, 1};
+  pack_png_row(twos, 5, 2, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 3), (std::vector<uint8_t>{0, 0b11001001, 0b01000000}));
+  const uint8_t fours[] = {15, 1, 7};
+  pack_png_row(fours, 3, 4, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 3), (std::vector<uint8_t>{0, 0xf1, 0x70}));
+  const uint8_t bytes[] = {200, 7};
+  pack_png_row(bytes, 2, 8, row);
+  EXPECT_EQ(std::vector<uint8_t>(row, row + 3), (std::vector<uint8_t>{0, 200, 7}));
+}
+
+TEST(png_rows, a_full_screen_of_few_colours_written_in_bands_reads_back) {
+  // 2, 3, 16 and 200 colours: packed at 1, 2, 4 and 8 bits a pixel.
+  for (int colours : {2, 3, 16, 200}) {
+    rgb_image image;
+    image.width = 1280;
+    image.height = 800;
+    image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
+    for (size_t i = 0; i < image.pixels.size() / 3; ++i) {
+      auto c = static_cast<uint8_t>((i * 7 / 5 + i / 1280) % static_cast<size_t>(colours));
+      image.pixels[i * 3] = c;
+      image.pixels[i * 3 + 1] = static_cast<uint8_t>(c * 3);
+      image.pixels[i * 3 + 2] = 9;
+    }
+    auto png = encode_png(image);
+    ASSERT_TRUE(png);
+    auto back = decode_png(*png);
+    ASSERT_TRUE(back) << colours;
+    EXPECT_EQ(back->pixels, image.pixels) << colours;
+  }
 }
 
 TEST(png_rows, a_full_screen_png_written_in_bands_reads_back) {
