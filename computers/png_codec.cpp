@@ -3,6 +3,7 @@
 #include <csetjmp>
 #include <cstring>
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <optional>
 #include <string>
@@ -108,10 +109,18 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
   png_set_compression_level(png, compression_level);
   auto width = static_cast<png_uint_32>(image.width);
   auto height = static_cast<png_uint_32>(image.height);
-  // A full screen is deflated in bands on all cores (up to 4); a small image is not worth the
-  // threads. Where that cannot be had, libpng deflates the rows itself.
-  auto parts = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
-  bool banded = parts > 1 && image.pixels.size() >= 512 * 1024;
+  // A full screen is deflated in bands on the cores no other encoding keeps busy (up to 4): that
+  // cuts one screenshot's latency, while several at once are faster each on one core, without
+  // the threads. Less than 512 KB of image data (a screen of 16 colours or fewer) is not worth
+  // them. Otherwise libpng deflates the rows itself.
+  static std::atomic<int> encoding{0};
+  struct counted {
+    counted() { ++encoding; }
+    ~counted() { --encoding; }
+  } count_this;
+  auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto parts = std::min(4, cores / std::max(1, encoding.load()));
+  auto worth_bands = [&](size_t row_size) { return parts > 1 && row_size * height >= 512 * 1024; };
   std::optional<std::vector<uint8_t>> idat;
   if (indexed) {
     auto colors = indexed->palette.size();
@@ -126,9 +135,10 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
     png_set_compression_strategy(png, Z_RLE);
     png_write_info(png, info);
     const auto* indices = indexed->indices.data();
-    if (banded)
+    auto row_size = (static_cast<size_t>(width) * depth + 7) / 8 + 1;
+    if (worth_bands(row_size))
       idat = deflate_png_rows(
-        image.height, (static_cast<size_t>(width) * depth + 7) / 8 + 1,
+        image.height, row_size,
         [&](int32_t y, uint8_t* row) {
           pack_png_row(indices + static_cast<size_t>(y) * width, image.width, depth, row);
         },
@@ -144,7 +154,7 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
     auto filter = png_filter_for(image, compression_level);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, filter);
     png_write_info(png, info);
-    if (banded)
+    if (worth_bands(static_cast<size_t>(width) * 3 + 1))
       idat = deflate_png_rows(
         image.height, static_cast<size_t>(width) * 3 + 1,
         [&](int32_t y, uint8_t* row) { filter_png_row(image, y, filter, row); }, compression_level,

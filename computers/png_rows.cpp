@@ -34,7 +34,8 @@ deflated_band deflate_band(int32_t first, int32_t last, size_t row_size,
   bool ok = true;
   for (auto y = first; y < last && ok; ++y) {
     write_row(y, row.data());
-    out.adler = adler32(out.adler, row.data(), static_cast<uInt>(row_size));
+    if (!first_band) // the first band's zlib stream keeps its own (z.adler)
+      out.adler = adler32(out.adler, row.data(), static_cast<uInt>(row_size));
     z.next_in = row.data();
     z.avail_in = static_cast<uInt>(row_size);
     auto flush = y + 1 < last ? Z_NO_FLUSH : (last_band ? Z_FINISH : Z_SYNC_FLUSH);
@@ -44,6 +45,8 @@ deflated_band deflate_band(int32_t first, int32_t last, size_t row_size,
       ok = ok && status == Z_STREAM_END;
   }
   out.bytes.resize(z.total_out);
+  if (first_band)
+    out.adler = z.adler;
   deflateEnd(&z);
   out.ok = ok;
   return out;

@@ -82,14 +82,15 @@ TEST(png_rows, packs_palette_indices_as_png_defines_them) {
 }
 
 TEST(png_rows, a_full_screen_of_few_colours_written_in_bands_reads_back) {
-  // 2, 3, 16 and 200 colours: packed at 1, 2, 4 and 8 bits a pixel.
+  // 2, 3, 16 and 200 colours: packed at 1, 2, 4 and 8 bits a pixel; big enough (a 4K screen)
+  // for each to be deflated in bands.
   for (int colours : {2, 3, 16, 200}) {
     rgb_image image;
-    image.width = 1280;
-    image.height = 800;
+    image.width = 4096;
+    image.height = 1100;
     image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
     for (size_t i = 0; i < image.pixels.size() / 3; ++i) {
-      auto c = static_cast<uint8_t>((i * 7 / 5 + i / 1280) % static_cast<size_t>(colours));
+      auto c = static_cast<uint8_t>((i * 7 / 5 + i / 4096) % static_cast<size_t>(colours));
       image.pixels[i * 3] = c;
       image.pixels[i * 3 + 1] = static_cast<uint8_t>(c * 3);
       image.pixels[i * 3 + 2] = 9;
