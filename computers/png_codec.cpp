@@ -95,6 +95,19 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
   // A screen of few colours goes out as an indexed PNG, packed to 1, 2, 4 or 8 bits a pixel:
   // deflate, where the time goes, then sees an eighth to a third of the bytes.
   auto indexed = to_indexed(image);
+  // A full screen is deflated in bands on the cores no other encoding keeps busy (up to 4): that
+  // cuts one screenshot's latency, while several at once are faster each on one core, without
+  // the threads. Less than 512 KB of image data (a screen of 16 colours or fewer) is not worth
+  // them. Otherwise libpng deflates the rows itself. (Declared before libpng's setjmp: a longjmp
+  // back to it must not skip their destructors.)
+  static std::atomic<int> encoding{0};
+  struct counted {
+    counted() { ++encoding; }
+    ~counted() { --encoding; }
+  } count_this;
+  auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto parts = std::min(4, cores / std::max(1, encoding.load()));
+  std::optional<std::vector<uint8_t>> idat;
   auto* png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   if (png == nullptr)
     return make_error(errc::internal, "libpng could not start an encoder");
@@ -109,19 +122,7 @@ caf::expected<std::vector<uint8_t>> encode_png(const rgb_image& image, int compr
   png_set_compression_level(png, compression_level);
   auto width = static_cast<png_uint_32>(image.width);
   auto height = static_cast<png_uint_32>(image.height);
-  // A full screen is deflated in bands on the cores no other encoding keeps busy (up to 4): that
-  // cuts one screenshot's latency, while several at once are faster each on one core, without
-  // the threads. Less than 512 KB of image data (a screen of 16 colours or fewer) is not worth
-  // them. Otherwise libpng deflates the rows itself.
-  static std::atomic<int> encoding{0};
-  struct counted {
-    counted() { ++encoding; }
-    ~counted() { --encoding; }
-  } count_this;
-  auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  auto parts = std::min(4, cores / std::max(1, encoding.load()));
   auto worth_bands = [&](size_t row_size) { return parts > 1 && row_size * height >= 512 * 1024; };
-  std::optional<std::vector<uint8_t>> idat;
   if (indexed) {
     auto colors = indexed->palette.size();
     int depth = colors <= 2 ? 1 : colors <= 4 ? 2 : colors <= 16 ? 4 : 8;
