@@ -3,25 +3,17 @@
 #include <gtest/gtest.h>
 
 #include "computers/indexed_image.hpp"
+#include "tests/support/test_images.hpp"
 
 using namespace cua;
 
 namespace {
 
 rgb_image striped(int32_t width, int32_t height, int colors) {
-  rgb_image image;
-  image.width = width;
-  image.height = height;
-  image.pixels.resize(static_cast<size_t>(width) * height * 3);
-  for (int32_t y = 0; y < height; ++y)
-    for (int32_t x = 0; x < width; ++x) {
-      auto c = static_cast<uint8_t>((x / 3 + (y / 4) * 7) % colors);
-      auto* p = image.row(y) + x * 3;
-      p[0] = c;
-      p[1] = static_cast<uint8_t>(255 - c);
-      p[2] = static_cast<uint8_t>(c * 3);
-    }
-  return image;
+  return test::painted(width, height, [colors](int32_t x, int32_t y) {
+    auto c = static_cast<uint8_t>((x / 3 + (y / 4) * 7) % colors);
+    return std::array<uint8_t, 3>{c, static_cast<uint8_t>(255 - c), static_cast<uint8_t>(c * 3)};
+  });
 }
 
 } // namespace

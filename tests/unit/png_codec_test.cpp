@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include "tests/support/test_images.hpp"
+
 using namespace cua;
 
 TEST(png_codec, round_trips_pixels) {
@@ -85,21 +87,14 @@ TEST(png_codec, few_colours_go_out_indexed_and_round_trip) {
 
 namespace {
 
-// A screen of many colours drawn by `shade(x, y)` (one value for all three channels).
+// A screen drawn by `shade(x, y)`, one value scaled into the three channels.
 template <class F>
 rgb_image drawn(int32_t width, int32_t height, F shade) {
-  rgb_image image;
-  image.width = width;
-  image.height = height;
-  image.pixels.resize(static_cast<size_t>(width) * height * 3);
-  for (int32_t y = 0; y < height; ++y)
-    for (int32_t x = 0; x < width; ++x) {
-      auto* p = &image.pixels[(static_cast<size_t>(y) * width + x) * 3];
-      p[0] = static_cast<uint8_t>(shade(x, y));
-      p[1] = static_cast<uint8_t>(shade(x, y) * 3 / 4);
-      p[2] = static_cast<uint8_t>(shade(x, y) / 2);
-    }
-  return image;
+  return test::painted(width, height, [&](int32_t x, int32_t y) {
+    auto v = shade(x, y);
+    return std::array<uint8_t, 3>{static_cast<uint8_t>(v), static_cast<uint8_t>(v * 3 / 4),
+                                  static_cast<uint8_t>(v / 2)};
+  });
 }
 
 } // namespace

@@ -7,20 +7,23 @@
 #include <zlib.h>
 
 #include "computers/png_codec.hpp"
+#include "tests/support/test_images.hpp"
 
 using namespace cua;
 
 namespace {
 
+// Flat stretches with bursts of noise: hundreds of colours, so RGB.
 rgb_image noisy_screen(int32_t width, int32_t height) {
-  rgb_image image;
-  image.width = width;
-  image.height = height;
-  image.pixels.resize(static_cast<size_t>(width) * height * 3);
   std::mt19937 rng(3);
-  for (size_t i = 0; i < image.pixels.size(); ++i)
-    image.pixels[i] = static_cast<uint8_t>((i / 97) % 7 == 0 ? rng() : i / 3000);
-  return image;
+  return test::painted(width, height, [&](int32_t x, int32_t y) {
+    auto i = static_cast<size_t>(y) * width + x;
+    auto flat = static_cast<uint8_t>(i / 1000);
+    if ((i / 32) % 7 != 0)
+      return std::array<uint8_t, 3>{flat, flat, flat};
+    return std::array<uint8_t, 3>{static_cast<uint8_t>(rng()), static_cast<uint8_t>(rng()),
+                                  static_cast<uint8_t>(rng())};
+  });
 }
 
 } // namespace
@@ -85,16 +88,10 @@ TEST(png_rows, a_full_screen_of_few_colours_written_in_bands_reads_back) {
   // 2, 3, 16 and 200 colours: packed at 1, 2, 4 and 8 bits a pixel; big enough (a 4K screen)
   // for each to be deflated in bands.
   for (int colours : {2, 3, 16, 200}) {
-    rgb_image image;
-    image.width = 4096;
-    image.height = 1100;
-    image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
-    for (size_t i = 0; i < image.pixels.size() / 3; ++i) {
-      auto c = static_cast<uint8_t>((i * 7 / 5 + i / 4096) % static_cast<size_t>(colours));
-      image.pixels[i * 3] = c;
-      image.pixels[i * 3 + 1] = static_cast<uint8_t>(c * 3);
-      image.pixels[i * 3 + 2] = 9;
-    }
+    auto image = test::painted(4096, 1100, [colours](int32_t x, int32_t y) {
+      auto c = static_cast<uint8_t>((x * 7 / 5 + y * 3) % colours);
+      return std::array<uint8_t, 3>{c, static_cast<uint8_t>(c * 3), 9};
+    });
     auto png = encode_png(image);
     ASSERT_TRUE(png);
     auto back = decode_png(*png);
