@@ -103,7 +103,7 @@ TEST(png_codec, the_filter_is_the_one_that_deflates_the_screen_best) {
   // Text: glyphs of a few shapes at random places on a flat background; deflate finds the
   // repeated glyphs best as they are.
   std::mt19937 rng(7);
-  std::vector<int> glyph_of_cell(160 * 66);
+  std::vector<int> glyph_of_cell(160 * 67); // 8x12 cells: 160 across, 67 down (the last one cut)
   for (auto& g : glyph_of_cell)
     g = static_cast<int>(rng() % 40);
   auto text = drawn(1280, 800, [&](int32_t x, int32_t y) {
