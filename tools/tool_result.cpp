@@ -20,7 +20,7 @@ std::string new_marker() {
     return (static_cast<uint64_t>(device()) << 32) ^ device();
   }();
   static std::atomic<uint64_t> count{0};
-  return "cua-image-" + std::to_string(nonce) + "-" + std::to_string(++count);
+  return "cua-spliced-" + std::to_string(nonce) + "-" + std::to_string(++count);
 }
 
 } // namespace

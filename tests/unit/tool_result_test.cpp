@@ -37,7 +37,7 @@ TEST(tool_result, images_are_written_into_the_response_line_where_their_markers_
   EXPECT_EQ(content[3]["data"], base64_encode({9, 8, 7}));
   EXPECT_EQ(content[3]["mimeType"], "image/jpeg");
   EXPECT_EQ(response["result"]["structuredContent"], json({{"n", 1}}));
-  EXPECT_EQ(line.find("cua-image-"), std::string::npos);
+  EXPECT_EQ(line.find("cua-spliced-"), std::string::npos);
 }
 
 TEST(tool_result, the_json_form_has_the_image_data_too_and_old_versions_lose_structured_content) {
