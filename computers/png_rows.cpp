@@ -124,6 +124,9 @@ std::optional<std::vector<uint8_t>> deflate_png_rows(int32_t height, size_t row_
       return std::nullopt;
     total += band.bytes.size();
   }
+  // One band is a whole zlib stream already, its Adler-32 written by zlib.
+  if (parts == 1)
+    return std::move(bands[0].bytes);
   out.reserve(total);
   auto adler = bands[0].adler;
   for (size_t i = 0; i < bands.size(); ++i) {
