@@ -245,6 +245,8 @@ pool_stats current_stats(const pool_state& st) {
   auto out = st.counters;
   out.size = st.config.size;
   out.warm = st.config.warm;
+  out.isolation = st.config.isolation;
+  out.unconfined = st.config.unconfined;
   out.in_use = static_cast<int32_t>(st.on_loan.size());
   out.idle = static_cast<int32_t>(st.idle.size());
   out.starting = static_cast<int32_t>(st.busy.size());

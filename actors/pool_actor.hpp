@@ -25,6 +25,8 @@ struct pool_config {
   caf::timespan reset_timeout = std::chrono::seconds(30);
   caf::timespan stop_timeout = std::chrono::seconds(2);
   std::string backend_name = "sim";
+  std::string isolation;   // how the backend isolates its computers, for stats
+  bool unconfined = false; // isolation turned off by the operator
   // A backend of given computers (remote ones, by URL) names them here; the pool then never makes
   // more, and a failed one rests for `probe_interval` before it is tried again. Empty: computers
   // are made on demand, called BACKEND-N.

@@ -146,6 +146,44 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   app.add_option("--desktop-startup", cfg.backend.desktop_startup,
                  "xvfb backend: command each desktop starts with, run by sh -c (empty: none)")
     ->capture_default_str();
+  auto& sandbox = cfg.backend.sandbox;
+  std::string sandbox_mode = "on";
+  app.add_option("--desktop-sandbox", sandbox_mode,
+                 "xvfb backend: on: each desktop runs in a bwrap sandbox (own namespaces, an "
+                 "unprivileged user, the system read-only, private HOME and /tmp, its own X "
+                 "socket only, limits); off: unconfined, as the server's user (warned)")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--desktop-user", sandbox.user,
+                 "xvfb backend: the unprivileged user desktops run as when the server runs as "
+                 "root (an ordinary user's server runs them as that user, in a user namespace)")
+    ->capture_default_str();
+  std::string network = to_string(sandbox.network);
+  app.add_option("--desktop-network", network,
+                 "xvfb backend: isolated: the outside through slirp4netns, never the host's "
+                 "loopback; none: no network; host: the host's network, loopback services too")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"isolated", "none", "host"}));
+  std::vector<std::string> binds;
+  app.add_option("--desktop-bind", binds,
+                 "xvfb backend: a host path every desktop sees, SRC:DST[:ro] (repeatable)")
+    ->type_name("SRC:DST[:ro]")
+    ->check([](const std::string& text) {
+      auto bind = parse_desktop_bind(text);
+      return bind ? std::string{} : describe(bind.error());
+    });
+  app.add_option("--desktop-max-procs", sandbox.max_procs,
+                 "xvfb backend: processes (and threads) at most per desktop (0: no limit)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1 << 22));
+  app.add_option("--desktop-memory", sandbox.memory_bytes,
+                 "xvfb backend: memory at most per desktop, e.g. 2G or 512M (0: no limit)")
+    ->default_str("2G")
+    ->transform(CLI::AsSizeValue(false));
+  app.add_option("--desktop-cpus", sandbox.cpus,
+                 "xvfb backend: CPU time at most per desktop, in cores (0: no limit)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 1024.0));
   app.add_option("--sim-latency-ms", cfg.backend.sim_latency_ms,
                  "sim backend: delay added to every computer call, in ms")
     ->capture_default_str()
@@ -289,6 +327,14 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     settle_cua_urls(cfg, cua_urls_file);
     parse_listen(listen, cfg.http);
     settle_auth_token(cfg, token_file);
+    sandbox.enabled = sandbox_mode == "on";
+    sandbox.network = network == "none"   ? desktop_network::none
+                      : network == "host" ? desktop_network::host
+                                          : desktop_network::isolated;
+    for (const auto& text : binds)
+      sandbox.binds.push_back(*parse_desktop_bind(text));
+    if (sandbox.memory_bytes != 0 && sandbox.memory_bytes < (int64_t{64} << 20))
+      throw CLI::ValidationError("--desktop-memory: at least 64M (an X server alone needs that)");
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

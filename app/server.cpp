@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -133,6 +134,12 @@ int run_server(const server_config& cfg) {
   // end with the actors, while the listener's I/O context is still there.
   std::optional<http_listener> listener;
   const auto* backend = find_backend(cfg.backend.backend);
+  if (backend->check) {
+    if (auto err = backend->check(cfg.backend)) {
+      spdlog::error("{}", describe(err));
+      return 1;
+    }
+  }
 
   caf::actor_system_config sys_cfg;
   register_messages(sys_cfg);
@@ -150,6 +157,8 @@ int run_server(const server_config& cfg) {
   pool_cfg.warm = std::min(cfg.pool_warm, pool_cfg.size);
   pool_cfg.acquire_timeout = seconds(cfg.acquire_timeout_s);
   pool_cfg.backend_name = backend->name;
+  if (backend->isolation)
+    std::tie(pool_cfg.isolation, pool_cfg.unconfined) = backend->isolation(cfg.backend);
   if (backend->fixed_ids) {
     pool_cfg.fixed_ids = backend->fixed_ids(cfg.backend);
     pool_cfg.size = std::min(pool_cfg.size, static_cast<int32_t>(pool_cfg.fixed_ids.size()));

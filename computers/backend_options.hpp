@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "computers/desktop_sandbox.hpp"
+
 namespace cua {
 
 /// Settings every backend reads from the command line; a backend ignores what it has no use for.
@@ -14,6 +16,7 @@ struct backend_options {
   int32_t sim_latency_ms = 0; // sim: delay added to every call, to model a remote computer
   std::string window_manager = "matchbox-window-manager"; // xvfb: the window manager of each desktop
   std::string desktop_startup = "xterm";   // xvfb: what each desktop starts with (sh -c)
+  desktop_sandbox_options sandbox;         // xvfb: how each desktop is confined
   std::vector<std::string> cua_urls;       // cua: one "[CONTAINER=]URL" per computer
   std::string cua_api_key;                 // cua: CUA_API_KEY (never logged)
   std::string cua_ca_file;                 // cua: extra trusted certificates (PEM)

@@ -3,6 +3,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+
+#include <caf/error.hpp>
 #include <vector>
 
 #include "computers/backend_options.hpp"
@@ -22,6 +25,11 @@ struct backend_entry {
   std::string description;
   computer_factory create;
   fixed_computers fixed_ids; // empty for backends that make computers on demand
+  /// Checks at start that this host can make such computers (empty: nothing to check).
+  std::function<caf::error(const backend_options&)> check;
+  /// Says what isolates one computer from another and from the host, and whether the operator
+  /// turned that off.
+  std::function<std::pair<std::string, bool>(const backend_options&)> isolation;
 };
 
 /// Returns every backend this build knows, in the order `--help` lists them.

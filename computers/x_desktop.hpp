@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <caf/error.hpp>
 #include <sys/types.h>
+
+#include "computers/desktop_limits.hpp"
+#include "computers/desktop_sandbox.hpp"
+#include "computers/x_display_reservation.hpp"
 
 namespace cua {
 
@@ -16,11 +19,18 @@ struct x_desktop_options {
   std::string window_manager = "matchbox-window-manager";
   std::string startup = "xterm"; // run through /bin/sh -c; empty: none
   int start_timeout_ms = 10'000;
+  desktop_sandbox_options sandbox;
 };
 
-/// A private X desktop: an Xvfb display with its own display number, no TCP listener and its own
-/// authority cookie, a window manager and a startup program, all in one process group of their
-/// own, with a temporary HOME and TMPDIR. Blocking; used from a computer's own thread.
+/// A private X desktop: an Xvfb display with no TCP listener and its own authority cookie, a
+/// window manager and a startup program. Sandboxed (the default), all of them run in one bwrap
+/// sandbox as an unprivileged user: their own PID, IPC, UTS, mount and (unless `host`) network
+/// namespaces, the system read-only, a private HOME and /tmp, only this display's socket and
+/// cookie, and the desktop's limits (see desktop_sandbox_options). The server reaches the display
+/// as ":N" through a host link to the socket (x_display_reservation). Unsandboxed, they run as the
+/// server's user in a process group of their own with a temporary HOME and TMPDIR. Either way
+/// their environment holds nothing of the server's but PATH, the locale and TERM. Blocking; used
+/// from a computer's own thread.
 class x_desktop {
 public:
   x_desktop() = default;
@@ -30,7 +40,8 @@ public:
   x_desktop& operator=(const x_desktop&) = delete;
 
   /// Starts Xvfb and waits until it accepts connections (it tells us through -displayfd; no
-  /// sleeping), then the window manager and the startup program.
+  /// sleeping), then the window manager and the startup program (after the isolated network is
+  /// up, so that they never see the sandbox without it).
   caf::error start(const x_desktop_options& options);
 
   /// Returns the display name, e.g. ":12".
@@ -42,24 +53,33 @@ public:
   /// Returns the 16-byte MIT-MAGIC-COOKIE-1 of this display.
   const std::string& cookie() const { return cookie_; }
 
-  /// Returns whether Xvfb is still running (reaps it if it ended).
+  /// Returns whether the desktop still runs (reaps it if it ended).
   bool alive();
 
-  /// Returns the process group of everything this desktop started.
-  pid_t process_group() const { return xvfb_pid_; }
+  /// Returns why the desktop ended, beyond "it stopped" (e.g. its memory limit), or "".
+  std::string end_cause() const;
 
-  /// Kills the whole process group (TERM, then KILL after a short grace) and removes the files.
+  /// Returns the process group of what this desktop started on the host (the sandbox and its
+  /// network helper); ending it ends every process of the desktop.
+  pid_t process_group() const { return leader_pid_; }
+
+  /// Kills the whole desktop (TERM, then KILL after a short grace) and removes its files, its
+  /// cgroups and its display link.
   void destroy();
 
 private:
-  pid_t spawn(const std::vector<std::string>& argv, bool own_group);
+  caf::error start_network(int info_fd, int timeout_ms);
 
+  x_desktop_options options_;
   std::string dir_;
   std::string authority_;
   std::string cookie_;
   std::string display_;
-  pid_t xvfb_pid_ = -1;
-  std::vector<pid_t> children_;
+  pid_t leader_pid_ = -1;  // sh (unsandboxed) or bwrap: the group leader
+  pid_t sandbox_pid_ = -1; // the sandbox's first process, as the host sees it
+  int errors_fd_ = -1;     // what bwrap says on stderr
+  x_display_reservation reservation_;
+  desktop_limits limits_;
 };
 
 } // namespace cua

@@ -8,13 +8,20 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
+#include <X11/Xlib-xcb.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <poll.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
+#include <unistd.h>
+#include <xcb/shm.h>
 
+#include "computers/desktop_limits.hpp"
+#include "computers/desktop_sandbox.hpp"
 #include "computers/key_names.hpp"
 #include "computers/x_connection.hpp"
 #include "computers/x_desktop.hpp"
@@ -41,6 +48,7 @@ public:
     desktop_options.height = options_.screen_height;
     desktop_options.window_manager = options_.window_manager;
     desktop_options.startup = options_.desktop_startup;
+    desktop_options.sandbox = options_.sandbox;
     if (auto err = desktop_.start(desktop_options))
       return err;
     display_ = open_x_display(desktop_.display(), desktop_.cookie());
@@ -109,7 +117,11 @@ public:
         if (!connection_lost_)
           XShmDetach(display_, &shm_info_);
         XDestroyImage(shm_image_);
-        shmdt(shm_info_.shmaddr);
+        if (mapped_bytes_ > 0)
+          munmap(shm_info_.shmaddr, mapped_bytes_);
+        else
+          shmdt(shm_info_.shmaddr);
+        mapped_bytes_ = 0;
         shm_image_ = nullptr;
       }
       XCloseDisplay(display_);
@@ -124,8 +136,10 @@ private:
   caf::error check_alive() {
     if (display_ == nullptr)
       return failed("the computer is not running");
-    if (connection_lost_ || !desktop_.alive())
-      return failed("the X server of computer " + id_ + " stopped");
+    if (connection_lost_ || !desktop_.alive()) {
+      auto cause = desktop_.end_cause();
+      return failed("the X server of computer " + id_ + " stopped" + (cause.empty() ? "" : ": " + cause));
+    }
     return caf::none;
   }
 
@@ -175,7 +189,9 @@ private:
   }
 
   // A reused shared-memory segment: capture then costs a copy, not an allocation (reference:
-  // ~0.3 ms for 1280x800 against ~34 ms into fresh pages).
+  // ~0.3 ms for 1280x800 against ~34 ms into fresh pages). A sandboxed X server lives in an IPC
+  // namespace of its own, where our SysV segments do not exist: there the segment is a memfd
+  // passed over the X socket (MIT-SHM 1.2). SysV is the fallback for older servers.
   caf::error set_up_capture() {
     if (!XShmQueryExtension(display_))
       return caf::none; // plain XGetImage then
@@ -185,20 +201,65 @@ private:
                                  nullptr, &shm_info_, width_, height_);
     if (shm_image_ == nullptr)
       return caf::none;
-    shm_info_.shmid = shmget(IPC_PRIVATE, static_cast<size_t>(shm_image_->bytes_per_line) * height_,
-                             IPC_CREAT | 0600);
-    if (shm_info_.shmid < 0) {
+    auto bytes = static_cast<size_t>(shm_image_->bytes_per_line) * height_;
+    if (!attach_memfd(bytes) && !attach_sysv(bytes)) {
       XDestroyImage(shm_image_);
       shm_image_ = nullptr;
-      return caf::none;
     }
+    return caf::none;
+  }
+
+  bool attach_memfd(size_t bytes) {
+    auto* connection = XGetXCBConnection(display_);
+    auto* version = xcb_shm_query_version_reply(connection, xcb_shm_query_version(connection),
+                                                nullptr);
+    bool passes_fds = version != nullptr
+                      && (version->major_version > 1
+                          || (version->major_version == 1 && version->minor_version >= 2));
+    free(version);
+    if (!passes_fds)
+      return false;
+    int fd = memfd_create("cua-capture", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+      return false;
+    // Sealed at its size: the X server, which the desktop's own programs can reach, can never
+    // shrink it under our reads (which would end the server with SIGBUS).
+    void* address = MAP_FAILED;
+    if (ftruncate(fd, static_cast<off_t>(bytes)) == 0
+        && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+      address = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (address == MAP_FAILED) {
+      close(fd);
+      return false;
+    }
+    auto segment = xcb_generate_id(connection);
+    // xcb sends the descriptor and closes it.
+    auto* error = xcb_request_check(connection,
+                                    xcb_shm_attach_fd_checked(connection, segment, fd, 0));
+    if (error != nullptr) {
+      free(error);
+      munmap(address, bytes);
+      return false;
+    }
+    shm_info_.shmid = -1;
+    shm_info_.shmseg = segment;
+    shm_info_.shmaddr = shm_image_->data = static_cast<char*>(address);
+    shm_info_.readOnly = False;
+    mapped_bytes_ = bytes;
+    return true;
+  }
+
+  bool attach_sysv(size_t bytes) {
+    shm_info_.shmid = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0600);
+    if (shm_info_.shmid < 0)
+      return false;
     shm_info_.shmaddr = shm_image_->data = static_cast<char*>(shmat(shm_info_.shmid, nullptr, 0));
     shm_info_.readOnly = False;
     XShmAttach(display_, &shm_info_);
     XSync(display_, False);
     // Marked for removal now: the segment goes away with the last detach, even after a crash.
     shmctl(shm_info_.shmid, IPC_RMID, nullptr);
-    return caf::none;
+    return true;
   }
 
   static void to_rgb(XImage* image, rgb_image& out) {
@@ -446,11 +507,48 @@ private:
   int32_t height_ = 0;
   XImage* shm_image_ = nullptr;
   XShmSegmentInfo shm_info_{};
+  size_t mapped_bytes_ = 0; // of a memfd segment (0: SysV)
   std::vector<KeyCode> spare_codes_;
   size_t next_spare_ = 0;
 };
 
 } // namespace
+
+caf::error check_xvfb_host(const backend_options& options) {
+  if (!options.sandbox.enabled) {
+    spdlog::warn("--desktop-sandbox off: desktops run unconfined, as this server's user, with the "
+                 "host's files, processes and network; an agent (or a page it reads) can reach "
+                 "all of them and every other session's desktop");
+    return caf::none;
+  }
+  return check_desktop_sandbox(options.sandbox);
+}
+
+std::pair<std::string, bool> xvfb_isolation(const backend_options& options) {
+  const auto& sandbox = options.sandbox;
+  if (!sandbox.enabled)
+    return {"none (--desktop-sandbox off): desktops run as the server's user with the host's "
+            "files, processes and network",
+            true};
+  auto identity = resolve_desktop_identity(sandbox);
+  std::string user = identity ? (identity->switch_user ? sandbox.user : "the server's user, in a user namespace")
+                              : sandbox.user;
+  const auto& cgroups = this_cgroup_host();
+  std::string limits_by = cgroups.kind == cgroup_host::version::v1   ? "cgroup v1"
+                          : cgroups.kind == cgroup_host::version::v2 ? "cgroup v2"
+                                                                     : "rlimits";
+  auto limit = [](auto value, const std::string& text) {
+    return value > 0 ? text : std::string("no limit");
+  };
+  std::string text = "bwrap sandbox per desktop: user " + user + ", network "
+                     + to_string(sandbox.network) + ", own PID/IPC/UTS/mount namespaces, "
+                     + "system read-only, private HOME and /tmp; limits by " + limits_by + ": "
+                     + limit(sandbox.max_procs, std::to_string(sandbox.max_procs) + " processes")
+                     + ", "
+                     + limit(sandbox.memory_bytes, std::to_string(sandbox.memory_bytes >> 20) + " MiB")
+                     + ", " + limit(sandbox.cpus, std::to_string(sandbox.cpus).substr(0, 4) + " CPUs");
+  return {text, false};
+}
 
 const x_desktop* desktop_of(const computer& c) {
   auto* x = dynamic_cast<const xvfb_computer*>(&c);

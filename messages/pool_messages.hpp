@@ -34,12 +34,15 @@ struct pool_stats {
   int64_t destroyed = 0;
   int64_t failed = 0;
   int64_t timed_out = 0; // acquisitions that hit the acquire timeout
+  std::string isolation;  // what keeps one computer from reaching another and the host
+  bool unconfined = false; // the operator turned isolation off (warned)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.size, x.warm, x.in_use, x.idle, x.starting,
-           x.waiting, x.unavailable, x.created, x.destroyed, x.failed, x.timed_out);
+           x.waiting, x.unavailable, x.created, x.destroyed, x.failed, x.timed_out, x.isolation,
+           x.unconfined);
 }
 
 } // namespace cua

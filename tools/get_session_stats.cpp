@@ -20,7 +20,12 @@ nlohmann::json stats_json(const stats_report& report, const std::string& default
                       {"ephemeral", s.ephemeral},
                       {"is_default", s.id == default_session}};
   const auto& pool = report.pool;
+  auto warnings = nlohmann::json::array();
+  if (pool.unconfined)
+    warnings.push_back("computers are not isolated: " + pool.isolation);
   return {{"total_sessions", report.sessions.size()},
+          {"isolation", pool.isolation},
+          {"warnings", warnings},
           {"max_concurrent", report.max_sessions},
           {"sessions", sessions},
           {"server_sessions", report.server_sessions},
@@ -78,13 +83,15 @@ nlohmann::json output_schema() {
             {"max_concurrent", {{"type", "integer"}}},
             {"sessions", {{"type", "object"}, {"additionalProperties", session}}},
             {"server_sessions", {{"type", "integer"}}},
+            {"isolation", {{"type", "string"}}},
+            {"warnings", {{"type", "array"}, {"items", {{"type", "string"}}}}},
             {"limits", integers({"max_sessions", "max_sessions_per_client", "idle_timeout_s",
                                  "pool_size", "pool_warm"})},
             {"totals", integers({"sessions_created", "sessions_reaped", "sessions_refused"})},
             {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "unavailable", "created",
                                "destroyed", "failed", "timed_out"})}}},
-          {"required", {"total_sessions", "max_concurrent", "sessions", "server_sessions", "limits",
-                        "totals", "pool"}}};
+          {"required", {"total_sessions", "max_concurrent", "sessions", "server_sessions",
+                        "isolation", "warnings", "limits", "totals", "pool"}}};
 }
 
 void get_stats(tool_context& ctx) {

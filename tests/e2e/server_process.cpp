@@ -207,8 +207,11 @@ std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) 
   return std::nullopt;
 }
 
-std::vector<pid_t> server_process::children() const {
-  std::vector<pid_t> out;
+namespace {
+
+// Every process's parent, from /proc.
+std::vector<std::pair<pid_t, pid_t>> process_parents() {
+  std::vector<std::pair<pid_t, pid_t>> out;
   auto* dir = opendir("/proc");
   if (dir == nullptr)
     return out;
@@ -226,10 +229,42 @@ std::vector<pid_t> server_process::children() const {
     char state;
     pid_t parent = 0;
     rest >> state >> parent;
-    if (parent == pid_)
-      out.push_back(pid);
+    out.emplace_back(pid, parent);
   }
   closedir(dir);
+  return out;
+}
+
+} // namespace
+
+std::vector<pid_t> server_process::children() const {
+  std::vector<pid_t> out;
+  for (auto [pid, parent] : process_parents())
+    if (parent == pid_)
+      out.push_back(pid);
+  return out;
+}
+
+std::vector<pid_t> server_process::descendants() const {
+  auto all = process_parents();
+  std::vector<pid_t> out{pid_};
+  for (size_t i = 0; i < out.size(); ++i)
+    for (auto [pid, parent] : all)
+      if (parent == out[i])
+        out.push_back(pid);
+  out.erase(out.begin());
+  return out;
+}
+
+std::vector<pid_t> server_process::descendants_named(const std::string& name) const {
+  std::vector<pid_t> out;
+  for (auto pid : descendants()) {
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string comm_name;
+    std::getline(comm, comm_name);
+    if (comm_name == name)
+      out.push_back(pid);
+  }
   return out;
 }
 

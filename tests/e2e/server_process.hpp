@@ -63,6 +63,12 @@ public:
   /// Returns the pids of processes whose parent is the server.
   std::vector<pid_t> children() const;
 
+  /// Returns the pids of every process below the server (sandboxed desktops are a few levels down).
+  std::vector<pid_t> descendants() const;
+
+  /// Returns the descendants whose command name is `name`, e.g. "Xvfb".
+  std::vector<pid_t> descendants_named(const std::string& name) const;
+
   /// Returns what the server wrote to stderr so far.
   std::string stderr_text() const;
 

@@ -22,15 +22,7 @@ std::vector<std::string> bare_xvfb(std::vector<std::string> extra = {}) {
 }
 
 std::vector<pid_t> xvfb_children(server_process& server) {
-  std::vector<pid_t> out;
-  for (auto pid : server.children()) {
-    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name == "Xvfb")
-      out.push_back(pid);
-  }
-  return out;
+  return server.descendants_named("Xvfb");
 }
 
 // Ends the server's input and checks that it exits with 0 and that no desktop outlives it.
