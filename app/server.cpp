@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <csignal>
 #include <memory>
 #include <mutex>
@@ -134,12 +135,11 @@ int run_server(const server_config& cfg) {
   // end with the actors, while the listener's I/O context is still there.
   std::optional<http_listener> listener;
   const auto* backend = find_backend(cfg.backend.backend);
-  if (backend->check) {
-    if (auto err = backend->check(cfg.backend)) {
-      spdlog::error("{}", describe(err));
-      return 1;
-    }
-  }
+  // The backend's check (the xvfb sandbox: a throw-away sandbox, ~10 ms) runs while the actor
+  // system starts; its answer is needed before the pool makes the first computer.
+  auto checked = std::async(std::launch::async, [&cfg, backend]() -> caf::error {
+    return backend->check ? backend->check(cfg.backend) : caf::error{};
+  });
 
   caf::actor_system_config sys_cfg;
   register_messages(sys_cfg);
@@ -151,6 +151,10 @@ int run_server(const server_config& cfg) {
   // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
   sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   caf::actor_system sys{sys_cfg};
+  if (auto err = checked.get()) {
+    spdlog::error("{}", describe(err));
+    return 1;
+  }
 
   pool_config pool_cfg;
   pool_cfg.size = cfg.pool_size > 0 ? cfg.pool_size : cfg.max_sessions;

@@ -36,9 +36,10 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Sum of PSS (KiB) over a process and everything below it (a sandboxed desktop's processes are
-// a few levels under its bwrap, in a session of their own).
-long tree_pss_kib(pid_t root) {
+// Sum of PSS (KiB) over a desktop's processes: its process group (unsandboxed, programs whose
+// shell ended are the group's but nobody's children) and everything below them (sandboxed, the
+// programs are a few levels under bwrap, in a session of their own).
+long desktop_pss_kib(pid_t group) {
   std::vector<std::pair<pid_t, pid_t>> parents;
   auto* dir = opendir("/proc");
   while (auto* entry = readdir(dir)) {
@@ -58,10 +59,13 @@ long tree_pss_kib(pid_t root) {
     parents.emplace_back(pid, parent);
   }
   closedir(dir);
-  std::vector<pid_t> tree{root};
+  std::vector<pid_t> tree;
+  for (auto [pid, parent] : parents)
+    if (getpgid(pid) == group)
+      tree.push_back(pid);
   for (size_t i = 0; i < tree.size(); ++i)
     for (auto [pid, parent] : parents)
-      if (parent == tree[i])
+      if (parent == tree[i] && std::find(tree.begin(), tree.end(), pid) == tree.end())
         tree.push_back(pid);
   long total = 0;
   for (auto pid : tree) {
@@ -178,7 +182,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::this_thread::sleep_for(milliseconds(500)); // let the listing fill the terminal
-  auto pss = tree_pss_kib(desktop_of(*c)->process_group());
+  auto pss = desktop_pss_kib(desktop_of(*c)->process_group());
   auto terminal = measure(*c, rounds, true);
   paint_busy(*desktop_of(*c), options.screen_width, options.screen_height);
   auto busy = measure(*c, rounds, true);
