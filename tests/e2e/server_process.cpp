@@ -6,6 +6,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <fstream>
 #include <poll.h>
 #include <sstream>
@@ -25,7 +26,8 @@ std::string server_binary() {
   return CUA_SERVER_BIN;
 }
 
-server_process::server_process(std::vector<std::string> args, std::vector<std::string> env) {
+server_process::server_process(std::vector<std::string> args, std::vector<std::string> env,
+                               std::optional<uid_t> run_as) {
   // A server that died must fail the test with its stderr, not kill the test with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
   int in[2];
@@ -50,6 +52,9 @@ server_process::server_process(std::vector<std::string> args, std::vector<std::s
     argv.push_back(nullptr);
     for (auto& e : env)
       putenv(const_cast<char*>(e.c_str()));
+    if (run_as && (setgroups(0, nullptr) != 0 || setresgid(*run_as, *run_as, *run_as) != 0
+                   || setresuid(*run_as, *run_as, *run_as) != 0))
+      _exit(126);
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

@@ -18,7 +18,10 @@ using namespace std::chrono_literals;
 /// speak JSON-RPC to it as a client would. Kills the server if a test leaves it running.
 class server_process {
 public:
-  explicit server_process(std::vector<std::string> args, std::vector<std::string> env = {});
+  /// Starts the server with `args` and `env` added to the test's environment; as user `run_as`
+  /// (its uid and group) if given, which needs root.
+  explicit server_process(std::vector<std::string> args, std::vector<std::string> env = {},
+                          std::optional<uid_t> run_as = std::nullopt);
   ~server_process();
 
   server_process(const server_process&) = delete;
