@@ -25,6 +25,7 @@
 #include "computers/x_desktop.hpp"
 #include "computers/xvfb_computer.hpp"
 #include "messages/errors.hpp"
+#include "util/proc_status.hpp"
 
 using namespace std::chrono;
 using namespace cua;
@@ -40,33 +41,11 @@ double median(std::vector<double> v) {
 // shell ended are the group's but nobody's children) and everything below them (sandboxed, the
 // programs are a few levels under bwrap, in a session of their own).
 long desktop_pss_kib(pid_t group) {
-  std::vector<std::pair<pid_t, pid_t>> parents;
-  auto* dir = opendir("/proc");
-  while (auto* entry = readdir(dir)) {
-    auto pid = std::atoi(entry->d_name);
-    if (pid <= 0)
-      continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text;
-    std::getline(stat, text);
-    auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos)
-      continue;
-    std::istringstream rest(text.substr(close_paren + 2));
-    char state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    parents.emplace_back(pid, parent);
-  }
-  closedir(dir);
-  std::vector<pid_t> tree;
-  for (auto [pid, parent] : parents)
+  std::vector<pid_t> members;
+  for (auto [pid, parent] : process_parents())
     if (getpgid(pid) == group)
-      tree.push_back(pid);
-  for (size_t i = 0; i < tree.size(); ++i)
-    for (auto [pid, parent] : parents)
-      if (parent == tree[i] && std::find(tree.begin(), tree.end(), pid) == tree.end())
-        tree.push_back(pid);
+      members.push_back(pid);
+  auto tree = with_descendants(members);
   long total = 0;
   for (auto pid : tree) {
     std::ifstream rollup("/proc/" + std::to_string(pid) + "/smaps_rollup");

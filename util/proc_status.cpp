@@ -1,6 +1,10 @@
 #include "util/proc_status.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <dirent.h>
 #include <fstream>
+#include <sstream>
 
 namespace cua {
 
@@ -11,6 +15,41 @@ long proc_status_field(pid_t pid, const std::string& name) {
     if (line.rfind(name + ":", 0) == 0)
       return std::stol(line.substr(name.size() + 1));
   return -1;
+}
+
+std::vector<std::pair<pid_t, pid_t>> process_parents() {
+  std::vector<std::pair<pid_t, pid_t>> out;
+  auto* dir = opendir("/proc");
+  if (dir == nullptr)
+    return out;
+  while (auto* entry = readdir(dir)) {
+    auto pid = std::atoi(entry->d_name);
+    if (pid <= 0)
+      continue;
+    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    // The command name in parentheses may hold spaces and parentheses itself.
+    auto close_paren = text.rfind(')');
+    if (close_paren == std::string::npos)
+      continue;
+    std::istringstream rest(text.substr(close_paren + 2));
+    char state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    out.emplace_back(pid, parent);
+  }
+  closedir(dir);
+  return out;
+}
+
+std::vector<pid_t> with_descendants(std::vector<pid_t> roots) {
+  auto all = process_parents();
+  for (size_t i = 0; i < roots.size(); ++i)
+    for (auto [pid, parent] : all)
+      if (parent == roots[i] && std::find(roots.begin(), roots.end(), pid) == roots.end())
+        roots.push_back(pid);
+  return roots;
 }
 
 } // namespace cua

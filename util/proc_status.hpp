@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -10,5 +12,11 @@ namespace cua {
 /// or -1 when the process or the field is not there. For the tests and the benchmarks that watch
 /// a server from outside.
 long proc_status_field(pid_t pid, const std::string& name);
+
+/// Returns every process of this PID namespace with its parent, from /proc/PID/stat.
+std::vector<std::pair<pid_t, pid_t>> process_parents();
+
+/// Returns `roots` and every process below them, each once (roots first).
+std::vector<pid_t> with_descendants(std::vector<pid_t> roots);
 
 } // namespace cua

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "util/base64.hpp"
+#include "util/proc_status.hpp"
 
 namespace cua::test {
 
@@ -212,35 +213,6 @@ std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) 
   return std::nullopt;
 }
 
-namespace {
-
-// Every process's parent, from /proc.
-std::vector<std::pair<pid_t, pid_t>> process_parents() {
-  std::vector<std::pair<pid_t, pid_t>> out;
-  auto* dir = opendir("/proc");
-  if (dir == nullptr)
-    return out;
-  while (auto* entry = readdir(dir)) {
-    auto pid = std::atoi(entry->d_name);
-    if (pid <= 0)
-      continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text;
-    std::getline(stat, text);
-    auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos)
-      continue;
-    std::istringstream rest(text.substr(close_paren + 2));
-    char state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    out.emplace_back(pid, parent);
-  }
-  closedir(dir);
-  return out;
-}
-
-} // namespace
 
 std::vector<pid_t> server_process::children() const {
   std::vector<pid_t> out;
@@ -251,12 +223,7 @@ std::vector<pid_t> server_process::children() const {
 }
 
 std::vector<pid_t> server_process::descendants() const {
-  auto all = process_parents();
-  std::vector<pid_t> out{pid_};
-  for (size_t i = 0; i < out.size(); ++i)
-    for (auto [pid, parent] : all)
-      if (parent == out[i])
-        out.push_back(pid);
+  auto out = with_descendants({pid_});
   out.erase(out.begin());
   return out;
 }
