@@ -108,9 +108,15 @@ caf::expected<action_outcome> perform_action(computer_state& st, computer_action
   if (!outcome)
     return outcome.error();
   screen_to_image(image_of(st.info), screen_of(st.info), outcome->cursor_x, outcome->cursor_y);
-  if (action.kind == action_kind::cursor_position)
+  if (action.kind == action_kind::cursor_position) {
     outcome->text = "X=" + std::to_string(outcome->cursor_x) + ", Y="
                     + std::to_string(outcome->cursor_y);
+    return outcome;
+  }
+  // Whoever asked for the action looks at the screen next: it must show what the action did.
+  auto settled = st.backend->settle();
+  outcome->settled = settled.settled;
+  outcome->settle_ms = settled.waited_ms;
   return outcome;
 }
 

@@ -146,7 +146,11 @@ void run_next_action(task_ptr self) {
                 *action)
     .then(
       [=](const action_outcome& outcome) {
-        record_with_screenshot(self, call_id, outcome.text, self->state.setup.settings.settle_delay);
+        // The computer has waited for its screen to settle: the screenshot shows the action.
+        if (outcome.settle_ms > 0 || !outcome.settled)
+          report(self, "step " + std::to_string(self->state.history.size()) + ": "
+                         + describe_settling(outcome));
+        record_with_screenshot(self, call_id, outcome.text, caf::timespan{0});
       },
       [=](caf::error& err) {
         if (err == errc::invalid_action) {

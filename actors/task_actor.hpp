@@ -19,7 +19,6 @@ struct agent_settings {
   std::string model = "anthropic/claude-sonnet-4-5-20250929";
   int32_t max_steps = 50;
   int32_t max_images = 3;
-  caf::timespan settle_delay = std::chrono::milliseconds(500);
   caf::timespan action_timeout = std::chrono::seconds(30);
   caf::timespan model_timeout = std::chrono::seconds(120);
   int32_t model_retries = 3;

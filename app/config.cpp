@@ -253,10 +253,24 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   app.add_option("--max-steps", cfg.max_steps, "Model turns at most per task")
     ->capture_default_str()
     ->check(CLI::Range(1, 10000));
-  app.add_option("--settle-ms", cfg.settle_ms,
-                 "Milliseconds to let the screen settle after an action before the screenshot")
+  int32_t settle_ms = static_cast<int32_t>(cfg.backend.settle.bound.count());
+  int32_t settle_quiet_ms = static_cast<int32_t>(cfg.backend.settle.quiet.count());
+  std::string settle_mode = "screen";
+  app.add_option("--settle-ms", settle_ms,
+                 "Milliseconds at most to wait after an action for the screen to settle before "
+                 "the screenshot (a screen that never stops changing returns at this bound)")
     ->capture_default_str()
     ->check(CLI::Range(0, 60000));
+  app.add_option("--settle-quiet-ms", settle_quiet_ms,
+                 "Milliseconds without a change on the screen (or a busy desktop) after which "
+                 "it counts as settled (0: no waiting)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 10000));
+  app.add_option("--settle-mode", settle_mode,
+                 "screen: wait until the screen is quiet (xvfb: X DAMAGE and the desktop's CPU "
+                 "time; cua: successive screenshots alike); fixed: always wait --settle-ms")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"screen", "fixed"}));
   app.add_option("--model-timeout", cfg.model_timeout_s, "Seconds one model turn may take")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 3600.0));
@@ -328,6 +342,17 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     parse_listen(listen, cfg.http);
     settle_auth_token(cfg, token_file);
     sandbox.enabled = sandbox_mode == "on";
+    cfg.backend.settle.bound = std::chrono::milliseconds(settle_ms);
+    cfg.backend.settle.quiet = std::chrono::milliseconds(settle_quiet_ms);
+    cfg.backend.settle.fixed = settle_mode == "fixed";
+    if (settle_ms >= cfg.action_timeout_s * 1000) {
+      if (app.count("--settle-ms") > 0)
+        throw CLI::ValidationError("--settle-ms " + std::to_string(settle_ms)
+                                   + " must be below --action-timeout (settling is part of an action)");
+      // A short --action-timeout alone: settling takes at most half of it.
+      cfg.backend.settle.bound = std::chrono::milliseconds(
+        static_cast<int64_t>(cfg.action_timeout_s * 500));
+    }
     sandbox.network = network == "none"   ? desktop_network::none
                       : network == "host" ? desktop_network::host
                                           : desktop_network::isolated;

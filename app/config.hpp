@@ -26,7 +26,6 @@ struct server_config {
   std::string model = "anthropic/claude-sonnet-4-5-20250929";
   int32_t max_images = 3;
   int32_t max_steps = 50;
-  int32_t settle_ms = 500;
   double model_timeout_s = 120;
   int32_t model_retries = 3;
   int32_t model_backoff_ms = 2000;

@@ -193,7 +193,6 @@ int run_server(const server_config& cfg) {
   sup_cfg.session.agent.model = cfg.model;
   sup_cfg.session.agent.max_steps = cfg.max_steps;
   sup_cfg.session.agent.max_images = cfg.max_images;
-  sup_cfg.session.agent.settle_delay = std::chrono::milliseconds(cfg.settle_ms);
   sup_cfg.session.agent.model_timeout = seconds(cfg.model_timeout_s);
   sup_cfg.session.agent.model_retries = cfg.model_retries;
   sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);

@@ -37,6 +37,10 @@ struct options {
   double reap_wait_s = 0;
   std::string json_path;
   std::string server_log = "/dev/null";
+  std::string action = R"({"action":"mouse_move","coordinate":[5,5]})"; // action scenario
+  std::string before;      // action scenario: an untimed action before each timed one
+  int stale_check_ms = 0;  // action scenario: compare with a screenshot this much later
+  int pause_ms = 0;        // action scenario: untimed pause after each action
 };
 
 /// What one job (a call, or a short sequence of calls) came to.
@@ -191,6 +195,78 @@ outcome session_starts(stdio_client& client, int total, bool wait_for_spare) {
   return out;
 }
 
+// Action: the `computer` tool with one action, one call at a time on one session; `before` (if
+// any) goes first each time, untimed. With a stale check, a screenshot taken stale_check_ms later
+// must equal the one the action returned (else the answer showed the screen before the action
+// was done). Figures: how many settled, and the settle times the server reported.
+outcome actions(stdio_client& client, const options& opt) {
+  outcome out;
+  auto action = json::parse(opt.action);
+  action["session_id"] = "bench-0";
+  client.call("tools/call", call_params("screenshot_cua", {{"session_id", "bench-0"}}));
+  std::vector<double> settle_ms;
+  int settled = 0;
+  int stale = 0;
+  auto begin = steady_clock::now();
+  for (int i = 0; i < opt.requests; ++i) {
+    if (!opt.before.empty()) {
+      auto first = json::parse(opt.before);
+      first["session_id"] = "bench-0";
+      first["screenshot"] = false;
+      client.call("tools/call", call_params("computer", first));
+    }
+    auto t0 = steady_clock::now();
+    auto response = client.call("tools/call", call_params("computer", action));
+    job_result r{duration<double, std::milli>(steady_clock::now() - t0).count(), ""};
+    r.error_kind = response ? error_kind(*response) : "no answer";
+    out.jobs.push_back(r);
+    if (!response || !r.error_kind.empty())
+      continue;
+    const auto& parsed = *response;
+    auto structured = parsed["result"].value("structuredContent", json::object());
+    settle_ms.push_back(structured.value("settle_ms", 0));
+    settled += structured.value("settled", false) ? 1 : 0;
+    if (opt.stale_check_ms > 0) {
+      std::this_thread::sleep_for(milliseconds(opt.stale_check_ms));
+      auto later = client.call("tools/call", call_params("screenshot_cua", {{"session_id", "bench-0"}}));
+      if (later && (*later)["result"]["content"][0]["data"] != parsed["result"]["content"][1]["data"])
+        ++stale;
+    }
+    std::this_thread::sleep_for(milliseconds(opt.pause_ms));
+  }
+  out.seconds = duration<double>(steady_clock::now() - begin).count();
+  out.extra["settled"] = settled;
+  out.extra["settle_ms_p50"] = percentile(settle_ms, 50);
+  out.extra["settle_ms_p90"] = percentile(settle_ms, 90);
+  if (opt.stale_check_ms > 0)
+    out.extra["stale"] = stale;
+  return out;
+}
+
+// Task: run_cua_task calls one after another (the server's model decides the steps, e.g. a
+// replay script); the time per step is each call's time over its steps.
+outcome tasks(stdio_client& client, int total) {
+  outcome out;
+  std::vector<double> per_step;
+  auto begin = steady_clock::now();
+  for (int i = 0; i < total; ++i) {
+    auto t0 = steady_clock::now();
+    auto response = client.call("tools/call", call_params("run_cua_task", {{"task", "bench"}}));
+    job_result r{duration<double, std::milli>(steady_clock::now() - t0).count(), ""};
+    r.error_kind = response ? error_kind(*response) : "no answer";
+    out.jobs.push_back(r);
+    if (response && r.error_kind.empty()) {
+      auto steps = (*response)["result"]["structuredContent"].value("steps", 0);
+      if (steps > 0)
+        per_step.push_back(r.latency_ms / steps);
+    }
+  }
+  out.seconds = duration<double>(steady_clock::now() - begin).count();
+  out.extra["per_step_ms_p50"] = percentile(per_step, 50);
+  out.extra["per_step_ms_max"] = percentile(per_step, 100);
+  return out;
+}
+
 // Scale: `sessions` sessions made alive (the first action on each), the server's memory before and
 // after, then (with reap_wait_s) the wait until the server has reaped them all as idle.
 outcome scale(stdio_client& client, const options& opt) {
@@ -260,11 +336,23 @@ int main(int argc, char** argv) {
     "  overload       --sessions new sessions at once, past the session limit and the pool: the\n"
     "                 report gives each kind of answer with its latency\n"
     "  scale          --sessions sessions made alive, the server's memory per session, then\n"
-    "                 (--reap-wait) the time until all are reaped as idle");
+    "                 (--reap-wait) the time until all are reaped as idle\n"
+    "  action         the computer tool with --action, one at a time (--before: an untimed action\n"
+    "                 first; --stale-check-ms: compare with a later screenshot); settle figures\n"
+    "  task           run_cua_task, one at a time (the server's model, e.g. --model replay:PATH);\n"
+    "                 time per step");
   app.add_option("--server", opt.server, "Command that starts the server (run by /bin/sh)")->required();
   app.add_option("--scenario", opt.scenario, "See below")
     ->capture_default_str()
-    ->check(CLI::IsMember({"stats", "screenshot", "session-start", "churn", "multi-task", "overload", "scale"}));
+    ->check(CLI::IsMember({"stats", "screenshot", "session-start", "churn", "multi-task", "overload",
+                           "scale", "action", "task"}));
+  app.add_option("--action", opt.action, "action: the computer tool's arguments (JSON)")->capture_default_str();
+  app.add_option("--before", opt.before, "action: an untimed action before each (JSON)");
+  app.add_option("--stale-check-ms", opt.stale_check_ms,
+                 "action: compare each answer's screenshot with one taken this much later (0: no)")
+    ->check(CLI::Range(0, 60000));
+  app.add_option("--pause-ms", opt.pause_ms, "action: untimed pause after each action")
+    ->check(CLI::Range(0, 60000));
   app.add_option("--label", opt.label, "Name of this run in the report");
   app.add_option("--requests", opt.requests, "Calls (or cycles) to make")->capture_default_str()->check(CLI::Range(1, 10'000'000));
   app.add_option("--in-flight", opt.in_flight, "Calls outstanding at once")->capture_default_str()->check(CLI::Range(1, 100'000));
@@ -345,6 +433,10 @@ int main(int argc, char** argv) {
     });
   } else if (opt.scenario == "scale") {
     out = scale(client, opt);
+  } else if (opt.scenario == "action") {
+    out = actions(client, opt);
+  } else if (opt.scenario == "task") {
+    out = tasks(client, opt.requests);
   } else {
     out = session_starts(client, opt.requests, opt.wait_for_spare);
   }

@@ -215,3 +215,14 @@ std::string describe(const computer_action& action) {
 }
 
 } // namespace cua
+
+namespace cua {
+
+std::string describe_settling(const action_outcome& outcome) {
+  auto ms = std::to_string(outcome.settle_ms) + " ms";
+  if (outcome.settled)
+    return "the screen settled after " + ms;
+  return "the screen was still changing after " + ms + " (--settle-ms)";
+}
+
+} // namespace cua

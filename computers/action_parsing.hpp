@@ -27,4 +27,8 @@ caf::expected<computer_action> parse_action(const nlohmann::json& input);
 /// Returns a short description for progress messages, e.g. "left_click (640, 400)".
 std::string describe(const computer_action& action);
 
+/// Says how the screen settled after an action: "the screen settled after 84 ms", or that it was
+/// still changing when the bound came.
+std::string describe_settling(const action_outcome& outcome);
+
 } // namespace cua

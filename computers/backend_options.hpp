@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "computers/desktop_sandbox.hpp"
+#include "computers/screen_settling.hpp"
 
 namespace cua {
 
@@ -17,6 +18,7 @@ struct backend_options {
   std::string window_manager = "matchbox-window-manager"; // xvfb: the window manager of each desktop
   std::string desktop_startup = "xterm";   // xvfb: what each desktop starts with (sh -c)
   desktop_sandbox_options sandbox;         // xvfb: how each desktop is confined
+  settle_options settle;                   // xvfb, cua: waiting for the screen after an action
   std::vector<std::string> cua_urls;       // cua: one "[CONTAINER=]URL" per computer
   std::string cua_api_key;                 // cua: CUA_API_KEY (never logged)
   std::string cua_ca_file;                 // cua: extra trusted certificates (PEM)

@@ -4,6 +4,7 @@
 #include <caf/expected.hpp>
 
 #include "computers/rgb_image.hpp"
+#include "computers/screen_settling.hpp"
 #include "messages/computer_messages.hpp"
 
 namespace cua {
@@ -33,6 +34,11 @@ public:
   /// Performs `action`, whose coordinates are already in screen space. Never called with `wait` or
   /// `screenshot`, which the computer actor handles itself.
   virtual caf::expected<action_outcome> perform(const computer_action& action) = 0;
+
+  /// Waits, within the bound of --settle-ms, until the screen shows what the last action did: no
+  /// sign of change for the quiet window. Called after every action but cursor_position. The
+  /// default is for screens that change only when acted on (sim): nothing to wait for.
+  virtual settle_report settle() { return {}; }
 
   /// Brings the computer back to the state it had after start(), so that the next session sees
   /// nothing of the last one. An error means the computer cannot be reused and must be replaced.

@@ -34,11 +34,12 @@ caf::error as_start_failure(const caf::error& err) {
 class cua_computer final : public computer {
 public:
   cua_computer(std::string id, cua_endpoint endpoint, cua_channel_settings settings,
-               std::string reset_command, milliseconds reset_timeout)
+               std::string reset_command, milliseconds reset_timeout, settle_options settle)
     : id_(std::move(id)),
       channel_(std::move(endpoint), std::move(settings)),
       reset_command_(std::move(reset_command)),
-      reset_timeout_(reset_timeout) {
+      reset_timeout_(reset_timeout),
+      settle_(settle) {
     // nop
   }
 
@@ -147,6 +148,29 @@ public:
     if (err)
       return err;
     return out;
+  }
+
+  // A computer-server tells nothing of screen changes: successive screenshots a quiet window
+  // apart, alike, mean settled (a static screen costs the window and two screenshots).
+  settle_report settle() override {
+    using clock = settle_watch::clock;
+    settle_watch watch(settle_, clock::now());
+    auto& previous = settle_frames_[0];
+    auto& current = settle_frames_[1];
+    bool have_previous = !settle_.fixed && watch.remaining(clock::now())
+                         && !capture_into(previous);
+    while (auto wait = watch.remaining(clock::now())) {
+      std::this_thread::sleep_for(settle_.fixed ? *wait : std::min(*wait, settle_.quiet));
+      if (!have_previous)
+        continue;
+      if (capture_into(current))
+        break; // the screenshot that follows reports what is wrong
+      if (current.width != previous.width || current.height != previous.height
+          || current.pixels != previous.pixels)
+        watch.changed(clock::now());
+      std::swap(previous, current);
+    }
+    return watch.report(clock::now());
   }
 
   caf::error reset() override {
@@ -268,6 +292,8 @@ private:
   cua_channel channel_;
   std::string reset_command_;
   milliseconds reset_timeout_;
+  settle_options settle_;
+  rgb_image settle_frames_[2]; // reused between settles
 };
 
 } // namespace
@@ -295,7 +321,7 @@ std::unique_ptr<computer> make_cua_computer(const std::string& id, const backend
   settings.connect_timeout = std::min(settings.command_timeout, milliseconds(5'000));
   return std::make_unique<cua_computer>(id, std::move(endpoint), std::move(settings),
                                         options.cua_reset_command,
-                                        to_ms(options.cua_reset_timeout_s));
+                                        to_ms(options.cua_reset_timeout_s), options.settle);
 }
 
 } // namespace cua

@@ -134,6 +134,11 @@ cgroup_host find_cgroup_host(const std::string& root, const std::string& self) {
     }
     host.v1_parents[c] = parent;
   }
+  // CPU accounting (how busy a desktop is, for settling screens) where the host mounts it apart
+  // from cpu; co-mounted ("cpu,cpuacct") the cpu group has it already.
+  auto acct = root + "/cpuacct" + v1_paths["cpuacct"];
+  if (v1_paths.count("cpuacct") != 0 && fs::is_directory(acct) && writable_dir(acct))
+    host.v1_parents["cpuacct"] = acct;
   host.kind = cgroup_host::version::v1;
   return host;
 }
@@ -198,6 +203,13 @@ caf::error desktop_limits::apply(const cgroup_host& host, const std::string& nam
             || !write_file(cpu + "/cpu.cfs_quota_us", std::to_string(quota))))
       return fail("cpu.cfs_quota_us");
     memory_events_ = memory + "/memory.oom_control";
+    if (fs::exists(cpu + "/cpuacct.usage")) {
+      cpu_usage_ = cpu + "/cpuacct.usage";
+    } else if (host.v1_parents.count("cpuacct") != 0) {
+      auto acct = make(host.v1_parents.at("cpuacct"));
+      if (!acct.empty())
+        cpu_usage_ = acct + "/cpuacct.usage";
+    }
     return caf::none;
   }
   if (host.kind == cgroup_host::version::v2) {
@@ -214,6 +226,7 @@ caf::error desktop_limits::apply(const cgroup_host& host, const std::string& nam
     if (quota > 0 && !write_file(dir + "/cpu.max", std::to_string(quota) + " 100000"))
       return fail("cpu.max");
     memory_events_ = dir + "/memory.events";
+    cpu_usage_ = dir + "/cpu.stat";
     return caf::none;
   }
   if (options.max_procs > 0)
@@ -221,6 +234,25 @@ caf::error desktop_limits::apply(const cgroup_host& host, const std::string& nam
   if (options.memory_bytes > 0)
     rlimits_.emplace_back(RLIMIT_DATA, static_cast<rlim_t>(options.memory_bytes));
   return caf::none;
+}
+
+std::optional<int64_t> desktop_limits::cpu_time_ns() const {
+  if (cpu_usage_.empty())
+    return std::nullopt;
+  std::ifstream in(cpu_usage_);
+  if (cpu_usage_.size() > 9 && cpu_usage_.compare(cpu_usage_.size() - 9, 9, "/cpu.stat") == 0) {
+    // v2: "usage_usec N" among other lines.
+    std::string key;
+    int64_t value = 0;
+    while (in >> key >> value)
+      if (key == "usage_usec")
+        return value * 1000;
+    return std::nullopt;
+  }
+  int64_t ns = 0;
+  if (in >> ns)
+    return ns;
+  return std::nullopt;
 }
 
 bool desktop_limits::memory_limit_hit() const {
@@ -237,6 +269,7 @@ void desktop_limits::remove() {
   dirs_.clear();
   procs_.clear();
   memory_events_.clear();
+  cpu_usage_.clear();
 }
 
 } // namespace cua

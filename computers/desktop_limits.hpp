@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,7 +30,7 @@ struct cgroup_host {
 };
 
 /// Finds where desktops' cgroups can go: under the server's own group, in each of the pids,
-/// memory and cpu hierarchies (v1), or in its delegated subtree (v2; a server that is the only
+/// memory and cpu hierarchies (v1, and cpuacct where it is mounted apart), or in its delegated subtree (v2; a server that is the only
 /// process of its group moves into a leaf `server` of it so that the subtree can be enabled).
 /// `root` is where cgroup file systems are mounted and `self` the process's cgroup file (tests
 /// pass their own).
@@ -65,6 +66,9 @@ public:
   /// Returns the rlimits the desktop's first process sets (when there are no cgroups).
   const std::vector<std::pair<int, rlim_t>>& rlimits() const { return rlimits_; }
 
+  /// Returns the CPU time all of the desktop's processes have used, where its cgroups count it.
+  std::optional<int64_t> cpu_time_ns() const;
+
   /// Returns whether the kernel killed one of the desktop's processes at its memory limit.
   bool memory_limit_hit() const;
 
@@ -76,6 +80,7 @@ private:
   std::vector<std::string> procs_;
   std::vector<std::pair<int, rlim_t>> rlimits_;
   std::string memory_events_; // file with the "oom_kill N" line
+  std::string cpu_usage_;     // cpuacct.usage (v1) or cpu.stat (v2)
 };
 
 } // namespace cua

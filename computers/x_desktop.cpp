@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "computers/desktop_process.hpp"
+#include "util/proc_status.hpp"
 #include "messages/errors.hpp"
 
 namespace cua {
@@ -344,6 +347,37 @@ bool x_desktop::alive() {
     return false;
   }
   return r == 0;
+}
+
+int64_t x_desktop::cpu_time_ns() const {
+  if (auto counted = limits_.cpu_time_ns())
+    return *counted;
+  if (leader_pid_ <= 0)
+    return 0;
+  // utime and stime, fields 14 and 15 of /proc/PID/stat, for the group's processes and theirs.
+  std::vector<pid_t> members;
+  for (auto [pid, parent] : process_parents())
+    if (getpgid(pid) == leader_pid_)
+      members.push_back(pid);
+  static const int64_t ns_per_tick = 1'000'000'000 / sysconf(_SC_CLK_TCK);
+  int64_t ticks = 0;
+  for (auto pid : with_descendants(members)) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    auto close_paren = text.rfind(')');
+    if (close_paren == std::string::npos)
+      continue;
+    std::istringstream fields(text.substr(close_paren + 2));
+    std::string skip;
+    for (int i = 3; i < 14 && fields >> skip; ++i) {
+    }
+    int64_t user = 0;
+    int64_t system = 0;
+    fields >> user >> system;
+    ticks += user + system;
+  }
+  return ticks * ns_per_tick;
 }
 
 std::string x_desktop::end_cause() const {

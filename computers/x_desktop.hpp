@@ -59,6 +59,10 @@ public:
   /// Returns why the desktop ended, beyond "it stopped" (e.g. its memory limit), or "".
   std::string end_cause() const;
 
+  /// Returns the CPU time all of the desktop's processes have used: from its cgroup where it has
+  /// one (nanoseconds), else summed over its processes (clock ticks, 10 ms apart).
+  int64_t cpu_time_ns() const;
+
   /// Returns the process group of what this desktop started on the host (the sandbox and its
   /// network helper); ending it ends every process of the desktop.
   pid_t process_group() const { return leader_pid_; }

@@ -9,6 +9,7 @@
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
 #include <X11/Xlib-xcb.h>
+#include <X11/extensions/Xdamage.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 #include <fcntl.h>
@@ -65,6 +66,7 @@ public:
     height_ = DisplayHeight(display_, screen);
     if (auto err = set_up_capture())
       return err;
+    set_up_damage();
     if (!options_.desktop_startup.empty())
       wait_for_first_window(std::chrono::seconds(5));
     return computer_info{id_, "xvfb", width_, height_, 0, 0, desktop_.process_group()};
@@ -97,6 +99,9 @@ public:
   caf::expected<action_outcome> perform(const computer_action& action) override {
     if (auto err = check_alive())
       return err;
+    // What the screen did before the action is not what settle() waits for.
+    if (damage_ != 0)
+      XDamageSubtract(display_, damage_, None, None);
     auto err = dispatch(action);
     XFlush(display_);
     if (!err)
@@ -106,6 +111,52 @@ public:
     return cursor();
   }
 
+  // Settled: the X server has taken the input (a round trip), then neither the screen (DAMAGE on
+  // the root window) nor the desktop's processes (their CPU time: an app still computing its
+  // answer draws later) have shown a sign of change for the quiet window; bounded.
+  settle_report settle() override {
+    using clock = settle_watch::clock;
+    const auto& options = options_.settle;
+    if (display_ == nullptr || connection_lost_)
+      return {};
+    XSync(display_, False);
+    settle_watch watch(options, clock::now());
+    // A desktop that uses a fifth of a core or more is busy, sampled a few times per window.
+    auto sample_every = std::max(std::chrono::milliseconds(10), options.quiet / 3);
+    auto sampled_at = clock::now();
+    auto cpu_before = desktop_.cpu_time_ns();
+    while (auto wait = watch.remaining(clock::now())) {
+      if (XPending(display_) == 0) {
+        pollfd fd{ConnectionNumber(display_), POLLIN, 0};
+        poll(&fd, 1, static_cast<int>(std::min(*wait, sample_every).count()));
+      }
+      bool damaged = false;
+      while (!connection_lost_ && XPending(display_) > 0) {
+        XEvent event;
+        XNextEvent(display_, &event);
+        damaged = damaged || event.type == damage_event_base_ + XDamageNotify;
+      }
+      if (connection_lost_)
+        break;
+      auto now = clock::now();
+      if (damaged) {
+        // Armed again for the next change (a level-triggered notification).
+        XDamageSubtract(display_, damage_, None, None);
+        XFlush(display_);
+        watch.changed(now);
+      }
+      if (now - sampled_at >= sample_every) {
+        auto cpu = desktop_.cpu_time_ns();
+        auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - sampled_at).count();
+        if ((cpu - cpu_before) * 5 >= elapsed)
+          watch.changed(now);
+        cpu_before = cpu;
+        sampled_at = now;
+      }
+    }
+    return watch.report(clock::now());
+  }
+
   caf::error reset() override {
     // A desktop cannot be scrubbed reliably; the pool replaces it instead.
     return make_error(errc::not_reusable, "an xvfb computer is replaced rather than reset");
@@ -113,6 +164,9 @@ public:
 
   void destroy() override {
     if (display_ != nullptr) {
+      if (damage_ != 0 && !connection_lost_)
+        XDamageDestroy(display_, damage_);
+      damage_ = 0;
       if (shm_image_ != nullptr) {
         if (!connection_lost_)
           XShmDetach(display_, &shm_info_);
@@ -207,6 +261,16 @@ private:
       shm_image_ = nullptr;
     }
     return caf::none;
+  }
+
+  // Screen changes are reported as DAMAGE events on the root window, which covers every window
+  // on it. Without the extension, settling goes by the desktop's CPU time alone.
+  void set_up_damage() {
+    int error_base = 0;
+    if (!XDamageQueryExtension(display_, &damage_event_base_, &error_base))
+      return;
+    damage_ = XDamageCreate(display_, DefaultRootWindow(display_), XDamageReportNonEmpty);
+    XSync(display_, False);
   }
 
   bool attach_memfd(size_t bytes) {
@@ -508,6 +572,8 @@ private:
   XImage* shm_image_ = nullptr;
   XShmSegmentInfo shm_info_{};
   size_t mapped_bytes_ = 0; // of a memfd segment (0: SysV)
+  int damage_event_base_ = 0;
+  Damage damage_ = 0;
   std::vector<KeyCode> spare_codes_;
   size_t next_spare_ = 0;
 };

@@ -59,11 +59,14 @@ struct action_outcome {
   std::string text;    // e.g. "X=10, Y=20" for cursor_position; empty for most actions
   int32_t cursor_x = 0; // in image space
   int32_t cursor_y = 0;
+  bool settled = true;   // the screen was quiet before the settle bound
+  int32_t settle_ms = 0; // how long the computer waited for it after the action
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, action_outcome& x) {
-  return f(caf::meta::type_name("action_outcome"), x.text, x.cursor_x, x.cursor_y);
+  return f(caf::meta::type_name("action_outcome"), x.text, x.cursor_x, x.cursor_y, x.settled,
+           x.settle_ms);
 }
 
 /// An encoded screenshot, scaled to fit what clients and model APIs accept.

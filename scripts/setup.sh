@@ -21,6 +21,7 @@ packages=(
   uuid-dev              # unguessable session ids
   libx11-dev libxext-dev libxtst-dev libxau-dev   # X11 capture (MIT-SHM) and input (XTest)
   libx11-xcb-dev libxcb-shm0-dev                  # MIT-SHM 1.2: the capture buffer passed as a file descriptor
+  libxdamage-dev                                  # screen changes, to know when a screen has settled
   bubblewrap slirp4netns                          # the desktop sandbox and its isolated network
   xvfb matchbox-window-manager xterm xfonts-base  # the xvfb backend: display, window manager, terminal
   libgtest-dev          # tests

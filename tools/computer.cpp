@@ -9,11 +9,18 @@ namespace cua {
 
 namespace {
 
-// After the action: a fresh screenshot, unless the caller said screenshot: false.
-void finish_with_screen(tool_context* ctx, const session_handle& handle, std::string text) {
+// After the action: a fresh screenshot, unless the caller said screenshot: false. `settling`,
+// for actions that act on the screen, says how the screen settled, also as structured content.
+void finish_with_screen(tool_context* ctx, const session_handle& handle, std::string text,
+                        nlohmann::json settling = nullptr) {
+  auto with_settling = [settling](tool_result& result) {
+    if (!settling.is_null())
+      result.set_structured(settling);
+  };
   if (!ctx->arguments().value("screenshot", true)) {
     tool_result result;
     result.add_text(text);
+    with_settling(result);
     ctx->finish(std::move(result));
     return;
   }
@@ -25,6 +32,7 @@ void finish_with_screen(tool_context* ctx, const session_handle& handle, std::st
         tool_result result;
         result.add_text(text);
         result.add_image(image);
+        with_settling(result);
         ctx->finish(std::move(result));
       },
       [=](caf::error& err) {
@@ -70,7 +78,10 @@ void run_action(tool_context& ctx) {
             context->finish(std::move(result));
             return;
           }
-          finish_with_screen(context, handle, text);
+          nlohmann::json settling{{"action", to_string(action->kind)},
+                                   {"settled", outcome.settled},
+                                   {"settle_ms", outcome.settle_ms}};
+          finish_with_screen(context, handle, text + "; " + describe_settling(outcome), settling);
         },
         [=](caf::error& err) {
           context->finish(tool_result::error(what + " failed: " + describe(err)));
@@ -93,7 +104,9 @@ tool_definition computer_tool() {
     "computer",
     "Use the computer directly",
     "Does one action on the session's computer, in the vocabulary of Anthropic's computer tool, and "
-    "returns a fresh screenshot (unless screenshot is false). Coordinates are in the screenshot's "
+    "returns a fresh screenshot (unless screenshot is false), taken once the screen has settled "
+    "(the result says how long that took, and whether the screen was still changing at the "
+    "bound). Coordinates are in the screenshot's "
     "image space. Keys are X names or chords: \"Return\", \"ctrl+shift+t\", \"Page_Down\", "
     "\"super\". Typed text may hold any Unicode characters.",
     {{"type", "object"},

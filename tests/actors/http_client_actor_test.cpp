@@ -60,7 +60,6 @@ protected:
     auto pool = own(sys().spawn(pool_actor, pc, sim_spawner()));
     supervisor_config sc;
     sc.session.agent.model = script_.model();
-    sc.session.agent.settle_delay = 0s;
     supervisor_ = own(sys().spawn(supervisor_actor, sc, pool));
     client_ = make_client("client-1");
     initialize(client_);

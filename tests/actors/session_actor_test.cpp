@@ -30,7 +30,6 @@ protected:
   caf::actor make_session(const std::string& model) {
     session_config cfg;
     cfg.agent.model = model;
-    cfg.agent.settle_delay = 0s;
     return own(sys().spawn(session_actor, std::string{"s1"}, pool_, cfg, false));
   }
 

@@ -44,7 +44,6 @@ protected:
     setup.computer = computer_lease{computer_, info_};
     setup.settings.model = model;
     setup.settings.max_steps = max_steps;
-    setup.settings.settle_delay = 0s;
     sys().spawn(task_actor, setup);
     run();
     return record;
@@ -112,4 +111,47 @@ TEST_F(task_actor_test, an_unusable_model_fails_the_task_clearly) {
   auto ended = run_task(short_script.model());
   EXPECT_EQ(ended->error, errc::model_failed);
   EXPECT_NE(describe(ended->error).find("ended"), std::string::npos);
+}
+
+namespace {
+
+// A simulated screen that reports the settling a real one would: one action settled after 84
+// ms, the next still changing at a 1500 ms bound.
+class settling_sim : public computer {
+public:
+  settling_sim() : inner_(make_sim_computer("sim-s", backend_options{})) {
+  }
+  caf::expected<computer_info> start() override { return inner_->start(); }
+  caf::error capture_into(rgb_image& frame) override { return inner_->capture_into(frame); }
+  caf::expected<action_outcome> perform(const computer_action& a) override { return inner_->perform(a); }
+  settle_report settle() override { return ++settles_ % 2 == 1 ? settle_report{true, 84} : settle_report{false, 1500}; }
+  caf::error reset() override { return inner_->reset(); }
+  void destroy() override { inner_->destroy(); }
+
+private:
+  std::unique_ptr<computer> inner_;
+  int settles_ = 0;
+};
+
+} // namespace
+
+TEST_F(task_actor_test, each_step_says_how_its_screen_settled) {
+  computer_ = own(sys().spawn(computer_actor, std::shared_ptr<computer>(new settling_sim)));
+  auto info = ask<computer_info>(computer_, start_atom::value);
+  run();
+  info_ = *info->value;
+  test::replay_file script(
+    R"({"actions":[{"action":"left_click","coordinate":[10,10]},{"action":"type","text":"hi"},{"action":"cursor_position"}]}
+{"text":"done"}
+)");
+  auto record = run_task(script.model());
+  ASSERT_TRUE(record->result) << describe(record->error);
+  std::vector<std::string> settling;
+  for (const auto& p : record->progress)
+    if (p.message.find("the screen") != std::string::npos)
+      settling.push_back(p.message);
+  // cursor_position does not act on the screen: nothing to settle.
+  ASSERT_EQ(settling.size(), 2u);
+  EXPECT_NE(settling[0].find("the screen settled after 84 ms"), std::string::npos) << settling[0];
+  EXPECT_NE(settling[1].find("still changing after 1500 ms"), std::string::npos) << settling[1];
 }

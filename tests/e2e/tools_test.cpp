@@ -312,13 +312,18 @@ TEST(tools, the_computer_tool_acts_and_shows_the_screen) {
   auto before = server.call_tool("computer", {{"action", "screenshot"}});
   ASSERT_EQ(before["content"][1]["type"], "image");
   auto clicked = server.call_tool("computer", {{"action", "left_click"}, {"coordinate", {300, 200}}});
-  EXPECT_EQ(text_of(clicked), "left_click (300, 200) done");
+  // A simulated screen changes only when acted on: nothing to wait for, and the result says so.
+  EXPECT_EQ(text_of(clicked), "left_click (300, 200) done; the screen settled after 0 ms");
+  EXPECT_EQ(clicked["structuredContent"],
+            (json{{"action", "left_click"}, {"settled", true}, {"settle_ms", 0}}));
   EXPECT_NE(clicked["content"][1]["data"], before["content"][1]["data"]);
   auto where = server.call_tool("computer", {{"action", "cursor_position"}});
   EXPECT_EQ(text_of(where), "X=300, Y=200");
   EXPECT_EQ(where["content"].size(), 1u);
   auto quiet = server.call_tool("computer", {{"action", "type"}, {"text", "hi"}, {"screenshot", false}});
-  EXPECT_EQ(quiet["content"].size(), 1u);
+  EXPECT_EQ(quiet["content"].size(), 2u); // the text and the structured content as text
+  EXPECT_EQ(quiet["content"][0]["type"], "text");
+  EXPECT_EQ(quiet["structuredContent"]["action"], "type");
   auto start = std::chrono::steady_clock::now();
   server.call_tool("computer", {{"action", "wait"}, {"duration", 0.3}});
   EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);

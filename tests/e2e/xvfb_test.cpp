@@ -145,3 +145,25 @@ TEST(xvfb, a_display_killed_mid_task_fails_that_task_clearly_and_no_other) {
   EXPECT_EQ(server.call_tool("screenshot_cua", {{"session_id", "victim"}})["content"][0]["type"], "image");
   expect_clean_exit_without_xvfb(server);
 }
+
+TEST(xvfb, typing_into_the_terminal_returns_the_screen_it_left) {
+  // The default desktop: window manager and xterm. Each answer's screenshot must already show
+  // what the typing did: a screenshot a second later is the same.
+  server_process server({"--backend", "xvfb", "--pool-warm", "0"});
+  server.initialize();
+  ASSERT_EQ(server.call_tool("screenshot_cua", {}, std::chrono::seconds(30))["content"][0]["type"], "image");
+  int stale = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto typed = server.call_tool("computer", {{"action", "type"}, {"text", "echo settled-" + std::to_string(i) + "\n"}});
+    ASSERT_EQ(typed["content"][1]["type"], "image") << typed.dump().substr(0, 300);
+    EXPECT_EQ(typed["structuredContent"]["settled"], true) << typed["structuredContent"];
+    EXPECT_LT(typed["structuredContent"]["settle_ms"].get<int>(), 1000);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto later = server.call_tool("screenshot_cua");
+    if (later["content"][0]["data"] != typed["content"][1]["data"])
+      ++stale;
+  }
+  EXPECT_EQ(stale, 0) << "screenshots that did not show the typing yet";
+  server.close_stdin();
+  EXPECT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
+}

@@ -1,5 +1,8 @@
 #include "computers/cua_computer.hpp"
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -323,4 +326,60 @@ TEST(cua_computer, names_its_computers_after_the_urls) {
   backend_options options;
   options.cua_urls = {"http://a:8000", "http://b:8000"};
   EXPECT_EQ(cua_computer_ids(options), (std::vector<std::string>{"cua-1", "cua-2"}));
+}
+
+namespace {
+
+std::vector<uint8_t> flat_png(uint8_t shade) {
+  rgb_image picture;
+  picture.width = 64;
+  picture.height = 48;
+  picture.pixels.assign(64 * 48 * 3, shade);
+  return encode_png(picture).value();
+}
+
+} // namespace
+
+TEST(cua_computer, settles_when_two_screenshots_a_quiet_window_apart_are_alike) {
+  fake_cua_server::options o;
+  o.screen_width = 64;
+  o.screen_height = 48;
+  fake_cua_server fake(o);
+  fake.set_screenshot_png(flat_png(10));
+  auto options = options_for(fake.url());
+  options.settle.quiet = 60ms;
+  options.settle.bound = 2000ms;
+  auto machine = started(options);
+  fake.clear_received();
+  auto still = machine->settle();
+  EXPECT_TRUE(still.settled);
+  EXPECT_GE(still.waited_ms, 60);
+  EXPECT_LT(still.waited_ms, 1000);
+  EXPECT_EQ(fake.commands(), (std::vector<json>{cua_frame("screenshot", {{"format", "png"}}),
+                                                cua_frame("screenshot", {{"format", "png"}})}));
+  // A screen that changes for 400 ms settles a quiet window after its last change.
+  std::atomic<bool> changing{true};
+  std::thread painter([&] {
+    for (uint8_t shade = 20; changing; shade = static_cast<uint8_t>(shade + 10)) {
+      fake.set_screenshot_png(flat_png(shade));
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(400ms);
+    changing = false;
+  });
+  auto moving = machine->settle();
+  stopper.join();
+  painter.join();
+  EXPECT_TRUE(moving.settled);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 400ms);
+  EXPECT_GE(moving.waited_ms, 400);
+  // Nothing is waited for with a bound of 0, and no screenshot is taken for it.
+  options.settle.bound = 0ms;
+  auto instant = started(options);
+  fake.clear_received();
+  EXPECT_EQ(instant->settle().waited_ms, 0);
+  EXPECT_TRUE(fake.commands().empty());
 }

@@ -209,3 +209,79 @@ TEST(xvfb_computer, double_clicks_drags_and_held_buttons_arrive_as_aimed) {
   EXPECT_EQ(events[2].y, 110);
   EXPECT_EQ(events[3].x, 7);
 }
+
+namespace {
+
+// A desktop whose startup program is the settling tests' client (tests/xvfb/settle_client.cpp),
+// run inside the desktop's sandbox as any desktop program is.
+std::unique_ptr<computer> with_settle_client(const std::string& flags, settle_options settle) {
+  auto options = bare();
+  auto binary = std::string(CUA_SETTLE_CLIENT);
+  options.sandbox.binds.push_back({binary.substr(0, binary.rfind('/')), "/test", true});
+  options.desktop_startup = "exec /test/settle_client " + flags;
+  options.settle = settle;
+  return started(options);
+}
+
+uint8_t centre_red(computer& c) {
+  auto image = c.capture();
+  EXPECT_TRUE(image);
+  return image ? image->row(image->height / 2)[image->width / 2 * 3] : 0;
+}
+
+settle_options bounded(int bound_ms, int quiet_ms = 60) {
+  settle_options settle;
+  settle.bound = std::chrono::milliseconds(bound_ms);
+  settle.quiet = std::chrono::milliseconds(quiet_ms);
+  return settle;
+}
+
+} // namespace
+
+TEST(xvfb_settling, the_screenshot_after_an_action_shows_a_drawing_that_comes_later) {
+  for (int delay : {50, 200, 800}) {
+    SCOPED_TRACE(delay);
+    auto c = with_settle_client("--delay-ms " + std::to_string(delay), bounded(1500));
+    ASSERT_EQ(centre_red(*c), 0x00) << "the client's window is black before the key";
+    ASSERT_TRUE(c->perform(with_text(action_kind::key, "a")));
+    auto start = std::chrono::steady_clock::now();
+    auto settled = c->settle();
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_TRUE(settled.settled);
+    EXPECT_GE(settled.waited_ms, delay);
+    EXPECT_LT(took, std::chrono::milliseconds(1500));
+    EXPECT_EQ(centre_red(*c), 0xff) << "the screenshot does not show the drawing";
+  }
+}
+
+TEST(xvfb_settling, a_screen_that_never_stops_returns_at_the_bound_marked_unsettled) {
+  auto c = with_settle_client("--animate", bounded(400));
+  ASSERT_TRUE(c->perform(action_at(action_kind::mouse_move, 5, 5)));
+  auto settled = c->settle();
+  EXPECT_FALSE(settled.settled);
+  EXPECT_GE(settled.waited_ms, 400);
+  EXPECT_LT(settled.waited_ms, 600);
+}
+
+TEST(xvfb_settling, an_action_that_changes_nothing_returns_after_the_quiet_window) {
+  auto c = with_settle_client("--delay-ms 0", bounded(1500, 60));
+  ASSERT_TRUE(c->perform(action_at(action_kind::mouse_move, 10, 10)));
+  auto settled = c->settle();
+  EXPECT_TRUE(settled.settled);
+  EXPECT_GE(settled.waited_ms, 60);
+  EXPECT_LT(settled.waited_ms, 160);
+  // A bound of 0 is no waiting at all.
+  auto instant = with_settle_client("--delay-ms 0", bounded(0));
+  ASSERT_TRUE(instant->perform(action_at(action_kind::mouse_move, 10, 10)));
+  EXPECT_EQ(instant->settle().waited_ms, 0);
+}
+
+TEST(xvfb_settling, fixed_mode_waits_the_whole_bound) {
+  auto settle = bounded(300);
+  settle.fixed = true;
+  auto c = with_settle_client("--delay-ms 0", settle);
+  ASSERT_TRUE(c->perform(action_at(action_kind::mouse_move, 10, 10)));
+  auto settled = c->settle();
+  EXPECT_GE(settled.waited_ms, 300);
+  EXPECT_LT(settled.waited_ms, 400);
+}
