@@ -4,10 +4,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -362,20 +361,9 @@ int64_t x_desktop::cpu_time_ns() const {
   static const int64_t ns_per_tick = 1'000'000'000 / sysconf(_SC_CLK_TCK);
   int64_t ticks = 0;
   for (auto pid : with_descendants(members)) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    std::getline(stat, text);
-    auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos)
-      continue;
-    std::istringstream fields(text.substr(close_paren + 2));
-    std::string skip;
-    for (int i = 3; i < 14 && fields >> skip; ++i) {
-    }
-    int64_t user = 0;
-    int64_t system = 0;
-    fields >> user >> system;
-    ticks += user + system;
+    auto fields = proc_stat_fields(pid);
+    if (fields.size() > 12)
+      ticks += std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str());
   }
   return ticks * ns_per_tick;
 }

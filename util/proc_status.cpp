@@ -17,6 +17,21 @@ long proc_status_field(pid_t pid, const std::string& name) {
   return -1;
 }
 
+std::vector<std::string> proc_stat_fields(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  // The command name in parentheses may hold spaces and parentheses itself.
+  auto close_paren = text.rfind(')');
+  std::vector<std::string> fields;
+  if (close_paren == std::string::npos)
+    return fields;
+  std::istringstream rest(text.substr(close_paren + 1));
+  for (std::string field; rest >> field;)
+    fields.push_back(std::move(field));
+  return fields;
+}
+
 std::vector<std::pair<pid_t, pid_t>> process_parents() {
   std::vector<std::pair<pid_t, pid_t>> out;
   auto* dir = opendir("/proc");
@@ -26,18 +41,9 @@ std::vector<std::pair<pid_t, pid_t>> process_parents() {
     auto pid = std::atoi(entry->d_name);
     if (pid <= 0)
       continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text;
-    std::getline(stat, text);
-    // The command name in parentheses may hold spaces and parentheses itself.
-    auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos)
-      continue;
-    std::istringstream rest(text.substr(close_paren + 2));
-    char state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    out.emplace_back(pid, parent);
+    auto fields = proc_stat_fields(pid);
+    if (fields.size() > 1)
+      out.emplace_back(pid, static_cast<pid_t>(std::atol(fields[1].c_str())));
   }
   closedir(dir);
   return out;

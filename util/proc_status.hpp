@@ -13,6 +13,10 @@ namespace cua {
 /// a server from outside.
 long proc_status_field(pid_t pid, const std::string& name);
 
+/// Returns the fields of /proc/PID/stat from the third (the state) on: [1] is the parent, [11]
+/// and [12] the user and system time in clock ticks. Empty when the process is gone.
+std::vector<std::string> proc_stat_fields(pid_t pid);
+
 /// Returns every process of this PID namespace with its parent, from /proc/PID/stat.
 std::vector<std::pair<pid_t, pid_t>> process_parents();
 
