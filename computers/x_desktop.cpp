@@ -157,6 +157,7 @@ void reclaim_abandoned_desktops() {
         std::filesystem::remove_all(entry.path(), ignored);
       }
     remove_abandoned_groups(this_cgroup_host(), abandoned);
+    x_display_reservation::reclaim_abandoned("/tmp/cua-desktop-");
   });
 }
 

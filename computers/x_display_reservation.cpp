@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include <fcntl.h>
@@ -104,6 +105,22 @@ caf::error x_display_reservation::reserve(const std::string& socket_dir) {
   return make_error(errc::computer_failed, "no free X display number between "
                                              + std::to_string(first_number) + " and "
                                              + std::to_string(last_number));
+}
+
+void x_display_reservation::reclaim_abandoned(const std::string& desktop_dir_prefix) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp/.X11-unix", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.size() < 2 || name[0] != 'X' || name.find_first_not_of("0123456789", 1) != std::string::npos
+        || !entry.is_symlink(ec))
+      continue;
+    auto n = std::stoi(name.substr(1));
+    auto target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (ec || target.rfind(desktop_dir_prefix, 0) != 0 || holder_alive(lock_path(n)))
+      continue;
+    unlink(link_path(n).c_str());
+    unlink(lock_path(n).c_str());
+  }
 }
 
 void x_display_reservation::release() {

@@ -28,6 +28,11 @@ public:
   /// Gives the number back. Safe to call twice.
   void release();
 
+  /// Removes the links (and their locks) that servers killed before they could give their
+  /// numbers back left: links into `desktop_dir_prefix` whose lock's writer no longer runs.
+  /// Other X servers' sockets and locks are never touched.
+  static void reclaim_abandoned(const std::string& desktop_dir_prefix);
+
 private:
   int number_ = -1;
 };

@@ -329,18 +329,34 @@ TEST(sandbox, what_a_killed_server_left_is_reclaimed_by_the_next) {
     server_process server({"--backend", "xvfb", "--window-manager", "", "--desktop-startup", "",
                            "--pool-warm", "0"});
     server.initialize();
+    // Two desktops: the next server takes one display number back by reserving it, the other
+    // only by reclaiming what is abandoned.
     EXPECT_EQ(screenshot(server, "a")["content"][0]["type"], "image");
+    EXPECT_EQ(screenshot(server, "b")["content"][0]["type"], "image");
     killed = server.pid();
     kill(killed, SIGKILL);
     server.wait_exit(std::chrono::seconds(5));
   }
-  // Its desktop died with it (parent-death signals); its files could not go with it.
-  ASSERT_EQ(leftovers(killed).size(), 1u);
+  // Its desktop died with it (parent-death signals); its files and display link could not go
+  // with it.
+  ASSERT_EQ(leftovers(killed).size(), 2u);
+  auto killed_prefix = "/tmp/cua-desktop-" + std::to_string(killed) + "-";
+  auto links_into_it = [&] {
+    int found = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/tmp/.X11-unix", ec))
+      if (entry.is_symlink(ec)
+          && fs::read_symlink(entry.path(), ec).string().rfind(killed_prefix, 0) == 0)
+        ++found;
+    return found;
+  };
+  ASSERT_EQ(links_into_it(), 2);
   server_process next({"--backend", "xvfb", "--window-manager", "", "--desktop-startup", "",
                        "--pool-warm", "0"});
   next.initialize();
   EXPECT_EQ(screenshot(next, "a")["content"][0]["type"], "image");
   EXPECT_TRUE(leftovers(killed).empty());
+  EXPECT_EQ(links_into_it(), 0);
   next.close_stdin();
   EXPECT_EQ(next.wait_exit(std::chrono::seconds(10)), 0);
   EXPECT_TRUE(leftovers(next.pid()).empty());
