@@ -41,11 +41,12 @@ double median(std::vector<double> v) {
 // shell ended are the group's but nobody's children) and everything below them (sandboxed, the
 // programs are a few levels under bwrap, in a session of their own).
 long desktop_pss_kib(pid_t group) {
+  auto parents = process_parents();
   std::vector<pid_t> members;
-  for (auto [pid, parent] : process_parents())
+  for (auto [pid, parent] : parents)
     if (getpgid(pid) == group)
       members.push_back(pid);
-  auto tree = with_descendants(members);
+  auto tree = with_descendants(members, parents);
   long total = 0;
   for (auto pid : tree) {
     std::ifstream rollup("/proc/" + std::to_string(pid) + "/smaps_rollup");

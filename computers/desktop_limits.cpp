@@ -42,15 +42,15 @@ bool has_word(const std::string& text, const std::string& word) {
   return false;
 }
 
-// "oom_kill N" of a memory.events (v2) or memory.oom_control (v1) file.
-int64_t oom_kills(const std::string& file) {
+// The N of a "KEY N" line of a cgroup file (memory.events, memory.oom_control, cpu.stat).
+std::optional<int64_t> keyed_value(const std::string& file, const std::string& wanted) {
   std::istringstream in(read_file(file));
   std::string key;
   int64_t value = 0;
   while (in >> key >> value)
-    if (key == "oom_kill")
+    if (key == wanted)
       return value;
-  return 0;
+  return std::nullopt;
 }
 
 bool writable_dir(const std::string& dir) {
@@ -227,6 +227,7 @@ caf::error desktop_limits::apply(const cgroup_host& host, const std::string& nam
       return fail("cpu.max");
     memory_events_ = dir + "/memory.events";
     cpu_usage_ = dir + "/cpu.stat";
+    cpu_usage_key_ = "usage_usec";
     return caf::none;
   }
   if (options.max_procs > 0)
@@ -239,16 +240,11 @@ caf::error desktop_limits::apply(const cgroup_host& host, const std::string& nam
 std::optional<int64_t> desktop_limits::cpu_time_ns() const {
   if (cpu_usage_.empty())
     return std::nullopt;
-  std::ifstream in(cpu_usage_);
-  if (cpu_usage_.size() > 9 && cpu_usage_.compare(cpu_usage_.size() - 9, 9, "/cpu.stat") == 0) {
-    // v2: "usage_usec N" among other lines.
-    std::string key;
-    int64_t value = 0;
-    while (in >> key >> value)
-      if (key == "usage_usec")
-        return value * 1000;
-    return std::nullopt;
+  if (!cpu_usage_key_.empty()) {
+    auto usec = keyed_value(cpu_usage_, cpu_usage_key_);
+    return usec ? std::optional<int64_t>(*usec * 1000) : std::nullopt;
   }
+  std::ifstream in(cpu_usage_);
   int64_t ns = 0;
   if (in >> ns)
     return ns;
@@ -256,7 +252,7 @@ std::optional<int64_t> desktop_limits::cpu_time_ns() const {
 }
 
 bool desktop_limits::memory_limit_hit() const {
-  return !memory_events_.empty() && oom_kills(memory_events_) > 0;
+  return !memory_events_.empty() && keyed_value(memory_events_, "oom_kill").value_or(0) > 0;
 }
 
 void desktop_limits::remove() {
@@ -270,6 +266,7 @@ void desktop_limits::remove() {
   procs_.clear();
   memory_events_.clear();
   cpu_usage_.clear();
+  cpu_usage_key_.clear();
 }
 
 } // namespace cua

@@ -80,7 +80,8 @@ private:
   std::vector<std::string> procs_;
   std::vector<std::pair<int, rlim_t>> rlimits_;
   std::string memory_events_; // file with the "oom_kill N" line
-  std::string cpu_usage_;     // cpuacct.usage (v1) or cpu.stat (v2)
+  std::string cpu_usage_;     // cpuacct.usage (v1: nanoseconds) or cpu.stat (v2)
+  std::string cpu_usage_key_; // its line to read (v2: usage_usec); empty: the file is the number
 };
 
 } // namespace cua

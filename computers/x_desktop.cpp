@@ -355,13 +355,14 @@ int64_t x_desktop::cpu_time_ns() const {
   if (leader_pid_ <= 0)
     return 0;
   // utime and stime, fields 14 and 15 of /proc/PID/stat, for the group's processes and theirs.
+  auto parents = process_parents();
   std::vector<pid_t> members;
-  for (auto [pid, parent] : process_parents())
+  for (auto [pid, parent] : parents)
     if (getpgid(pid) == leader_pid_)
       members.push_back(pid);
   static const int64_t ns_per_tick = 1'000'000'000 / sysconf(_SC_CLK_TCK);
   int64_t ticks = 0;
-  for (auto pid : with_descendants(members)) {
+  for (auto pid : with_descendants(members, parents)) {
     auto fields = proc_stat_fields(pid);
     if (fields.size() > 12)
       ticks += std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str());

@@ -50,9 +50,13 @@ std::vector<std::pair<pid_t, pid_t>> process_parents() {
 }
 
 std::vector<pid_t> with_descendants(std::vector<pid_t> roots) {
-  auto all = process_parents();
+  return with_descendants(std::move(roots), process_parents());
+}
+
+std::vector<pid_t> with_descendants(std::vector<pid_t> roots,
+                                    const std::vector<std::pair<pid_t, pid_t>>& parents) {
   for (size_t i = 0; i < roots.size(); ++i)
-    for (auto [pid, parent] : all)
+    for (auto [pid, parent] : parents)
       if (parent == roots[i] && std::find(roots.begin(), roots.end(), pid) == roots.end())
         roots.push_back(pid);
   return roots;

@@ -23,4 +23,8 @@ std::vector<std::pair<pid_t, pid_t>> process_parents();
 /// Returns `roots` and every process below them, each once (roots first).
 std::vector<pid_t> with_descendants(std::vector<pid_t> roots);
 
+/// The same, from parents already read with process_parents().
+std::vector<pid_t> with_descendants(std::vector<pid_t> roots,
+                                    const std::vector<std::pair<pid_t, pid_t>>& parents);
+
 } // namespace cua

@@ -73,6 +73,12 @@ TEST(desktop_limits, cgroup_v2_uses_a_delegated_subtree) {
   EXPECT_EQ(t.read("user.slice/cua.service/d1/memory.max"), "1073741824");
   EXPECT_EQ(t.read("user.slice/cua.service/d1/cpu.max"), "50000 100000");
   EXPECT_EQ(limits.cgroup_procs(), std::vector<std::string>{(t.root / "user.slice/cua.service/d1/cgroup.procs").string()});
+  // CPU time (for settling screens) and OOM kills come from the group's keyed files.
+  t.file("user.slice/cua.service/d1/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n");
+  EXPECT_EQ(limits.cpu_time_ns(), int64_t{1'500'000});
+  EXPECT_FALSE(limits.memory_limit_hit());
+  t.file("user.slice/cua.service/d1/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+  EXPECT_TRUE(limits.memory_limit_hit());
 }
 
 TEST(desktop_limits, v2_without_the_controllers_falls_back_to_rlimits_and_says_why) {
