@@ -174,6 +174,53 @@ void stop_call(bridge_ptr self, const bridge_state::in_flight& call) {
   }
 }
 
+// Answers a pending drain once no call is left in flight.
+void check_drained(bridge_ptr self) {
+  auto& st = self->state;
+  if (st.drained && st.calls.empty()) {
+    st.drained->deliver(caf::unit);
+    st.drained.reset();
+  }
+}
+
+// Ends every call in flight that `select` picks, each answered with `why` as a tool error: a client
+// that asked must hear what became of its request, even when the server stops.
+template <class Select>
+void cancel_calls(bridge_ptr self, Select select, const std::string& why) {
+  auto& st = self->state;
+  for (auto i = st.calls.begin(); i != st.calls.end();) {
+    if (!select(i->second)) {
+      ++i;
+      continue;
+    }
+    auto call = std::move(i->second);
+    i = st.calls.erase(i);
+    stop_call(self, call);
+    reply(self, call.id, tool_result::error(call.tool + ": " + why).to_json());
+  }
+}
+
+// The client's input ended: nothing more will come, and nothing it could answer either. Quick and
+// computer calls run to their end; a task would take minutes, so it is cancelled and said so.
+caf::result<void> drain(bridge_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, promise] : st.asked)
+    promise.deliver(make_error(errc::shutting_down, "the client closed its input"));
+  st.asked.clear();
+  cancel_calls(
+    self,
+    [](const bridge_state::in_flight& call) {
+      const auto* tool = find_tool(call.tool);
+      return tool != nullptr && tool->runs_tasks;
+    },
+    "the server is shutting down (its input ended), so the task was cancelled");
+  if (st.calls.empty())
+    return caf::unit;
+  if (!st.drained)
+    st.drained = self->make_response_promise();
+  return caf::delegated<void>{};
+}
+
 // Answers the quick calls the supervisor left unanswered for too long.
 void sweep_quick_calls(bridge_ptr self) {
   auto& st = self->state;
@@ -200,6 +247,7 @@ void sweep_quick_calls(bridge_ptr self) {
                              + " s; try again")
             .to_json());
   }
+  check_drained(self);
   if (pending) {
     st.sweep_armed = true;
     self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
@@ -259,6 +307,7 @@ void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
     spdlog::info("request {} ({}) cancelled by the client", key, i->second.tool);
     stop_call(self, i->second);
     st.calls.erase(i);
+    check_drained(self);
     // A cancelled batch member gets no answer; the batch stops waiting for it.
     if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
       auto batch = b->second;
@@ -400,6 +449,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
                                + " stopped unexpectedly; the server goes on")
               .to_json());
       st.calls.erase(i);
+      check_drained(self);
       return;
     }
   });
@@ -428,9 +478,9 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       if (i->second.call)
         self->demonitor(i->second.call);
       st.calls.erase(i);
-      if (st.batch_of.count(key) > 0 && into_batch(self, json::parse(line, nullptr, false)))
-        return;
-      self->send(st.writer, write_atom::value, std::move(line));
+      if (st.batch_of.count(key) == 0 || !into_batch(self, json::parse(line, nullptr, false)))
+        self->send(st.writer, write_atom::value, std::move(line));
+      check_drained(self);
     },
     [=](resume_atom, uint64_t ticket, uint64_t step) {
       if (auto i = self->state.quick_calls.find(ticket); i != self->state.quick_calls.end())
@@ -475,11 +525,13 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       write(self, jsonrpc::make_request(id, method, std::move(params)));
       return caf::delegated<std::string>{};
     },
+    [=](drain_atom) { return drain(self); },
     [=](shutdown_atom) {
       auto& st = self->state;
-      for (auto& [key, call] : st.calls)
-        stop_call(self, call);
-      st.calls.clear();
+      cancel_calls(
+        self, [](const bridge_state::in_flight&) { return true; },
+        "the server is shutting down, so the call was cancelled");
+      check_drained(self);
       for (auto& [id, promise] : st.asked)
         promise.deliver(make_error(errc::shutting_down, "the server is shutting down"));
       st.asked.clear();

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -59,6 +60,9 @@ struct bridge_state {
   uint64_t next_batch = 1;
   uint64_t current_batch = 0; // the batch whose members are being read now
 
+  /// Set once the client's input has ended: answered when the last call in flight is.
+  std::optional<caf::response_promise> drained;
+
   /// Stops the calls still in flight when the bridge ends, however it ends.
   ~bridge_state();
 
@@ -74,7 +78,10 @@ struct bridge_state {
 ///
 /// Also: (client_req, method, params_json) -> result_json sends a request to the client and routes
 /// its response back; (log, level, logger, text) becomes notifications/message at or above the
-/// client's level; (shutdown) cancels every call and ends the actor.
+/// client's level; (drain) -> unit once every call read so far is answered, after the client's
+/// input ended (task calls are cancelled and answered so; the others run to their end);
+/// (shutdown) cancels the calls still in flight, answers each with an error saying so, and ends
+/// the actor.
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
                            tool_services services, bridge_config config);
 

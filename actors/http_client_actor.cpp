@@ -2,6 +2,7 @@
 #include "actors/http_client_actor.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -229,6 +230,48 @@ void end(client_ptr self, const std::string& reason) {
   self->quit();
 }
 
+constexpr int64_t no_sessions = std::numeric_limits<int64_t>::max();
+
+bool holds_exchanges(const http_client_state& st) {
+  return !st.posts.empty() || !st.streams.empty();
+}
+
+caf::timespan tick_interval(const http_client_config& config) {
+  return std::min({config.keepalive_interval, config.idle_timeout, config.empty_timeout});
+}
+
+// Runs `next` with how long (ms) all of this client's sessions have been idle: no_sessions when it
+// has none, 0 when one runs a task or the supervisor did not answer in time.
+void with_session_idle(client_ptr self, std::function<void(int64_t)> next) {
+  auto& st = self->state;
+  if (!st.supervisor) {
+    next(no_sessions);
+    return;
+  }
+  self->request(st.supervisor, st.config.query_timeout, idle_atom::value, client_atom::value,
+                st.config.client_id)
+    .then([=](int64_t idle) { next(idle); }, [=](caf::error&) { next(0); });
+}
+
+// A new client wants a slot: this one gives up its own if it holds nothing worth keeping.
+void reclaim(client_ptr self, const slot_request_ptr& ask) {
+  if (self->state.ended || holds_exchanges(self->state)) {
+    ask->answer(false);
+    return;
+  }
+  with_session_idle(self, [=](int64_t idle) {
+    auto& st = self->state;
+    auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.reclaim_idle);
+    bool idle_enough = idle == no_sessions || (bound.count() > 0 && idle >= bound.count());
+    if (st.ended || holds_exchanges(st) || !idle_enough) {
+      ask->answer(false);
+      return;
+    }
+    end(self, "its slot went to a new client (--max-clients)");
+    ask->answer(true); // after end(), which has told the transport that the slot is free
+  });
+}
+
 void tick(client_ptr self) {
   auto& st = self->state;
   for (auto& [id, stream] : st.streams)
@@ -236,13 +279,22 @@ void tick(client_ptr self) {
   for (auto& [id, post] : st.posts)
     if (post.streaming)
       post.exchange->send_comment("keep-alive");
-  if (st.posts.empty() && st.streams.empty()
-      && self->clock().now() - st.last_activity >= st.config.idle_timeout) {
+  auto idle = self->clock().now() - st.last_activity;
+  if (!holds_exchanges(st) && idle >= st.config.idle_timeout) {
     end(self, "idle");
     return;
   }
-  self->delayed_send(self, std::min(st.config.keepalive_interval, st.config.idle_timeout),
-                     tick_atom::value);
+  if (!holds_exchanges(st) && idle >= st.config.empty_timeout && !st.asking_about_sessions) {
+    st.asking_about_sessions = true;
+    with_session_idle(self, [=](int64_t sessions_idle) {
+      auto& st = self->state;
+      st.asking_about_sessions = false;
+      if (!st.ended && sessions_idle == no_sessions && !holds_exchanges(st)
+          && self->clock().now() - st.last_activity >= st.config.empty_timeout)
+        end(self, "idle, with no session, stream or request");
+    });
+  }
+  self->delayed_send(self, tick_interval(st.config), tick_atom::value);
 }
 
 } // namespace
@@ -265,8 +317,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
       end(self, "its bridge stopped");
   });
   touch(self);
-  self->delayed_send(self, std::min(st.config.keepalive_interval, st.config.idle_timeout),
-                     tick_atom::value);
+  self->delayed_send(self, tick_interval(st.config), tick_atom::value);
   return {
     [=](post_atom, http_post& post) { accept_post(self, post); },
     [=](listen_atom, const exchange_ptr& stream) {
@@ -275,6 +326,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
       self->state.streams.emplace(stream->id(), stream);
     },
     [=](hangup_atom, uint64_t exchange) { hang_up(self, exchange); },
+    [=](reclaim_atom, const slot_request_ptr& ask) { reclaim(self, ask); },
     [=](write_atom, const std::string& line) { route(self, line); },
     [=](log_atom, int32_t level, std::string& logger, std::string& text) {
       self->send(self->state.bridge, log_atom::value, level, std::move(logger), std::move(text));

@@ -15,12 +15,19 @@
 #include "actors/bridge_actor.hpp"
 #include "tools/tool.hpp"
 #include "transport/http_exchange.hpp"
+#include "transport/slot_request.hpp"
 
 namespace cua {
 
 struct http_client_config {
   std::string client_id; // the Mcp-Session-Id the transport issued
   caf::timespan idle_timeout = std::chrono::minutes(30);
+  /// A client with no session, stream or request in flight ends after this long without a request.
+  caf::timespan empty_timeout = std::chrono::minutes(2);
+  /// It gives its slot to a new client when asked, once its sessions have been idle this long (no
+  /// task running); 0: only when it has none.
+  caf::timespan reclaim_idle = std::chrono::minutes(1);
+  caf::timespan query_timeout = std::chrono::seconds(2); // its questions to the supervisor
   caf::timespan keepalive_interval = std::chrono::seconds(15);
   int32_t max_pending = 256; // requests awaiting their answers at once; more get 429
   /// Tells the transport that this client has ended, so that its id is refused from then on.
@@ -44,6 +51,7 @@ struct http_client_state {
   std::map<std::string, uint64_t> post_of_token;   // progress token -> exchange id
   std::map<uint64_t, exchange_ptr> streams;        // GET streams, by exchange id
   caf::actor_clock::time_point last_activity;
+  bool asking_about_sessions = false; // an empty-client check is out
   bool ended = false;
 
   static inline const char* name = "http_client";
@@ -57,10 +65,14 @@ struct http_client_state {
 /// an open POST).
 ///
 /// A POST whose connection drops cancels its requests, as notifications/cancelled would. The client
-/// ends on (shutdown, reason) (DELETE, server shutdown) or after idle_timeout with no request and
-/// no open stream; its sessions are then cleaned up and the transport told.
+/// ends on (shutdown, reason) (DELETE, server shutdown), after idle_timeout with no request and
+/// no open stream, after the shorter empty_timeout when it has no session either (most clients
+/// never send DELETE), or when it gives its slot to a new client; its sessions are then cleaned up
+/// and the transport told.
 ///
 /// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
+/// (reclaim, slot_request_ptr), answered yes (after ending) when the client has no stream and no
+/// request in flight and its sessions have all been idle for reclaim_idle, or it has none;
 /// (shutdown, reason); (write, line) from its bridge; (log, level, logger, text), log records about
 /// this client, for its bridge to forward at the client's level.
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,

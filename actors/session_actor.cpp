@@ -313,13 +313,13 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
       return rp;
     },
     [=](close_atom, const std::string& reason) { return close_session(self, reason); },
-    [=](reap_atom, int64_t idle_limit_ms) {
+    [=](reap_atom, int64_t idle_limit_ms, const std::string& reason) {
       // Decided here, not by the supervisor: a call that came in since it last asked keeps the
       // session alive.
       auto info = info_of(self);
       if (info.active_tasks > 0 || info.idle_ms < idle_limit_ms)
         return false;
-      close_session(self, "idle");
+      close_session(self, reason);
       return true;
     },
   };

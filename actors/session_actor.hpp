@@ -71,8 +71,8 @@ struct session_state {
 /// Messages: (screenshot, format) -> encoded_image; (perform, computer_action) -> action_outcome;
 /// (run_task, task, listener) -> task_result, one task at a time, the others queued in order;
 /// (info) -> session_info; (ready) -> true once the computer is there, or why it never will be;
-/// (close, reason) -> cleanup_report, after which the actor ends; (reap,
-/// idle_ms) -> bool, true if the session was idle that long and closed itself. A task whose
+/// (close, reason) -> cleanup_report, after which the actor ends; (reap, idle_ms, reason) -> bool,
+/// true if the session was idle that long and closed itself (for `reason`: idle, evicted). A task whose
 /// requester stops is cancelled.
 caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
                             caf::actor pool, session_config config, bool ephemeral);

@@ -2,6 +2,7 @@
 #include "actors/supervisor_actor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -43,13 +44,27 @@ std::vector<session_key> keys_of(const supervisor_state& st, const std::string& 
   return keys;
 }
 
+int64_t milliseconds(caf::timespan span) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(span).count();
+}
+
+bool server_full(const supervisor_state& st) {
+  return static_cast<int32_t>(st.sessions.size()) >= st.config.max_sessions;
+}
+
 // Returns why `client` may not open another session, if it may not.
 caf::error over_a_limit(const supervisor_state& st, const std::string& client) {
-  if (static_cast<int32_t>(st.sessions.size()) >= st.config.max_sessions)
+  if (server_full(st)) {
+    auto evict = milliseconds(st.config.evict_idle) / 1000;
     return make_error(errc::session_limit_reached,
                       "the server already runs " + std::to_string(st.sessions.size())
                         + " sessions, its limit (--max-sessions "
-                        + std::to_string(st.config.max_sessions) + ")" + way_out(st));
+                        + std::to_string(st.config.max_sessions) + "), and "
+                        + (evict > 0 ? "none of another client has been idle for "
+                                         + std::to_string(evict) + " s (--evict-idle)"
+                                     : std::string{"idle sessions are not evicted (--evict-idle 0)"})
+                        + way_out(st));
+  }
   auto mine = static_cast<int32_t>(keys_of(st, client).size());
   if (mine >= per_client_limit(st))
     return make_error(errc::session_limit_reached,
@@ -94,15 +109,16 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const session_ke
 // Answers an open with `handle`. A new session is handed out once it has its computer, or the call
 // that made it hears why it got none: a session the pool refuses ends, and a request sent to it
 // after the open would only hear that it stopped.
-caf::result<session_handle> hand_over(supervisor_ptr self, session_handle handle) {
-  if (!handle.created)
-    return handle;
-  auto rp = self->make_response_promise<session_handle>();
+void hand_over(supervisor_ptr self, session_handle handle,
+               caf::typed_response_promise<session_handle> rp) {
+  if (!handle.created) {
+    rp.deliver(std::move(handle));
+    return;
+  }
   auto bound = self->state.config.session.acquire_timeout + std::chrono::seconds(5);
   self->request(handle.session, bound, ready_atom::value)
     .then([=](bool) mutable { rp.deliver(handle); },
           [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
 }
 
 // Closes `id`: the session cancels its tasks and returns its computer. Answers with what it did;
@@ -137,7 +153,8 @@ void reap(supervisor_ptr self) {
     auto session = entry.session;
     auto session_key = key;
     // The session itself decides, with what it knows now; it closes itself if it is idle.
-    self->request(session, st.config.query_timeout, reap_atom::value, static_cast<int64_t>(idle_limit))
+    self->request(session, st.config.query_timeout, reap_atom::value,
+                  static_cast<int64_t>(idle_limit), std::string{"idle"})
       .then(
         [=](bool closed) {
           if (!closed)
@@ -155,6 +172,157 @@ void reap(supervisor_ptr self) {
         [](caf::error&) {});
   }
   self->delayed_send(self, st.config.reap_interval, reap_atom::value);
+}
+
+using session_infos = std::vector<std::pair<session_key, std::optional<session_info>>>;
+
+// Asks each of `keys` for its info, each bounded; runs `done` with every answer (none for a session
+// that did not answer in time).
+void gather_infos(supervisor_ptr self, const std::vector<session_key>& keys,
+                  std::function<void(session_infos&)> done) {
+  auto& st = self->state;
+  auto infos = std::make_shared<session_infos>();
+  if (keys.empty()) {
+    done(*infos);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(keys.size());
+  auto one_done = [=]() mutable {
+    if (--*pending == 0)
+      done(*infos);
+  };
+  for (const auto& key : keys)
+    self->request(st.sessions.at(key).session, st.config.query_timeout, info_atom::value)
+      .then([=](session_info& info) mutable {
+              infos->emplace_back(key, std::move(info));
+              one_done();
+            },
+            [=](caf::error&) mutable {
+              infos->emplace_back(key, std::nullopt);
+              one_done();
+            });
+}
+
+// How long a session has been idle as far as eviction goes: not at all while it runs a task or
+// does not answer.
+int64_t idle_ms(const std::optional<session_info>& info) {
+  return info && info->active_tasks == 0 ? info->idle_ms : 0;
+}
+
+// Returns how long all sessions of each client in `infos` have been idle.
+std::map<std::string, int64_t> idle_by_client(const session_infos& infos) {
+  std::map<std::string, int64_t> idle;
+  for (const auto& [key, info] : infos) {
+    auto [i, fresh] = idle.emplace(key.first, idle_ms(info));
+    if (!fresh)
+      i->second = std::min(i->second, idle_ms(info));
+  }
+  return idle;
+}
+
+// Remembers why `key` was evicted, for its client's next call with its id.
+void note_eviction(supervisor_state& st, const session_key& key, std::string why) {
+  constexpr size_t max_notes = 1024;
+  if (st.eviction_notes.insert_or_assign(key, std::move(why)).second)
+    st.eviction_order.push_back(key);
+  while (st.eviction_order.size() > max_notes) {
+    st.eviction_notes.erase(st.eviction_order.front());
+    st.eviction_order.pop_front();
+  }
+}
+
+// Opens `key` (once its computer is there) and answers `rp`; an ephemeral session's owner is
+// watched, so that the session ends with it.
+void open_and_hand_over(supervisor_ptr self, const session_key& key, const caf::actor& owner,
+                        caf::typed_response_promise<session_handle> rp) {
+  auto handle = open_session(self, key, owner ? owner.address() : caf::actor_addr{});
+  if (!handle) {
+    rp.deliver(handle.error());
+    return;
+  }
+  if (owner && handle->created)
+    self->monitor(owner);
+  hand_over(self, std::move(*handle), rp);
+}
+
+// Makes room for `key` by closing the longest-idle session of another client whose sessions have
+// all been idle for evict_idle, then opens `key` (or refuses it, if there was none). The session
+// itself decides at the last moment, so a call that reached it since keeps it.
+void evict_then_open(supervisor_ptr self, const session_key& key, const caf::actor& owner,
+                     caf::typed_response_promise<session_handle> rp) {
+  auto& st = self->state;
+  std::vector<session_key> others;
+  for (const auto& [other, entry] : st.sessions)
+    if (other.first != key.first)
+      others.push_back(other);
+  gather_infos(self, others, [=](session_infos& infos) mutable {
+    auto& st = self->state;
+    auto bound = milliseconds(st.config.evict_idle);
+    auto client_idle = idle_by_client(infos);
+    const std::pair<session_key, std::optional<session_info>>* victim = nullptr;
+    for (const auto& candidate : infos) {
+      const auto& [other, info] = candidate;
+      if (!info || info->ephemeral || idle_ms(info) < bound || client_idle[other.first] < bound
+          || st.sessions.count(other) == 0)
+        continue;
+      if (victim == nullptr || info->idle_ms > victim->second->idle_ms)
+        victim = &candidate;
+    }
+    if (victim == nullptr || !server_full(st)) {
+      open_and_hand_over(self, key, owner, rp);
+      return;
+    }
+    auto other = victim->first;
+    auto victim_idle = victim->second->idle_ms;
+    auto session = st.sessions.at(other).session;
+    self->request(session, st.config.query_timeout, reap_atom::value, bound, std::string{"evicted"})
+      .then(
+        [=](bool closed) mutable {
+          auto& st = self->state;
+          if (closed) {
+            if (auto i = st.sessions.find(other); i != st.sessions.end() && i->second.session == session) {
+              self->demonitor(session);
+              st.sessions.erase(i);
+            }
+            ++st.evicted;
+            auto idle_s = std::to_string(victim_idle / 1000);
+            spdlog::info("session {} evicted after {} s idle: a new session needed its room "
+                         "(--max-sessions {})",
+                         log_name(other), idle_s, st.config.max_sessions);
+            note_eviction(st, other,
+                          "session \"" + other.second + "\" was closed to make room for a new "
+                            "session: it had been idle for " + idle_s + " s (--evict-idle "
+                            + std::to_string(bound / 1000) + ") while the server was at its limit "
+                            "(--max-sessions " + std::to_string(st.config.max_sessions)
+                            + "); call again to start a new session with this id");
+          }
+          open_and_hand_over(self, key, owner, rp);
+        },
+        [=](caf::error&) mutable { open_and_hand_over(self, key, owner, rp); });
+  });
+}
+
+// Serves an open of `key`: the reason an evicted session ended, once; else the session, making
+// room by eviction when the server is full.
+caf::result<session_handle> open_or_evict(supervisor_ptr self, const session_key& key,
+                                          const caf::actor& owner) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<session_handle>();
+  if (auto note = st.eviction_notes.find(key); note != st.eviction_notes.end()) {
+    auto why = note->second;
+    st.eviction_notes.erase(note);
+    st.eviction_order.erase(std::find(st.eviction_order.begin(), st.eviction_order.end(), key));
+    rp.deliver(make_error(errc::session_evicted, why));
+    return rp;
+  }
+  bool may_evict = !st.shutting_down && st.config.evict_idle.count() > 0
+                   && st.sessions.count(key) == 0 && server_full(st)
+                   && static_cast<int32_t>(keys_of(st, key.first).size()) < per_client_limit(st);
+  if (may_evict)
+    evict_then_open(self, key, owner, rp);
+  else
+    open_and_hand_over(self, key, owner, rp);
+  return rp;
 }
 
 // Sends the pool query that those in next_pool_query wait for.
@@ -217,20 +385,13 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       if (id.empty() || id.size() > 256)
         return make_error(errc::invalid_arguments,
                           "a session id must be between 1 and 256 characters long");
-      auto handle = open_session(self, {client, id}, caf::actor_addr{});
-      if (!handle)
-        return handle.error();
-      return hand_over(self, std::move(*handle));
+      return open_or_evict(self, {client, id}, caf::actor{});
     },
     [=](open_atom, const std::string& client, ephemeral_atom) -> caf::result<session_handle> {
       auto owner = caf::actor_cast<caf::actor>(self->current_sender());
       if (!owner)
         return make_error(errc::internal, "an ephemeral session needs an owner");
-      auto handle = open_session(self, {client, random_uuid()}, owner.address());
-      if (!handle)
-        return handle.error();
-      self->monitor(owner);
-      return hand_over(self, std::move(*handle));
+      return open_or_evict(self, {client, random_uuid()}, owner);
     },
     [=](close_atom, const std::string& client, const std::string& id) -> caf::result<cleanup_report> {
       // Another client's session gets the same answer as one that does not exist.
@@ -243,9 +404,17 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       return rp;
     },
     [=](close_atom, client_atom, const std::string& client) -> int32_t {
-      auto mine = keys_of(self->state, client);
+      auto& st = self->state;
+      auto mine = keys_of(st, client);
       for (auto& key : mine)
         close_session(self, key, "client_gone", [](cleanup_report) {});
+      // Nobody will come back for the notes on its evicted sessions.
+      for (auto i = st.eviction_notes.lower_bound(session_key{client, ""});
+           i != st.eviction_notes.end() && i->first.first == client;) {
+        st.eviction_order.erase(
+          std::find(st.eviction_order.begin(), st.eviction_order.end(), i->first));
+        i = st.eviction_notes.erase(i);
+      }
       if (!mine.empty())
         spdlog::info("client {} gone: {} of its sessions closed", client, mine.size());
       return static_cast<int32_t>(mine.size());
@@ -262,9 +431,10 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       report->sessions_created = st.created;
       report->sessions_reaped = st.reaped;
       report->sessions_refused = st.refused;
+      report->sessions_evicted = st.evicted;
+      report->evict_idle_s = milliseconds(st.config.evict_idle) / 1000;
       // One answer from the pool and one per session; each has its own bound.
-      auto mine = keys_of(st, client);
-      auto pending = std::make_shared<size_t>(mine.size() + 1);
+      auto pending = std::make_shared<int>(2);
       auto one_done = [=]() mutable {
         if (--*pending > 0)
           return;
@@ -279,21 +449,25 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
           report->pool = *pool;
         one_done();
       });
-      for (const auto& key : mine) {
-        auto session_id = key.second;
-        self->request(st.sessions.at(key).session, st.config.query_timeout, info_atom::value)
-          .then([=](const session_info& info) mutable {
-                  report->sessions.push_back(info);
-                  one_done();
-                },
-                [=](caf::error&) mutable {
-                  session_info info;
-                  info.id = session_id;
-                  info.state = "unresponsive";
-                  report->sessions.push_back(info);
-                  one_done();
-                });
-      }
+      gather_infos(self, keys_of(st, client), [=](session_infos& infos) mutable {
+        for (auto& [key, info] : infos) {
+          if (!info) {
+            info.emplace();
+            info->id = key.second;
+            info->state = "unresponsive";
+          }
+          report->sessions.push_back(std::move(*info));
+        }
+        one_done();
+      });
+      return rp;
+    },
+    [=](idle_atom, client_atom, const std::string& client) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise<int64_t>();
+      gather_infos(self, keys_of(self->state, client), [=](session_infos& infos) mutable {
+        auto idle = idle_by_client(infos);
+        rp.deliver(idle.empty() ? std::numeric_limits<int64_t>::max() : idle.begin()->second);
+      });
       return rp;
     },
     [=](reap_atom) { reap(self); },

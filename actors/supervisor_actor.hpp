@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -20,6 +21,9 @@ struct supervisor_config {
   int32_t max_sessions = 10;
   int32_t max_sessions_per_client = 0; // 0: as many as max_sessions
   caf::timespan idle_timeout = std::chrono::seconds(600);
+  /// When a new session would pass max_sessions, a session idle this long (of another client
+  /// whose sessions are all that idle) is closed to make room; 0: never.
+  caf::timespan evict_idle = std::chrono::seconds(60);
   caf::timespan reap_interval = std::chrono::seconds(60);
   caf::timespan close_timeout = std::chrono::seconds(3);
   caf::timespan query_timeout = std::chrono::seconds(2);
@@ -44,6 +48,12 @@ struct supervisor_state {
   int64_t created = 0;
   int64_t reaped = 0;
   int64_t refused = 0;
+  int64_t evicted = 0;
+
+  /// Why each evicted session ended, for its client's next call with its id (which hears it once).
+  /// Bounded: the oldest are forgotten first.
+  std::map<session_key, std::string> eviction_notes;
+  std::deque<session_key> eviction_order;
 
   /// Stats answers waiting for the pool's figures. One query is out at a time; those who come
   /// while it is out wait for the next, so every answer has figures asked after it was asked for,
@@ -59,8 +69,12 @@ struct supervisor_state {
 };
 
 /// Owns the session registry: creates sessions on demand within --max-sessions and
-/// --max-sessions-per-client (refusing past them at once), reaps idle ones, answers stats, closes
-/// sessions on request and everything on shutdown. Monitors every session, so a session that dies
+/// --max-sessions-per-client, reaps idle ones, answers stats, closes sessions on request and
+/// everything on shutdown. Past the per-client limit a new session is refused at once; past
+/// max_sessions, the longest-idle session of another client whose sessions have all been idle for
+/// evict_idle (no task running) is closed to make room, and without one the refusal is at once too.
+/// An evicted session's client hears why on its next call with that id; the call after starts it
+/// afresh. Monitors every session, so a session that dies
 /// is forgotten (the pool takes its computer back).
 ///
 /// Every session belongs to the client (MCP connection) that opened it; a client sees, uses and
@@ -69,7 +83,9 @@ struct supervisor_state {
 /// Messages: (open, client, id) -> session_handle, for a new session once it has its computer (or
 /// the reason it got none); (open, client, ephemeral) -> session_handle, likewise, closed when the
 /// sender stops; (close, client, id) -> cleanup_report; (close, client_atom, client) -> int32_t,
-/// the number of that client's sessions it closed (the client has gone); (stats, client) ->
+/// the number of that client's sessions it closed (the client has gone); (idle, client_atom,
+/// client) -> int64_t, how long (ms) all of that client's sessions have been idle (0 while one
+/// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
 /// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                supervisor_config config, caf::actor pool);

@@ -218,7 +218,8 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     ->capture_default_str()
     ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--max-sessions", cfg.max_sessions,
-                 "Sessions at most; a new one past the limit is refused at once")
+                 "Sessions at most; past it a new one takes the room of an idle one (see "
+                 "--evict-idle) or is refused at once")
     ->capture_default_str()
     ->check(CLI::Range(1, 100000));
   app.add_option("--pool-size", cfg.pool_size, "Computers at most (0: the session limit)")
@@ -231,6 +232,13 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "Seconds without a call or a running task after which a session is reaped")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--evict-idle", cfg.evict_idle_s,
+                 "When a new session would pass --max-sessions, the longest-idle session of another "
+                 "client whose sessions have all been idle this many seconds is closed to make room "
+                 "(0: never); at --max-clients, an HTTP client whose sessions are that idle gives "
+                 "its slot to a new client")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 1e7));
   app.add_option("--reap-interval", cfg.reap_interval_s, "Seconds between checks for idle sessions")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 1e7));
@@ -315,7 +323,8 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "(else CUA_MCP_AUTH_TOKEN; neither: no token)")
     ->check(CLI::ExistingFile);
   app.add_option("--max-clients", cfg.http.max_clients,
-                 "HTTP clients (MCP sessions) at once; more get 503")
+                 "HTTP clients (MCP sessions) at once; past it a new client takes the slot of the "
+                 "least recently active one that holds nothing in use (see --evict-idle), else 503")
     ->capture_default_str()
     ->check(CLI::Range(1, 100000));
   app.add_option("--max-connections", cfg.http.max_connections,
@@ -330,6 +339,11 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "ends and its sessions are cleaned up")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--empty-client-timeout", cfg.http.empty_client_timeout_s,
+                 "Seconds an HTTP client with no session, stream or request in flight may go "
+                 "without a request; then it ends (most clients never send DELETE)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 1e7));
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -341,6 +355,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     settle_cua_urls(cfg, cua_urls_file);
     parse_listen(listen, cfg.http);
     settle_auth_token(cfg, token_file);
+    cfg.http.reclaim_idle_s = cfg.evict_idle_s;
     sandbox.enabled = sandbox_mode == "on";
     cfg.backend.settle.bound = std::chrono::milliseconds(settle_ms);
     cfg.backend.settle.quiet = std::chrono::milliseconds(settle_quiet_ms);

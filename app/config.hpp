@@ -20,6 +20,7 @@ struct server_config {
   int32_t pool_warm = 1;
   double probe_interval_s = 30; // fixed computers (cua) out of service are tried again after this
   double idle_timeout_s = 600;
+  double evict_idle_s = 60; // 0: sessions are never evicted to make room
   double reap_interval_s = 60;
   double acquire_timeout_s = 30;
   double action_timeout_s = 30;

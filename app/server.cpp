@@ -90,6 +90,8 @@ private:
   std::thread thread_;
 };
 
+constexpr const char* end_of_input = "the end of the input";
+
 // Waits for SIGINT, SIGTERM or the end of the input; returns what it was.
 std::string wait_for_end(int signal_fd, int eof_fd) {
   for (;;) {
@@ -105,7 +107,7 @@ std::string wait_for_end(int signal_fd, int eof_fd) {
       return info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
     }
     if (fds[1].revents != 0)
-      return "the end of the input";
+      return end_of_input;
   }
 }
 
@@ -187,6 +189,7 @@ int run_server(const server_config& cfg) {
   supervisor_config sup_cfg;
   sup_cfg.max_sessions = cfg.max_sessions;
   sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
+  sup_cfg.evict_idle = seconds(cfg.evict_idle_s);
   sup_cfg.reap_interval = seconds(cfg.reap_interval_s);
   sup_cfg.session.acquire_timeout = seconds(cfg.acquire_timeout_s + 5);
   sup_cfg.session.action_timeout = seconds(cfg.action_timeout_s);
@@ -218,6 +221,8 @@ int run_server(const server_config& cfg) {
       client_cfg.client_id = client_id;
       client_cfg.idle_timeout = seconds(cfg.http.client_idle_timeout_s);
       client_cfg.keepalive_interval = seconds(cfg.http.keepalive_interval_s);
+      client_cfg.empty_timeout = seconds(cfg.http.empty_client_timeout_s);
+      client_cfg.reclaim_idle = seconds(cfg.evict_idle_s);
       client_cfg.max_pending = cfg.max_in_flight;
       client_cfg.on_end = [to_client, on_end](const std::string& gone) {
         to_client->detach(gone);
@@ -274,15 +279,27 @@ int run_server(const server_config& cfg) {
     listener->stop(); // every client ends: its calls stop, its sessions close
   {
     caf::scoped_actor self{sys};
+    // Every step has its own bound, and all of them together stay inside the watchdog's.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
     auto ask = [&](const caf::actor& whom, caf::timespan bound, auto atom) {
+      auto left = std::chrono::duration_cast<caf::timespan>(deadline
+                                                            - std::chrono::steady_clock::now());
+      bound = std::max(caf::timespan{std::chrono::milliseconds(1)}, std::min(bound, left));
       self->request(whom, bound, atom).receive([] {}, [](caf::error&) {});
     };
-    // Calls first (nothing new starts), then sessions (tasks cancelled, computers returned), then
-    // the computers themselves, then whatever is still queued for stdout.
+    // A client that closes its input right after its requests (`echo ... | cua-mcp-server`)
+    // still gets their answers: the calls read so far finish first (tasks are cancelled).
+    if (bridge && why == end_of_input)
+      ask(bridge, std::chrono::milliseconds(2500), drain_atom::value);
+    // Then calls (nothing new starts; those left are answered as cancelled), then sessions (tasks
+    // cancelled, computers returned), then the computers themselves, then whatever is still
+    // queued for stdout, which is given the last of the time.
     if (bridge)
       self->send(bridge, shutdown_atom::value);
+    deadline -= std::chrono::milliseconds(400);
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
     ask(pool, std::chrono::seconds(2), shutdown_atom::value);
+    deadline += std::chrono::milliseconds(400);
     if (writer)
       ask(writer, std::chrono::milliseconds(500), flush_atom::value);
     for (const auto& a : {bridge, supervisor, pool, writer})

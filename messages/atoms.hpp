@@ -32,6 +32,7 @@ using reap_atom = caf::atom_constant<caf::atom("reap")>;
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using client_atom = caf::atom_constant<caf::atom("client")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 // task actor and model providers
 using step_atom = caf::atom_constant<caf::atom("step")>;
@@ -49,11 +50,13 @@ using log_atom = caf::atom_constant<caf::atom("log")>;
 using call_done_atom = caf::atom_constant<caf::atom("call_done")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using client_req_atom = caf::atom_constant<caf::atom("client_req")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 // the HTTP transport and its clients
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using listen_atom = caf::atom_constant<caf::atom("listen")>;
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 
 } // namespace cua

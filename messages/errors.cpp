@@ -10,6 +10,7 @@ const char* to_string(errc code) {
   switch (code) {
     case errc::none: return "none";
     case errc::session_limit_reached: return "session_limit_reached";
+    case errc::session_evicted: return "session_evicted";
     case errc::unknown_session: return "unknown_session";
     case errc::session_closing: return "session_closing";
     case errc::pool_timeout: return "pool_timeout";

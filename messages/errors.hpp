@@ -15,6 +15,7 @@ namespace cua {
 enum class errc : uint8_t {
   none = 0,
   session_limit_reached,
+  session_evicted, // closed while idle to make room; the next call starts it afresh
   unknown_session,
   session_closing,
   pool_timeout,

@@ -47,7 +47,7 @@ struct cleanup_report {
   std::string session_id;
   int32_t cancelled_tasks = 0;
   bool computer_returned = false;
-  std::string reason; // requested, idle, shutdown, owner_gone, client_gone
+  std::string reason; // requested, idle, evicted, shutdown, owner_gone, client_gone
 };
 
 template <class Inspector>
@@ -66,6 +66,8 @@ struct stats_report {
   int64_t sessions_created = 0;
   int64_t sessions_reaped = 0;
   int64_t sessions_refused = 0;
+  int64_t sessions_evicted = 0; // closed, idle, to make room for a new session
+  int64_t evict_idle_s = 0;     // 0: sessions are never evicted
   pool_stats pool;
 };
 
@@ -73,7 +75,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_report& x) {
   return f(caf::meta::type_name("stats_report"), x.sessions, x.server_sessions, x.max_sessions,
            x.max_sessions_per_client, x.idle_timeout_s,
-           x.sessions_created, x.sessions_reaped, x.sessions_refused, x.pool);
+           x.sessions_created, x.sessions_reaped, x.sessions_refused, x.sessions_evicted,
+           x.evict_idle_s, x.pool);
 }
 
 } // namespace cua

@@ -35,7 +35,7 @@ void run_task(tool_context& ctx) {
 } // namespace
 
 tool_definition run_cua_task_tool() {
-  return {
+  tool_definition tool{
     "run_cua_task",
     "Run a computer-use task",
     "Hands a task in plain words to a computer-use agent that works on the session's computer "
@@ -59,6 +59,8 @@ tool_definition run_cua_task_tool() {
      {"openWorldHint", true}},
     run_task,
   };
+  tool.runs_tasks = true;
+  return tool;
 }
 
 } // namespace cua

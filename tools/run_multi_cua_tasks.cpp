@@ -156,7 +156,7 @@ void run_tasks(tool_context& ctx) {
 } // namespace
 
 tool_definition run_multi_cua_tasks_tool() {
-  return {
+  tool_definition tool{
     "run_multi_cua_tasks",
     "Run several computer-use tasks",
     "Runs several tasks with the computer-use agent. By default they run one after another on the "
@@ -191,6 +191,8 @@ tool_definition run_multi_cua_tasks_tool() {
      {"openWorldHint", true}},
     run_tasks,
   };
+  tool.runs_tasks = true;
+  return tool;
 }
 
 } // namespace cua

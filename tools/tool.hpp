@@ -72,6 +72,9 @@ struct tool_definition {
   /// A quick tool makes one query of the supervisor, ends the call in that query's continuation
   /// and waits for nothing else: it runs on the bridge, without an actor of its own.
   bool quick = false;
+  /// A task tool runs the agent for minutes: when the client's input ends, its calls are cancelled
+  /// (and answered so) rather than waited for.
+  bool runs_tasks = false;
 
   /// Returns the tool as tools/list shows it (at the newest protocol version).
   nlohmann::json listing() const;

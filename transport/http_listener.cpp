@@ -1,6 +1,8 @@
 #include "transport/http_listener.hpp"
 
 #include <atomic>
+#include <cmath>
+#include <functional>
 #include <deque>
 #include <map>
 #include <optional>
@@ -11,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <caf/send.hpp>
@@ -23,6 +26,7 @@
 #include "transport/http_guard.hpp"
 #include "transport/jsonrpc.hpp"
 #include "transport/mcp_protocol.hpp"
+#include "transport/slot_request.hpp"
 #include "util/ids.hpp"
 
 namespace cua {
@@ -42,6 +46,30 @@ constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
 
 std::string error_body(int code, const std::string& text) {
   return jsonrpc::to_line(jsonrpc::make_error(nullptr, code, text));
+}
+
+// What a client that asks for OAuth, or comes without the token, reads: SDK-based clients start
+// OAuth discovery on a 401, and would otherwise report only that client registration failed.
+constexpr const char* static_token_text
+  = "cua-mcp-server takes a static bearer token, not OAuth: send the header "
+    "\"Authorization: Bearer TOKEN\" with the token the server was given (--auth-token-file or "
+    "CUA_MCP_AUTH_TOKEN); the README shows how to set that header in Claude Code, VS Code and "
+    "mcp-remote";
+
+// The paths of OAuth discovery and dynamic client registration (RFC 9728, RFC 8414, OpenID
+// Connect discovery, RFC 7591), with or without the resource's path appended.
+bool is_oauth_path(const std::string& target) {
+  for (const char* prefix : {"/.well-known/oauth-protected-resource",
+                             "/.well-known/oauth-authorization-server",
+                             "/.well-known/openid-configuration"})
+    if (target.rfind(prefix, 0) == 0)
+      return true;
+  return target == "/register" || target == "/authorize" || target == "/token";
+}
+
+// An OAuth error body (RFC 6749 section 5.2), which OAuth clients show to their user.
+std::string oauth_refusal() {
+  return nlohmann::json{{"error", "invalid_request"}, {"error_description", static_token_text}}.dump();
 }
 
 std::string chunk(const std::string& data) {
@@ -90,13 +118,28 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   http_guard guard;
   http_client_spawner spawn_client;
   // Everything below is touched on the I/O thread only.
-  std::map<std::string, caf::actor> clients; // by Mcp-Session-Id
+  struct client_slot {
+    caf::actor actor;
+    std::chrono::steady_clock::time_point last_active; // its last request, or the end of one
+  };
+  std::map<std::string, client_slot> clients; // by Mcp-Session-Id
   int32_t connections = 0;
   std::vector<std::weak_ptr<http_connection>> live; // to close them all on stop
   uint64_t next_exchange = 1;
   std::atomic<uint16_t> bound_port{0};
 
   void accept();
+
+  /// Whether `client` has a request waiting for its answer or a stream open.
+  bool busy(const std::string& client) const;
+
+  /// Seeks a slot for the initialize that `waiting` holds as `exchange`, the server being at
+  /// max_clients: asks the idle clients, least recently active first, to give theirs up, until
+  /// one does (the initialize is then admitted) or none will (it is refused with 503).
+  void find_slot(std::shared_ptr<http_connection> waiting, uint64_t exchange);
+
+  /// Returns in how many seconds a slot could be had at the soonest (Retry-After).
+  int64_t seconds_until_a_slot() const;
 };
 
 /// One TCP connection: reads requests one after another; while one waits for its answer, watches
@@ -127,6 +170,7 @@ public:
     std::ostringstream out;
     out << res;
     current_ = 0;
+    exchange_ended();
     close_after_write_ = !keep_alive_;
     queue(out.str());
   }
@@ -163,6 +207,7 @@ public:
     }
     streaming_ = false;
     current_ = 0;
+    exchange_ended();
     close_after_write_ = !keep_alive_;
     queue("0\r\n\r\n");
   }
@@ -246,6 +291,10 @@ private:
     auto& c = *core_;
     auto target = std::string{req.target()};
     target = target.substr(0, target.find('?'));
+    if (target != c.options.path && is_oauth_path(target)) {
+      current_ = c.next_exchange++;
+      return respond(current_, 404, json_type, oauth_refusal(), {});
+    }
     if (target != c.options.path)
       return reply_now(404, "no such endpoint; the MCP endpoint is " + c.options.path);
     if (auto refusal = c.guard.check_host(std::string{req[http::field::host]}))
@@ -253,7 +302,11 @@ private:
     if (auto refusal = c.guard.check_origin(std::string{req[http::field::origin]}))
       return reply_now(403, *refusal);
     if (!c.guard.authorized(std::string{req[http::field::authorization]}))
-      return reply_now(401, "a valid bearer token is required (Authorization: Bearer TOKEN)",
+      return reply_now(401,
+                       req[http::field::authorization].empty()
+                         ? std::string{"a bearer token is required. "} + static_token_text
+                         : std::string{"the bearer token is not the one this server was given. "}
+                             + static_token_text,
                        {{"WWW-Authenticate", "Bearer realm=\"cua-mcp-server\""}});
     switch (req.method()) {
       case http::verb::post: return handle_post(std::move(req));
@@ -283,7 +336,8 @@ private:
       reply_now(400, "unsupported MCP-Protocol-Version \"" + version + "\"");
       return std::nullopt;
     }
-    return i->second;
+    i->second.last_active = std::chrono::steady_clock::now();
+    return i->second.actor;
   }
 
   void handle_post(http::request<http::string_body> req) {
@@ -311,44 +365,84 @@ private:
     } else {
       read_message(value, contents);
     }
-    caf::actor client;
-    http_headers headers;
-    if (contents.initialize && req["Mcp-Session-Id"].empty()) {
-      if (static_cast<int32_t>(c.clients.size()) >= c.options.max_clients)
-        return reply_now(503, "the server already serves " + std::to_string(c.clients.size())
-                                + " clients, its limit (--max-clients); try again later",
-                         {{"Retry-After", "5"}});
-      auto id = random_uuid();
-      std::weak_ptr<http_listener::core> weak = shared_core();
-      client = c.spawn_client(id, [weak](const std::string& gone) {
-        // The queued handler holds the core weakly: one that never runs (the I/O thread has
-        // stopped) must not keep alive the core whose I/O context holds it.
-        if (auto owner = weak.lock())
-          net::post(owner->ioc, [weak, gone] {
-            if (auto alive = weak.lock())
-              alive->clients.erase(gone);
-          });
-      });
-      c.clients.emplace(id, client);
-      headers.emplace_back("Mcp-Session-Id", id);
-    } else {
-      auto found = client_of(req);
-      if (!found)
-        return;
-      client = *found;
-    }
     http_post post;
     post.body = std::move(req.body());
-    if (contents.request_keys.empty()) { // notifications and responses only
-      caf::anon_send(client, post_atom::value, std::move(post));
-      return reply_now(202, "");
-    }
-    current_ = c.next_exchange++;
-    post.exchange = make_exchange(std::move(headers));
     post.request_keys = std::move(contents.request_keys);
     post.progress_tokens = std::move(contents.progress_tokens);
     post.batch = value.is_array();
+    if (contents.initialize && req["Mcp-Session-Id"].empty()) {
+      if (static_cast<int32_t>(c.clients.size()) < c.options.max_clients)
+        return admit(std::move(post));
+      // Every slot is taken: the initialize waits (bounded) while an idle client gives one up.
+      current_ = c.next_exchange++;
+      waiting_initialize_ = std::move(post);
+      watch();
+      c.find_slot(shared_from_this(), current_);
+      return;
+    }
+    auto client = client_of(req);
+    if (!client)
+      return;
+    if (post.request_keys.empty()) { // notifications and responses only
+      caf::anon_send(*client, post_atom::value, std::move(post));
+      return reply_now(202, "");
+    }
+    current_ = c.next_exchange++;
+    hand_over(std::string{req["Mcp-Session-Id"]}, *client, std::move(post), {});
+  }
+
+public:
+  // Admits the initialize that waited for a slot, if its peer is still there and a slot is free.
+  void admit_waiting(uint64_t exchange) {
+    if (exchange != current_ || closed_ || !waiting_initialize_)
+      return;
+    if (static_cast<int32_t>(core_->clients.size()) >= core_->options.max_clients)
+      return refuse_waiting(exchange);
+    auto post = std::move(*waiting_initialize_);
+    waiting_initialize_.reset();
+    admit(std::move(post));
+  }
+
+  // Refuses the initialize that waited for a slot none would give up.
+  void refuse_waiting(uint64_t exchange) {
+    if (exchange != current_ || closed_ || !waiting_initialize_)
+      return;
+    waiting_initialize_.reset();
+    auto& c = *core_;
+    auto retry = std::to_string(c.seconds_until_a_slot());
+    respond(exchange, 503, json_type,
+            error_body(-32000, "the server already serves " + std::to_string(c.clients.size())
+                                 + " clients, its limit (--max-clients), and none is idle enough "
+                                   "to give up its slot; try again in " + retry + " s"),
+            {{"Retry-After", retry}});
+  }
+
+private:
+  // Starts a new client for an initialize, with a slot free for it.
+  void admit(http_post post) {
+    auto& c = *core_;
+    auto id = random_uuid();
+    std::weak_ptr<http_listener::core> weak = shared_core();
+    auto client = c.spawn_client(id, [weak](const std::string& gone) {
+      // The queued handler holds the core weakly: one that never runs (the I/O thread has
+      // stopped) must not keep alive the core whose I/O context holds it.
+      if (auto owner = weak.lock())
+        net::post(owner->ioc, [weak, gone] {
+          if (auto alive = weak.lock())
+            alive->clients.erase(gone);
+        });
+    });
+    c.clients.emplace(id, http_listener::core::client_slot{client, std::chrono::steady_clock::now()});
+    current_ = c.next_exchange++;
+    hand_over(id, client, std::move(post), {{"Mcp-Session-Id", id}});
+  }
+
+  // Hands a POST with requests to its client, to be answered on the current exchange.
+  void hand_over(const std::string& client_id, const caf::actor& client, http_post post,
+                 http_headers headers) {
+    post.exchange = make_exchange(std::move(headers));
     client_actor_ = client;
+    client_id_ = client_id;
     caf::anon_send(client, post_atom::value, std::move(post));
     watch();
   }
@@ -361,6 +455,7 @@ private:
       return;
     current_ = core_->next_exchange++;
     client_actor_ = *client;
+    client_id_ = std::string{req["Mcp-Session-Id"]};
     caf::anon_send(*client, listen_atom::value, make_exchange({}));
     watch();
   }
@@ -406,10 +501,21 @@ private:
   }
 
   void hang_up() {
-    if (current_ != 0 && client_actor_)
+    waiting_initialize_.reset();
+    if (current_ != 0 && client_actor_ && !client_id_.empty())
       caf::anon_send(client_actor_, hangup_atom::value, current_);
     current_ = 0;
+    exchange_ended();
     close();
+  }
+
+  // The client whose exchange just ended was active until now.
+  void exchange_ended() {
+    if (client_id_.empty())
+      return;
+    if (auto i = core_->clients.find(client_id_); i != core_->clients.end())
+      i->second.last_active = std::chrono::steady_clock::now();
+    client_id_.clear();
   }
 
   void queue(std::string bytes) {
@@ -468,6 +574,8 @@ private:
   bool first_ = true;
   uint64_t current_ = 0; // the exchange waiting for its answer; 0: none
   caf::actor client_actor_;
+  std::string client_id_; // the client the current exchange was handed to; empty: none
+  std::optional<http_post> waiting_initialize_; // an initialize waiting for a client slot
 
   friend struct http_listener::core;
 };
@@ -560,6 +668,131 @@ void http_listener::core::accept() {
   });
 }
 
+bool http_listener::core::busy(const std::string& client) const {
+  for (const auto& weak : live)
+    if (auto connection = weak.lock())
+      if (!connection->closed_ && connection->current_ != 0 && connection->client_id_ == client)
+        return true;
+  return false;
+}
+
+namespace {
+
+/// A slot_request whose answer hops to the I/O thread; unanswered, it says no when dropped.
+class posted_slot_request final : public slot_request {
+public:
+  using handler = std::function<void(bool)>; // run on the I/O thread
+
+  posted_slot_request(net::io_context& ioc, handler on_answer)
+    : ioc_(ioc), on_answer_(std::move(on_answer)) {
+  }
+
+  ~posted_slot_request() override { answer(false); }
+
+  void answer(bool yielded) override {
+    if (answered_.exchange(true))
+      return;
+    net::post(ioc_, [f = std::move(on_answer_), yielded] { f(yielded); });
+  }
+
+private:
+  net::io_context& ioc_;
+  handler on_answer_;
+  std::atomic<bool> answered_{false};
+};
+
+/// One search for a free slot: the candidates in the order they are asked, and its bound.
+struct slot_search {
+  std::shared_ptr<http_connection> waiting;
+  uint64_t exchange = 0;
+  std::vector<std::string> candidates;
+  size_t next = 0;
+  bool done = false;
+  std::unique_ptr<net::steady_timer> bound;
+};
+
+} // namespace
+
+void http_listener::core::find_slot(std::shared_ptr<http_connection> waiting, uint64_t exchange) {
+  using clock = std::chrono::steady_clock;
+  auto search = std::make_shared<slot_search>();
+  search->waiting = std::move(waiting);
+  search->exchange = exchange;
+  std::vector<std::pair<clock::time_point, std::string>> idle;
+  for (const auto& [id, slot] : clients)
+    if (!busy(id))
+      idle.emplace_back(slot.last_active, id);
+  std::sort(idle.begin(), idle.end());
+  for (auto& [when, id] : idle)
+    search->candidates.push_back(std::move(id));
+  // Each client answers after one supervisor query; a client too busy to answer in time is
+  // treated as unwilling, and the whole search is bounded.
+  search->bound = std::make_unique<net::steady_timer>(ioc, std::chrono::seconds(3));
+  std::weak_ptr<core> weak = shared_from_this();
+  auto finish = [](const std::shared_ptr<slot_search>& s, bool admitted) {
+    if (s->done)
+      return;
+    s->done = true;
+    s->bound->cancel();
+    if (admitted)
+      s->waiting->admit_waiting(s->exchange);
+    else
+      s->waiting->refuse_waiting(s->exchange);
+  };
+  search->bound->async_wait([search, finish](beast::error_code ec) {
+    if (!ec)
+      finish(search, false);
+  });
+  auto ask_next = std::make_shared<std::function<void()>>();
+  *ask_next = [this, weak, search, finish, ask_next_weak = std::weak_ptr<std::function<void()>>(
+                                                ask_next)]() {
+    if (search->done)
+      return;
+    if (static_cast<int32_t>(clients.size()) < options.max_clients)
+      return finish(search, true);
+    auto again = ask_next_weak.lock();
+    while (search->next < search->candidates.size()) {
+      auto id = search->candidates[search->next++];
+      auto i = clients.find(id);
+      if (i == clients.end() || busy(id))
+        continue;
+      auto request = std::make_shared<posted_slot_request>(ioc, [weak, search, again](bool) {
+        // Yielded or not, the next step looks at the slots as they are now.
+        if (weak.lock() && again)
+          (*again)();
+      });
+      caf::anon_send(i->second.actor, reclaim_atom::value, slot_request_ptr{request});
+      return;
+    }
+    finish(search, false);
+  };
+  // The function holds itself only through the handlers in flight, so it goes with the search.
+  auto start = ask_next;
+  (*start)();
+}
+
+int64_t http_listener::core::seconds_until_a_slot() const {
+  // A client with nothing in flight can give up its slot once its sessions have been idle for
+  // reclaim_idle_s, which is no later than that long after its last request (a session is used
+  // only by requests); one without sessions ends after empty_client_timeout_s.
+  auto now = std::chrono::steady_clock::now();
+  double wait = options.reclaim_idle_s > 0 ? options.reclaim_idle_s : options.client_idle_timeout_s;
+  bool any_idle = false;
+  for (const auto& [id, slot] : clients) {
+    if (busy(id))
+      continue;
+    any_idle = true;
+    double idle = std::chrono::duration<double>(now - slot.last_active).count();
+    wait = std::min(wait, std::max(0.0, (options.reclaim_idle_s > 0 ? options.reclaim_idle_s
+                                                                     : options.client_idle_timeout_s)
+                                          - idle));
+  }
+  // With every client busy, the first to finish may free a slot at once.
+  if (!any_idle)
+    wait = 5;
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait)));
+}
+
 std::shared_ptr<http_listener::core> http_connection::shared_core() {
   return core_->shared_from_this();
 }
@@ -617,7 +850,7 @@ void http_listener::stop() {
     if (c.acceptor)
       c.acceptor->close(ignored);
     for (auto& [id, client] : c.clients)
-      caf::anon_send(client, shutdown_atom::value, std::string{"the server is stopping"});
+      caf::anon_send(client.actor, shutdown_atom::value, std::string{"the server is stopping"});
     c.clients.clear();
     for (auto& weak : c.live)
       if (auto connection = weak.lock())

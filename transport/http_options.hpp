@@ -21,6 +21,12 @@ struct http_options {
   int32_t max_connections = 256; // TCP connections at once
   size_t max_body = 16 * 1024 * 1024;
   double client_idle_timeout_s = 1800; // a client with no request and no open stream this long ends
+  /// A client that holds nothing (no session, stream or request in flight) ends after this long
+  /// without a request: most clients never send DELETE.
+  double empty_client_timeout_s = 120;
+  /// At max_clients, a new client may take the slot of an idle one whose sessions have all been
+  /// idle this long (0: only of one without sessions); the --evict-idle of sessions.
+  double reclaim_idle_s = 60;
   double keepalive_interval_s = 15;    // SSE comment lines on quiet streams, to find dead peers
 };
 

@@ -230,3 +230,54 @@ TEST_F(http_client_actor_test, an_idle_client_ends_after_its_timeout_and_a_busy_
   EXPECT_EQ(stats("client-1").sessions.size(), 0u);
   EXPECT_TRUE(waiting->ended); // the busy one's task ran to its end meanwhile
 }
+
+namespace {
+
+/// Stands in for the transport's question for a slot: keeps the answers.
+class recorded_slot_request final : public slot_request {
+public:
+  void answer(bool yielded) override { answers.push_back(yielded); }
+  std::vector<bool> answers;
+};
+
+} // namespace
+
+TEST_F(http_client_actor_test, a_client_that_holds_nothing_ends_after_the_short_timeout) {
+  post(client_, call(1, "screenshot_cua")); // holds a session
+  auto passer_by = make_client("client-3");
+  initialize(passer_by);
+  post(passer_by, {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+  advance(100s);
+  EXPECT_TRUE(ended_->empty());
+  advance(30s); // past the 2 minutes of the empty timeout
+  ASSERT_EQ(*ended_, std::vector<std::string>{"client-3"});
+  advance(150s);
+  EXPECT_EQ(*ended_, std::vector<std::string>{"client-3"}); // the holder waits for its 300 s
+}
+
+TEST_F(http_client_actor_test, gives_up_its_slot_only_when_it_holds_nothing_in_use) {
+  auto ask_for_slot = [&](caf::actor client) {
+    auto request = std::make_shared<recorded_slot_request>();
+    caf::anon_send(client, reclaim_atom::value, slot_request_ptr{request});
+    run();
+    EXPECT_EQ(request->answers.size(), 1u);
+    return !request->answers.empty() && request->answers.front();
+  };
+  // A request in flight keeps the slot.
+  auto busy = make_client("client-2");
+  initialize(busy);
+  post(busy, call(1, "run_cua_task", {{"task", "wait"}}));
+  EXPECT_FALSE(ask_for_slot(busy));
+  // So does a session used within the last minute (--evict-idle).
+  post(client_, call(1, "screenshot_cua"));
+  EXPECT_FALSE(ask_for_slot(client_));
+  EXPECT_TRUE(ended_->empty());
+  advance(61s);
+  EXPECT_TRUE(ask_for_slot(client_));
+  ASSERT_EQ(*ended_, std::vector<std::string>{"client-1"}); // told the transport before answering
+  EXPECT_EQ(stats("client-1").sessions.size(), 0u);
+  // A client with no session gives its slot up at once.
+  auto passer_by = make_client("client-3");
+  initialize(passer_by);
+  EXPECT_TRUE(ask_for_slot(passer_by));
+}

@@ -101,10 +101,10 @@ TEST_F(session_actor_test, reaping_is_decided_by_the_session_itself) {
   auto session = make_session("replay:/dev/null");
   run();
   advance(10s);
-  auto busy = ask<bool>(session, reap_atom::value, int64_t{60'000});
+  auto busy = ask<bool>(session, reap_atom::value, int64_t{60'000}, std::string{"idle"});
   run();
   EXPECT_EQ(busy->value, false); // idle 10 s < 60 s
-  auto idle = ask<bool>(session, reap_atom::value, int64_t{5'000});
+  auto idle = ask<bool>(session, reap_atom::value, int64_t{5'000}, std::string{"idle"});
   run();
   EXPECT_EQ(idle->value, true);
   auto pool = ask<pool_stats>(pool_, stats_atom::value);

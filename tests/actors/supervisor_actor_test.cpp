@@ -1,5 +1,7 @@
 #include "actors/supervisor_actor.hpp"
 
+#include <limits>
+
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
@@ -21,9 +23,11 @@ protected:
   }
 
   caf::actor make_supervisor(int32_t max_sessions, caf::timespan idle = 600s,
-                             caf::timespan interval = 60s, int32_t per_client = 0) {
+                             caf::timespan interval = 60s, int32_t per_client = 0,
+                             caf::timespan evict_idle = 60s) {
     supervisor_config cfg;
     cfg.max_sessions = max_sessions;
+    cfg.evict_idle = evict_idle;
     cfg.max_sessions_per_client = per_client;
     cfg.idle_timeout = idle;
     cfg.reap_interval = interval;
@@ -296,4 +300,92 @@ TEST_F(supervisor_actor_test, stats_come_without_pool_figures_when_the_pool_does
   EXPECT_FALSE(again->done);
   advance(cfg.query_timeout);
   EXPECT_TRUE(again->value);
+}
+
+const std::string other = "client-2";
+
+TEST_F(supervisor_actor_test, a_full_server_evicts_the_longest_idle_session_of_an_idle_client) {
+  auto sup = make_supervisor(2);
+  ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
+  run();
+  advance(5s);
+  ask<session_handle>(sup, open_atom::value, other, std::string{"newer"});
+  run();
+  advance(30s);
+  // Not before --evict-idle: the refusal is at once, and says how a session could be had.
+  auto early = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
+  run();
+  ASSERT_TRUE(early->done);
+  EXPECT_EQ(early->error, errc::session_limit_reached);
+  EXPECT_NE(describe(early->error).find("--evict-idle"), std::string::npos);
+  advance(30s); // both of the other client's sessions are past 60 s now
+  auto later = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
+  run();
+  ASSERT_TRUE(later->value) << describe(later->error);
+  auto theirs = stats(sup, other);
+  ASSERT_EQ(theirs.sessions.size(), 1u);
+  EXPECT_EQ(theirs.sessions[0].id, "newer");
+  EXPECT_EQ(theirs.sessions_evicted, 1);
+  EXPECT_EQ(theirs.server_sessions, 2);
+  // Its client hears why once; after that the id starts afresh (if there is room).
+  auto back = ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
+  run();
+  EXPECT_EQ(back->error, errc::session_evicted);
+  EXPECT_NE(describe(back->error).find("to make room"), std::string::npos);
+  auto again = ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
+  run();
+  EXPECT_EQ(again->error, errc::session_limit_reached); // "mine" is in use, "newer" is theirs
+}
+
+TEST_F(supervisor_actor_test, a_session_of_a_client_active_elsewhere_is_not_evicted) {
+  auto sup = make_supervisor(2);
+  ask<session_handle>(sup, open_atom::value, other, std::string{"parked"});
+  auto used = ask<session_handle>(sup, open_atom::value, other, std::string{"used"});
+  run();
+  ASSERT_TRUE(used->value);
+  advance(120s);
+  ask<encoded_image>(used->value->session, screenshot_atom::value, std::string{"png"});
+  run();
+  // "parked" has been idle for two minutes, but its client works on "used" just now.
+  auto mine = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
+  run();
+  EXPECT_EQ(mine->error, errc::session_limit_reached);
+  EXPECT_EQ(stats(sup, other).sessions.size(), 2u);
+}
+
+TEST_F(supervisor_actor_test, a_client_never_evicts_its_own_sessions_and_zero_turns_eviction_off) {
+  auto own_limit = make_supervisor(1);
+  ask<session_handle>(own_limit, open_atom::value, me, std::string{"a"});
+  run();
+  advance(120s);
+  auto second = ask<session_handle>(own_limit, open_atom::value, me, std::string{"b"});
+  run();
+  EXPECT_EQ(second->error, errc::session_limit_reached);
+  auto off = make_supervisor(1, 600s, 60s, 0, caf::timespan{0});
+  ask<session_handle>(off, open_atom::value, other, std::string{"a"});
+  run();
+  advance(120s);
+  auto refused = ask<session_handle>(off, open_atom::value, me, std::string{"b"});
+  run();
+  EXPECT_EQ(refused->error, errc::session_limit_reached);
+  EXPECT_NE(describe(refused->error).find("--evict-idle 0"), std::string::npos);
+}
+
+TEST_F(supervisor_actor_test, says_how_long_a_clients_sessions_have_all_been_idle) {
+  auto sup = make_supervisor(5);
+  auto idle_of = [&](const std::string& client) {
+    auto r = ask<int64_t>(sup, idle_atom::value, client_atom::value, client);
+    run();
+    EXPECT_TRUE(r->value);
+    return r->value.value_or(-1);
+  };
+  EXPECT_EQ(idle_of(me), std::numeric_limits<int64_t>::max()); // none
+  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
+  run();
+  advance(20s);
+  ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
+  run();
+  advance(10s);
+  EXPECT_EQ(idle_of(me), 10'000); // the most recently used one counts
+  EXPECT_EQ(idle_of(other), std::numeric_limits<int64_t>::max());
 }

@@ -193,6 +193,28 @@ TEST(http_transport, a_bearer_token_is_required_and_never_logged) {
                    {{"Authorization", "Bearer e2e-token-081"}}).status, 401);
   EXPECT_EQ(c.send(http::verb::post, initialize_request().dump(),
                    {{"Authorization", "Bearer e2e-token-0815"}}).status, 200);
+  // SDK clients answer a 401 with OAuth discovery and registration: each step says what to do.
+  auto says_static_token = [](const std::string& body) {
+    return body.find("static bearer token") != std::string::npos
+           && body.find("Authorization: Bearer") != std::string::npos;
+  };
+  EXPECT_TRUE(says_static_token(refused.body)) << refused.body;
+  for (std::string path : {"/.well-known/oauth-protected-resource",
+                           "/.well-known/oauth-protected-resource/mcp",
+                           "/.well-known/oauth-authorization-server",
+                           "/.well-known/openid-configuration"}) {
+    connection d(server.port());
+    auto discovery = d.send(http::verb::get, "", {}, path);
+    EXPECT_EQ(discovery.status, 404) << path;
+    EXPECT_EQ(discovery.headers["content-type"], "application/json") << path;
+    EXPECT_TRUE(says_static_token(discovery.error()["error_description"].get<std::string>())) << path;
+  }
+  connection r(server.port());
+  auto registration = r.send(http::verb::post, R"({"client_name":"x","redirect_uris":["http://localhost/cb"]})",
+                             {}, "/register");
+  EXPECT_EQ(registration.status, 404);
+  EXPECT_EQ(registration.error()["error"], "invalid_request");
+  EXPECT_TRUE(says_static_token(registration.error()["error_description"].get<std::string>()));
   std::remove(path);
   EXPECT_EQ(server.process().stderr_text().find("e2e-token-0815"), std::string::npos);
 }
@@ -201,22 +223,28 @@ TEST(http_transport, clients_past_the_limit_get_503_and_idle_ones_end_with_their
   http_server server{{"--max-clients", "2", "--client-idle-timeout", "1.5"}};
   auto idle = server.new_client();
   auto busy = server.new_client();
+  // Both hold a session in use just now, so neither gives up its slot.
+  EXPECT_EQ(server.call(idle, "screenshot_cua").status, 200);
+  EXPECT_EQ(server.call(busy, "screenshot_cua").status, 200);
   connection c(server.port());
   auto third = c.send(http::verb::post, initialize_request().dump());
   EXPECT_EQ(third.status, 503);
   EXPECT_NE(third.error()["error"]["message"].get<std::string>().find("--max-clients"),
             std::string::npos);
-  EXPECT_EQ(server.call(idle, "screenshot_cua").status, 200);
-  EXPECT_EQ(server.stats(busy)["server_sessions"], 1);
+  // Retry-After says when the first slot could be had: once a session has been idle 60 s.
+  auto retry = std::stoi(third.headers["retry-after"]);
+  EXPECT_GE(retry, 55);
+  EXPECT_LE(retry, 60);
+  EXPECT_EQ(server.stats(busy)["server_sessions"], 2);
   // The busy client keeps asking; the idle one goes after 1.5 s, and its session with it.
   json seen;
   for (int i = 0; i < 40; ++i) {
     seen = server.stats(busy);
-    if (seen["server_sessions"] == 0)
+    if (seen["server_sessions"] == 1)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(seen["server_sessions"], 0) << server.process().stderr_text();
+  EXPECT_EQ(seen["server_sessions"], 1) << server.process().stderr_text();
   EXPECT_EQ(server.call(idle, "get_session_stats").status, 404);
   server.new_client(); // its place is free again
 }
@@ -280,4 +308,85 @@ TEST(http_transport, bad_flags_are_refused_before_serving) {
                 "127.0.0.1:" + std::to_string(port)},
                "cannot listen on 127.0.0.1:" + std::to_string(port));
   close(fd);
+}
+
+// Most clients never send DELETE (each `claude mcp list`, each inspector CLI run): their slots go
+// to new clients rather than locking everyone out.
+TEST(http_transport, one_shot_clients_that_never_delete_do_not_lock_others_out) {
+  http_server server; // --max-clients 32
+  for (int i = 0; i < 100; ++i) {
+    auto id = server.new_client();
+    connection c(server.port());
+    auto listed = c.send(http::verb::post, rpc(1, "tools/list").dump(), {{"Mcp-Session-Id", id}});
+    ASSERT_EQ(listed.status, 200) << "client " << i << ": " << listed.body;
+  }
+  auto id = server.new_client();
+  EXPECT_EQ(server.call(id, "get_session_stats").status, 200);
+  EXPECT_NE(server.process().stderr_text().find("its slot went to a new client"), std::string::npos);
+}
+
+TEST(http_transport, a_client_holding_a_session_keeps_its_slot_while_one_shot_clients_come_and_go) {
+  http_server server{{"--max-clients", "2"}};
+  auto holder = server.new_client();
+  EXPECT_EQ(server.call(holder, "screenshot_cua").status, 200);
+  std::string last;
+  for (int i = 0; i < 20; ++i) {
+    last = server.new_client();
+    connection c(server.port());
+    EXPECT_EQ(c.send(http::verb::post, rpc(1, "tools/list").dump(), {{"Mcp-Session-Id", last}}).status,
+              200);
+  }
+  // The holder was idle longer than any of them, yet it kept its slot and its session.
+  auto stats = server.stats(holder);
+  EXPECT_EQ(stats["total_sessions"], 1);
+  EXPECT_EQ(stats["server_sessions"], 1);
+  // A client with a request in flight keeps its slot too: the one-shot client's call holds its
+  // POST open, so the next client is refused while it lasts.
+  connection waiting(server.port());
+  http::request<http::string_body> req{http::verb::post, "/mcp", 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(server.port()));
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json, text/event-stream");
+  req.set("Mcp-Session-Id", last);
+  req.body() = rpc(7, "tools/call", {{"name", "computer"},
+                                     {"arguments", {{"action", "hold_key"}, {"text", "a"}, {"duration", 3}}}})
+                 .dump();
+  req.prepare_payload();
+  http::write(waiting.stream(), req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  connection c(server.port());
+  auto refused = c.send(http::verb::post, initialize_request().dump());
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.headers.count("retry-after"), 1u);
+  EXPECT_EQ(waiting.read().status, 200);
+}
+
+// An abandoned session is reclaimed when a new session needs its room, and not before.
+TEST(http_transport, abandoned_sessions_make_room_for_new_ones_and_not_before) {
+  http_server server{{"--max-sessions", "2", "--evict-idle", "1"}};
+  auto gone = server.new_client();
+  EXPECT_EQ(server.call(gone, "screenshot_cua", {{"session_id", "a"}}).status, 200);
+  EXPECT_EQ(server.call(gone, "screenshot_cua", {{"session_id", "b"}}).status, 200);
+  auto newcomer = server.new_client();
+  auto text_of = [](const answer& a) {
+    auto body = json::parse(a.body);
+    return body["result"]["content"][0]["text"].get<std::string>();
+  };
+  auto early = server.call(newcomer, "screenshot_cua");
+  ASSERT_EQ(early.status, 200);
+  EXPECT_NE(text_of(early).find("--evict-idle"), std::string::npos) << early.body;
+  EXPECT_EQ(server.stats(newcomer)["server_sessions"], 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  auto later = server.call(newcomer, "screenshot_cua");
+  EXPECT_EQ(json::parse(later.body)["result"].value("isError", false), false) << later.body;
+  auto stats = server.stats(newcomer);
+  EXPECT_EQ(stats["server_sessions"], 2);
+  EXPECT_EQ(stats["totals"]["sessions_evicted"], 1);
+  EXPECT_NE(server.process().stderr_text().find("session a (client " + gone + ") evicted"),
+            std::string::npos)
+    << server.process().stderr_text();
+  // The client of the evicted session hears why when it comes back, once.
+  auto back = server.call(gone, "screenshot_cua", {{"session_id", "a"}});
+  EXPECT_NE(text_of(back).find("to make room"), std::string::npos) << back.body;
+  EXPECT_NE(text_of(back).find("--evict-idle"), std::string::npos) << back.body;
 }

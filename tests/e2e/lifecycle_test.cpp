@@ -54,6 +54,70 @@ TEST(lifecycle, exits_promptly_on_end_of_input_without_sessions) {
   EXPECT_EQ(*code, 0);
 }
 
+// `echo ... | cua-mcp-server` is how people try a server: the requests and the end of the input
+// arrive together, and every request read is answered before the server exits.
+TEST(lifecycle, requests_just_before_end_of_input_are_all_answered) {
+  auto rpc = [](int id, const std::string& method, json params) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+  };
+  auto call = [&](int id, const std::string& tool, json arguments) {
+    return rpc(id, "tools/call", {{"name", tool}, {"arguments", std::move(arguments)}});
+  };
+  for (int run = 0; run < 50; ++run) {
+    server_process server(sim_args());
+    server.send(rpc(0, "initialize", {{"protocolVersion", "2025-11-25"},
+                                      {"capabilities", json::object()},
+                                      {"clientInfo", {{"name", "pipe"}, {"version", "1"}}}}));
+    server.send(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+    server.send(call(1, "get_session_stats", json::object()));
+    server.send(rpc(2, "tools/list", json::object()));
+    server.send(call(3, "computer", {{"action", "screenshot"}}));
+    server.send(call(4, "screenshot_cua", {{"session_id", "other"}}));
+    server.close_stdin();
+    std::set<int> answered;
+    while (answered.size() < 5) {
+      auto message = server.next_message(5s);
+      if (!message)
+        break;
+      if (!message->contains("id"))
+        continue;
+      EXPECT_TRUE(message->contains("result")) << message->dump();
+      EXPECT_FALSE((*message)["result"].value("isError", false)) << message->dump();
+      answered.insert((*message)["id"].get<int>());
+    }
+    EXPECT_EQ(answered.size(), 5u) << "run " << run << ": " << server.stderr_text();
+    auto code = server.wait_exit(5s);
+    ASSERT_TRUE(code) << "run " << run;
+    EXPECT_EQ(*code, 0);
+    if (HasFailure())
+      break;
+  }
+}
+
+// A task would take minutes: at the end of the input it is cancelled, and its caller told why.
+TEST(lifecycle, a_task_running_at_end_of_input_is_answered_as_cancelled) {
+  auto script = write_replay_script(R"({"actions":[{"action":"wait","duration":30}]}
+{"text":"never"}
+)");
+  server_process server({"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
+  server.initialize();
+  auto task = server.start_request("tools/call", {{"name", "run_cua_task"},
+                                                  {"arguments", {{"task", "wait"}}}});
+  auto stats = server.start_request("tools/call", {{"name", "get_session_stats"},
+                                                   {"arguments", json::object()}});
+  server.close_stdin();
+  auto start = std::chrono::steady_clock::now();
+  auto answer = server.wait_response(task, 5s);
+  ASSERT_TRUE(answer.contains("result")) << answer.dump();
+  EXPECT_TRUE(answer["result"]["isError"].get<bool>());
+  EXPECT_NE(answer["result"]["content"][0]["text"].get<std::string>().find("shutting down"),
+            std::string::npos)
+    << answer.dump();
+  EXPECT_TRUE(server.wait_response(stats, 5s).contains("result"));
+  ASSERT_TRUE(server.wait_exit(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
 TEST(lifecycle, exits_cleanly_on_sigterm_and_sigint) {
   for (int sig : {SIGTERM, SIGINT}) {
     server_process server(sim_args());
