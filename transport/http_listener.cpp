@@ -678,26 +678,29 @@ bool http_listener::core::busy(const std::string& client) const {
 
 namespace {
 
-/// A slot_request whose answer hops to the I/O thread; unanswered, it says no when dropped.
+/// A slot_request whose answer hops to the I/O thread; unanswered, it says no when dropped. It
+/// holds the transport weakly: one dropped after the transport has gone answers nobody.
 class posted_slot_request final : public slot_request {
 public:
-  using handler = std::function<void(bool)>; // run on the I/O thread
+  using handler = std::function<void()>; // run on the I/O thread: the search's next step
 
-  posted_slot_request(net::io_context& ioc, handler on_answer)
-    : ioc_(ioc), on_answer_(std::move(on_answer)) {
+  posted_slot_request(std::weak_ptr<http_listener::core> owner, handler next)
+    : owner_(std::move(owner)), next_(std::move(next)) {
   }
 
   ~posted_slot_request() override { answer(false); }
 
-  void answer(bool yielded) override {
+  // Yielded or not, the search's next step looks at the slots as they are then.
+  void answer(bool) override {
     if (answered_.exchange(true))
       return;
-    net::post(ioc_, [f = std::move(on_answer_), yielded] { f(yielded); });
+    if (auto owner = owner_.lock())
+      net::post(owner->ioc, std::move(next_));
   }
 
 private:
-  net::io_context& ioc_;
-  handler on_answer_;
+  std::weak_ptr<http_listener::core> owner_;
+  handler next_;
   std::atomic<bool> answered_{false};
 };
 
@@ -756,9 +759,8 @@ void http_listener::core::find_slot(std::shared_ptr<http_connection> waiting, ui
       auto i = clients.find(id);
       if (i == clients.end() || busy(id))
         continue;
-      auto request = std::make_shared<posted_slot_request>(ioc, [weak, search, again](bool) {
-        // Yielded or not, the next step looks at the slots as they are now.
-        if (weak.lock() && again)
+      auto request = std::make_shared<posted_slot_request>(weak, [again] {
+        if (again)
           (*again)();
       });
       caf::anon_send(i->second.actor, reclaim_atom::value, slot_request_ptr{request});
