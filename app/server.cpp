@@ -294,8 +294,9 @@ int run_server(const server_config& cfg) {
     // Then calls (nothing new starts; those left are answered as cancelled), then sessions (tasks
     // cancelled, computers returned), then the computers themselves, then whatever is still
     // queued for stdout, which is given the last of the time.
+    // Asked, not told: the answers of the calls it cancels reach the writer before the flush.
     if (bridge)
-      self->send(bridge, shutdown_atom::value);
+      ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
     deadline -= std::chrono::milliseconds(400);
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
     ask(pool, std::chrono::seconds(2), shutdown_atom::value);

@@ -34,6 +34,13 @@ protected:
     return own(sys().spawn(supervisor_actor, cfg, pool_));
   }
 
+  /// Opens session `id` of `client` and lets everything run; returns the answer.
+  auto open(caf::actor sup, const std::string& client, const std::string& id) {
+    auto answer = ask<session_handle>(sup, open_atom::value, client, id);
+    run();
+    return answer;
+  }
+
   stats_report stats(caf::actor sup, const std::string& client = me) {
     auto r = ask<stats_report>(sup, stats_atom::value, client);
     run();
@@ -196,8 +203,7 @@ TEST_F(supervisor_actor_test, each_client_sees_uses_and_closes_only_its_own_sess
   const std::string other = "client-2";
   auto mine = ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
   auto theirs = ask<session_handle>(sup, open_atom::value, other, std::string{"a"});
-  ask<session_handle>(sup, open_atom::value, other, std::string{"b"});
-  run();
+  open(sup, other, "b");
   ASSERT_TRUE(mine->value && theirs->value);
   EXPECT_NE(mine->value->session, theirs->value->session); // the same name, two sessions
   auto seen = stats(sup, me);
@@ -218,8 +224,7 @@ TEST_F(supervisor_actor_test, a_client_that_goes_closes_all_its_sessions_and_no_
   const std::string other = "client-2";
   for (auto id : {"a", "b"})
     ask<session_handle>(sup, open_atom::value, other, std::string{id});
-  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
-  run();
+  open(sup, me, "a");
   auto closed = ask<int32_t>(sup, close_atom::value, client_atom::value, other);
   run();
   ASSERT_TRUE(closed->value);
@@ -235,17 +240,14 @@ TEST_F(supervisor_actor_test, the_per_client_limit_refuses_one_client_and_leaves
   auto sup = make_supervisor(4, 600s, 60s, 2);
   const std::string other = "client-2";
   ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
-  ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
-  run();
-  auto third = ask<session_handle>(sup, open_atom::value, me, std::string{"c"});
-  run();
+  open(sup, me, "b");
+  auto third = open(sup, me, "c");
   ASSERT_TRUE(third->done);
   EXPECT_EQ(third->error, errc::session_limit_reached);
   EXPECT_NE(describe(third->error).find("--max-sessions-per-client 2"), std::string::npos)
     << describe(third->error);
   auto again = ask<session_handle>(sup, open_atom::value, me, std::string{"a"}); // its own: fine
-  auto theirs = ask<session_handle>(sup, open_atom::value, other, std::string{"a"});
-  run();
+  auto theirs = open(sup, other, "a");
   EXPECT_TRUE(again->value);
   EXPECT_TRUE(theirs->value) << describe(theirs->error);
   EXPECT_EQ(stats(sup, me).max_sessions_per_client, 2);
@@ -306,21 +308,17 @@ const std::string other = "client-2";
 
 TEST_F(supervisor_actor_test, a_full_server_evicts_the_longest_idle_session_of_an_idle_client) {
   auto sup = make_supervisor(2);
-  ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
-  run();
+  open(sup, other, "old");
   advance(5s);
-  ask<session_handle>(sup, open_atom::value, other, std::string{"newer"});
-  run();
+  open(sup, other, "newer");
   advance(30s);
   // Not before --evict-idle: the refusal is at once, and says how a session could be had.
-  auto early = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
-  run();
+  auto early = open(sup, me, "mine");
   ASSERT_TRUE(early->done);
   EXPECT_EQ(early->error, errc::session_limit_reached);
   EXPECT_NE(describe(early->error).find("--evict-idle"), std::string::npos);
   advance(30s); // both of the other client's sessions are past 60 s now
-  auto later = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
-  run();
+  auto later = open(sup, me, "mine");
   ASSERT_TRUE(later->value) << describe(later->error);
   auto theirs = stats(sup, other);
   ASSERT_EQ(theirs.sessions.size(), 1u);
@@ -328,45 +326,37 @@ TEST_F(supervisor_actor_test, a_full_server_evicts_the_longest_idle_session_of_a
   EXPECT_EQ(theirs.sessions_evicted, 1);
   EXPECT_EQ(theirs.server_sessions, 2);
   // Its client hears why once; after that the id starts afresh (if there is room).
-  auto back = ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
-  run();
+  auto back = open(sup, other, "old");
   EXPECT_EQ(back->error, errc::session_evicted);
   EXPECT_NE(describe(back->error).find("to make room"), std::string::npos);
-  auto again = ask<session_handle>(sup, open_atom::value, other, std::string{"old"});
-  run();
+  auto again = open(sup, other, "old");
   EXPECT_EQ(again->error, errc::session_limit_reached); // "mine" is in use, "newer" is theirs
 }
 
 TEST_F(supervisor_actor_test, a_session_of_a_client_active_elsewhere_is_not_evicted) {
   auto sup = make_supervisor(2);
   ask<session_handle>(sup, open_atom::value, other, std::string{"parked"});
-  auto used = ask<session_handle>(sup, open_atom::value, other, std::string{"used"});
-  run();
+  auto used = open(sup, other, "used");
   ASSERT_TRUE(used->value);
   advance(120s);
   ask<encoded_image>(used->value->session, screenshot_atom::value, std::string{"png"});
   run();
   // "parked" has been idle for two minutes, but its client works on "used" just now.
-  auto mine = ask<session_handle>(sup, open_atom::value, me, std::string{"mine"});
-  run();
+  auto mine = open(sup, me, "mine");
   EXPECT_EQ(mine->error, errc::session_limit_reached);
   EXPECT_EQ(stats(sup, other).sessions.size(), 2u);
 }
 
 TEST_F(supervisor_actor_test, a_client_never_evicts_its_own_sessions_and_zero_turns_eviction_off) {
   auto own_limit = make_supervisor(1);
-  ask<session_handle>(own_limit, open_atom::value, me, std::string{"a"});
-  run();
+  open(own_limit, me, "a");
   advance(120s);
-  auto second = ask<session_handle>(own_limit, open_atom::value, me, std::string{"b"});
-  run();
+  auto second = open(own_limit, me, "b");
   EXPECT_EQ(second->error, errc::session_limit_reached);
   auto off = make_supervisor(1, 600s, 60s, 0, caf::timespan{0});
-  ask<session_handle>(off, open_atom::value, other, std::string{"a"});
-  run();
+  open(off, other, "a");
   advance(120s);
-  auto refused = ask<session_handle>(off, open_atom::value, me, std::string{"b"});
-  run();
+  auto refused = open(off, me, "b");
   EXPECT_EQ(refused->error, errc::session_limit_reached);
   EXPECT_NE(describe(refused->error).find("--evict-idle 0"), std::string::npos);
 }
@@ -380,11 +370,9 @@ TEST_F(supervisor_actor_test, says_how_long_a_clients_sessions_have_all_been_idl
     return r->value.value_or(-1);
   };
   EXPECT_EQ(idle_of(me), std::numeric_limits<int64_t>::max()); // none
-  ask<session_handle>(sup, open_atom::value, me, std::string{"a"});
-  run();
+  open(sup, me, "a");
   advance(20s);
-  ask<session_handle>(sup, open_atom::value, me, std::string{"b"});
-  run();
+  open(sup, me, "b");
   advance(10s);
   EXPECT_EQ(idle_of(me), 10'000); // the most recently used one counts
   EXPECT_EQ(idle_of(other), std::numeric_limits<int64_t>::max());

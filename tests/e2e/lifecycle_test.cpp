@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -16,6 +17,17 @@ namespace {
 
 std::vector<std::string> sim_args() {
   return {"--backend", "sim", "--log-level", "info"};
+}
+
+/// Returns a server whose model waits 30 s at its first step: its tasks run until cancelled.
+std::unique_ptr<server_process> server_with_long_tasks() {
+  auto script = write_replay_script(R"({"actions":[{"action":"wait","duration":30}]}
+{"text":"never"}
+)");
+  auto server = std::make_unique<server_process>(
+    std::vector<std::string>{"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
+  server->initialize();
+  return server;
 }
 
 } // namespace
@@ -96,11 +108,8 @@ TEST(lifecycle, requests_just_before_end_of_input_are_all_answered) {
 
 // A task would take minutes: at the end of the input it is cancelled, and its caller told why.
 TEST(lifecycle, a_task_running_at_end_of_input_is_answered_as_cancelled) {
-  auto script = write_replay_script(R"({"actions":[{"action":"wait","duration":30}]}
-{"text":"never"}
-)");
-  server_process server({"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
-  server.initialize();
+  auto running = server_with_long_tasks();
+  auto& server = *running;
   auto task = server.start_request("tools/call", {{"name", "run_cua_task"},
                                                   {"arguments", {{"task", "wait"}}}});
   auto stats = server.start_request("tools/call", {{"name", "get_session_stats"},
@@ -131,11 +140,8 @@ TEST(lifecycle, exits_cleanly_on_sigterm_and_sigint) {
 }
 
 TEST(lifecycle, sigterm_during_running_tasks_cancels_them_and_exits_in_time) {
-  auto script = write_replay_script(R"({"actions":[{"action":"wait","duration":30}]}
-{"text":"never"}
-)");
-  server_process server({"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
-  server.initialize();
+  auto running = server_with_long_tasks();
+  auto& server = *running;
   for (int i = 0; i < 10; ++i)
     server.start_request("tools/call", {{"name", "run_cua_task"},
                                         {"arguments", {{"task", "wait"}, {"session_id", "s" + std::to_string(i)}}}});

@@ -16,19 +16,32 @@
 using namespace cua;
 using namespace cua::test;
 
+namespace {
+
+/// An actor system that knows our message types.
+struct registered_config : caf::actor_system_config {
+  registered_config() { register_messages(*this); }
+};
+
+/// Returns a client actor that has already ended (without telling the transport).
+caf::actor ended_client(caf::actor_system& sys) {
+  auto gone = sys.spawn([](caf::event_based_actor* self) { self->quit(); });
+  caf::scoped_actor waiter{sys};
+  waiter->wait_for(gone);
+  return gone;
+}
+
+} // namespace
+
 // A request that reaches a client actor which has just ended (its end and the request crossed)
 // is dropped with the message; the peer must hear so, not wait for an answer that never comes.
 TEST(http_listener, a_request_for_a_client_that_already_ended_is_answered_not_left_waiting) {
-  caf::actor_system_config cfg;
-  register_messages(cfg);
+  registered_config cfg;
   caf::actor_system sys{cfg};
   http_options options;
   options.port = 0;
   http_listener listener(options, [&sys](const std::string&, std::function<void(const std::string&)>) {
-    auto gone = sys.spawn([](caf::event_based_actor* self) { self->quit(); });
-    caf::scoped_actor waiter{sys};
-    waiter->wait_for(gone);
-    return gone;
+    return ended_client(sys);
   });
   ASSERT_FALSE(listener.start());
   connection c(listener.port());
@@ -48,8 +61,7 @@ const char* initialize_body = R"({"jsonrpc":"2.0","id":0,"method":"initialize","
 // At --max-clients a new client waits while the idle ones are asked for their slots; one that
 // never answers does not make it wait without end, and one that has ended counts as a no.
 TEST(http_listener, a_search_for_a_client_slot_is_bounded_and_ends_in_a_clear_503) {
-  caf::actor_system_config cfg;
-  register_messages(cfg);
+  registered_config cfg;
   caf::actor_system sys{cfg};
   http_options options;
   options.port = 0;
@@ -57,12 +69,8 @@ TEST(http_listener, a_search_for_a_client_slot_is_bounded_and_ends_in_a_clear_50
   auto kept = std::make_shared<std::vector<slot_request_ptr>>();
   int spawned = 0;
   http_listener listener(options, [&](const std::string&, std::function<void(const std::string&)>) {
-    if (spawned++ == 0) { // one that has ended, without telling the transport
-      auto gone = sys.spawn([](caf::event_based_actor* self) { self->quit(); });
-      caf::scoped_actor waiter{sys};
-      waiter->wait_for(gone);
-      return gone;
-    }
+    if (spawned++ == 0)
+      return ended_client(sys);
     // One that answers its requests but sits on the question for its slot.
     return sys.spawn([kept](caf::event_based_actor*) -> caf::behavior {
       return {
