@@ -31,48 +31,45 @@ caf::actor ended_client(caf::actor_system& sys) {
   return gone;
 }
 
+const char* initialize_body = R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+
+/// A listener on a loopback port of the kernel's choosing, with an actor system for its clients.
+class http_listener_test : public ::testing::Test {
+protected:
+  http_listener_test() { options_.port = 0; }
+
+  registered_config cfg_;
+  caf::actor_system sys_{cfg_};
+  http_options options_;
+};
+
 } // namespace
 
 // A request that reaches a client actor which has just ended (its end and the request crossed)
 // is dropped with the message; the peer must hear so, not wait for an answer that never comes.
-TEST(http_listener, a_request_for_a_client_that_already_ended_is_answered_not_left_waiting) {
-  registered_config cfg;
-  caf::actor_system sys{cfg};
-  http_options options;
-  options.port = 0;
-  http_listener listener(options, [&sys](const std::string&, std::function<void(const std::string&)>) {
-    return ended_client(sys);
+TEST_F(http_listener_test, a_request_for_a_client_that_already_ended_is_answered_not_left_waiting) {
+  http_listener listener(options_, [this](const std::string&, std::function<void(const std::string&)>) {
+    return ended_client(sys_);
   });
   ASSERT_FALSE(listener.start());
   connection c(listener.port());
-  auto init = R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
-  auto a = c.send(http::verb::post, init);
+  auto a = c.send(http::verb::post, initialize_body);
   EXPECT_EQ(a.status, 404);
   EXPECT_EQ(a.error()["error"]["code"], -32001);
   listener.stop();
 }
 
-namespace {
-
-const char* initialize_body = R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
-
-} // namespace
-
 // At --max-clients a new client waits while the idle ones are asked for their slots; one that
 // never answers does not make it wait without end, and one that has ended counts as a no.
-TEST(http_listener, a_search_for_a_client_slot_is_bounded_and_ends_in_a_clear_503) {
-  registered_config cfg;
-  caf::actor_system sys{cfg};
-  http_options options;
-  options.port = 0;
-  options.max_clients = 2;
+TEST_F(http_listener_test, a_search_for_a_client_slot_is_bounded_and_ends_in_a_clear_503) {
+  options_.max_clients = 2;
   auto kept = std::make_shared<std::vector<slot_request_ptr>>();
   int spawned = 0;
-  http_listener listener(options, [&](const std::string&, std::function<void(const std::string&)>) {
+  http_listener listener(options_, [&](const std::string&, std::function<void(const std::string&)>) {
     if (spawned++ == 0)
-      return ended_client(sys);
+      return ended_client(sys_);
     // One that answers its requests but sits on the question for its slot.
-    return sys.spawn([kept](caf::event_based_actor*) -> caf::behavior {
+    return sys_.spawn([kept](caf::event_based_actor*) -> caf::behavior {
       return {
         [](post_atom, http_post& post) { post.exchange->respond(200, "application/json", "{}"); },
         [kept](reclaim_atom, const slot_request_ptr& request) { kept->push_back(request); },
