@@ -61,8 +61,18 @@ void reply(bridge_ptr self, const json& id, json result) {
   write(self, jsonrpc::make_result(id, std::move(result)));
 }
 
-void reply_error(bridge_ptr self, const json& id, int code, const std::string& text) {
-  write(self, jsonrpc::make_error(id, code, text));
+void reply_error(bridge_ptr self, const json& id, int code, const std::string& text,
+                 json data = nullptr) {
+  auto error = jsonrpc::make_error(id, code, text);
+  if (!data.is_null())
+    error["error"]["data"] = std::move(data);
+  write(self, error);
+}
+
+// Answers a tools/call with a result of the tool's own (an error in-band) at `version`.
+void reply_tool(bridge_ptr self, const json& id, const tool_result& result,
+                const std::string& version) {
+  reply(self, id, mcp::call_result_for_version(result.to_json(), version));
 }
 
 void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
@@ -99,7 +109,8 @@ void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
   reply(self, msg.id, {{"tools", tools}});
 }
 
-void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& key) {
+void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& key,
+                       const std::string& version) {
   auto& st = self->state;
   const auto& params = msg.params;
   if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
@@ -116,19 +127,21 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   if (arguments.is_null())
     arguments = json::object();
   if (!arguments.is_object()) {
-    reply(self, msg.id, tool_result::error("the arguments of " + name + " must be an object").to_json());
+    reply_tool(self, msg.id, tool_result::error("the arguments of " + name + " must be an object"),
+               version);
     return;
   }
   if (auto problem = check_arguments(tool->input_schema, arguments)) {
-    reply(self, msg.id, tool_result::error("invalid arguments for " + name + ": " + *problem).to_json());
+    reply_tool(self, msg.id, tool_result::error("invalid arguments for " + name + ": " + *problem),
+               version);
     return;
   }
   if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight) {
-    reply(self, msg.id,
-          tool_result::error("too many tool calls in flight (at most "
-                             + std::to_string(st.config.max_in_flight)
-                             + "); wait for some to finish")
-            .to_json());
+    reply_tool(self, msg.id,
+               tool_result::error("too many tool calls in flight (at most "
+                                  + std::to_string(st.config.max_in_flight)
+                                  + "); wait for some to finish"),
+               version);
     return;
   }
   call_setup setup;
@@ -141,14 +154,19 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
     if (auto token = meta->find("progressToken");
         token != meta->end() && (token->is_string() || token->is_number_integer()))
       setup.progress_token = *token;
-  setup.protocol_version = st.version;
+  setup.protocol_version = version;
   setup.bridge = self;
   setup.services = st.services;
+  // Without initialize there is no connection to hang a default session on: a call without
+  // session_id starts a new session, and its result names it.
+  if (version == mcp::modern_version())
+    setup.services.default_session_id.clear();
   setup.heartbeat_interval = st.config.heartbeat_interval;
   auto ticket = setup.ticket;
   if (tool->quick) {
     st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket,
-                                                  self->clock().now() + st.services.query_timeout});
+                                                  self->clock().now() + st.services.query_timeout,
+                                                  version});
     auto& ctx = st.quick_calls[ticket];
     ctx = std::make_unique<call_context>(self, std::move(setup), call_host::bridge);
     ctx->start();
@@ -160,7 +178,7 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   }
   auto call = self->spawn(call_actor, std::move(setup));
   self->monitor(call);
-  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, {}});
+  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, {}, version});
 }
 
 // Ends a call that gets no answer (cancelled): its actor stops, or, for a quick call, what is left
@@ -196,7 +214,7 @@ void cancel_calls(bridge_ptr self, Select select, const std::string& why) {
     auto call = std::move(i->second);
     i = st.calls.erase(i);
     stop_call(self, call);
-    reply(self, call.id, tool_result::error(call.tool + ": " + why).to_json());
+    reply_tool(self, call.id, tool_result::error(call.tool + ": " + why), call.version);
   }
 }
 
@@ -242,10 +260,10 @@ void sweep_quick_calls(bridge_ptr self) {
     stop_call(self, call);
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.services.query_timeout).count();
     spdlog::warn("{} got no answer from the supervisor within {} s", call.tool, secs);
-    reply(self, call.id,
-          tool_result::error(call.tool + ": the server did not answer within " + std::to_string(secs)
-                             + " s; try again")
-            .to_json());
+    reply_tool(self, call.id,
+               tool_result::error(call.tool + ": the server did not answer within "
+                                  + std::to_string(secs) + " s; try again"),
+               call.version);
   }
   check_drained(self);
   if (pending) {
@@ -269,6 +287,39 @@ void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
   reply(self, msg.id, json::object());
 }
 
+// A request of the stateless revision: everything it needs is in it; nothing of the connection
+// (initialized or not) is used. server/discover is that revision's probe, so it is served so even
+// without _meta (and then refused as malformed, which tells the prober what is wrong).
+void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const std::string& key) {
+  if (auto problem = mcp::check_modern_meta(msg.params))
+    return reply_error(self, msg.id, problem->code, problem->message, problem->data);
+  const auto& method = msg.method;
+  if (!mcp::modern_method(method)) {
+    auto removed = method == "initialize" || method == "ping" || method == "logging/setLevel"
+                   || method == "resources/subscribe" || method == "resources/unsubscribe";
+    return reply_error(self, msg.id, jsonrpc::method_not_found,
+                       "method \"" + method + "\" not found"
+                         + (removed ? " in protocol " + mcp::modern_version()
+                                        + ", which has no handshake and no session"
+                                    : std::string{}));
+  }
+  if (method == "server/discover")
+    return reply(self, msg.id, mcp::discover_result());
+  if (method == "tools/list") {
+    auto tools = json::array();
+    for (const auto& tool : tool_table())
+      tools.push_back(mcp::tool_for_version(tool.listing(), mcp::modern_version()));
+    return reply(self, msg.id, mcp::complete_result({{"tools", tools}}, true));
+  }
+  if (method == "prompts/list")
+    return reply(self, msg.id, mcp::complete_result({{"prompts", json::array()}}, true));
+  if (method == "resources/list")
+    return reply(self, msg.id, mcp::complete_result({{"resources", json::array()}}, true));
+  if (method == "resources/templates/list")
+    return reply(self, msg.id, mcp::complete_result({{"resourceTemplates", json::array()}}, true));
+  handle_tools_call(self, msg, key, mcp::modern_version());
+}
+
 void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
   auto& st = self->state;
   auto key = msg.id.dump();
@@ -277,6 +328,8 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
                 "request id " + key + " is already in use by a request in flight");
     return;
   }
+  if (st.config.stateless || mcp::claims_modern(msg.params) || msg.method == "server/discover")
+    return handle_modern_request(self, msg, key);
   if (msg.method == "initialize")
     return handle_initialize(self, msg);
   if (msg.method == "ping")
@@ -289,7 +342,7 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
   if (msg.method == "tools/list")
     return handle_tools_list(self, msg);
   if (msg.method == "tools/call")
-    return handle_tools_call(self, msg, key);
+    return handle_tools_call(self, msg, key, st.version);
   if (msg.method == "logging/setLevel")
     return handle_set_level(self, msg);
   reply_error(self, msg.id, jsonrpc::method_not_found, "method \"" + msg.method + "\" not found");
@@ -444,10 +497,10 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       // The call's actor died without answering (an exception in a tool): the client still gets
       // an answer, and the server goes on.
       spdlog::error("tool {} stopped unexpectedly: {}", i->second.tool, caf::to_string(msg.reason));
-      reply(self, i->second.id,
-            tool_result::error("internal error: the tool " + i->second.tool
-                               + " stopped unexpectedly; the server goes on")
-              .to_json());
+      reply_tool(self, i->second.id,
+                 tool_result::error("internal error: the tool " + i->second.tool
+                                    + " stopped unexpectedly; the server goes on"),
+                 i->second.version);
       st.calls.erase(i);
       check_drained(self);
       return;

@@ -23,6 +23,9 @@ struct bridge_config {
   size_t max_line = 16 * 1024 * 1024;
   int32_t max_in_flight = 256; // tools/call requests at once
   caf::timespan heartbeat_interval = std::chrono::seconds(5);
+  /// A stateless HTTP exchange: every request is served by the stateless revision (2026-07-28),
+  /// with or without its _meta (without, it is refused as malformed).
+  bool stateless = false;
 };
 
 struct bridge_state {
@@ -32,6 +35,7 @@ struct bridge_state {
     std::string tool;
     uint64_t ticket = 0;
     caf::actor_clock::time_point deadline; // quick calls: when the bridge gives up on them
+    std::string version;                    // the protocol its answer is written in
   };
 
   caf::actor writer;

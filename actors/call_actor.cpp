@@ -4,6 +4,8 @@
 #include <caf/event_based_actor.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "transport/mcp_protocol.hpp"
 
 namespace cua {
 
@@ -22,6 +24,15 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
     [=](resume_atom, uint64_t, uint64_t step) { ctx->resume(step); },
     // A task's request to the client (sampling) goes out through this call's connection.
     [=](client_req_atom, std::string& method, std::string& params) -> caf::result<std::string> {
+      // The stateless revision has no requests from server to client: it asks for input with
+      // results that end the call, which an agent loop running inside one call cannot use.
+      if (ctx->protocol_version() == mcp::modern_version())
+        return make_error(errc::model_failed,
+                          "the sampling provider asks the client's model through " + method
+                            + ", a request from server to client, which protocol "
+                            + mcp::modern_version() + " (no initialize) does not have; connect "
+                            "with initialize (a 2025 revision) to use it, or choose a provider "
+                            "with --model / CUA_MODEL_NAME");
       auto rp = self->make_response_promise<std::string>();
       return rp.delegate(ctx->bridge(), client_req_atom::value, std::move(method), std::move(params));
     },

@@ -34,6 +34,8 @@ void call_context::finish(tool_result result) {
   if (finished_)
     return;
   finished_ = true;
+  if (!started_session_.empty())
+    result.name_session(started_session_);
   self_->send(setup_.bridge, call_done_atom::value, setup_.request_key, setup_.ticket,
               std::move(result).response_line(setup_.request_id, setup_.protocol_version));
   if (host_ == call_host::own_actor)

@@ -57,8 +57,10 @@ public:
   void after(caf::timespan delay, std::function<void()> next) override;
 
   caf::duration query_bound() const override;
+  void started_session(const std::string& id) override { started_session_ = id; }
 
   const caf::actor& bridge() const { return setup_.bridge; }
+  const std::string& protocol_version() const { return setup_.protocol_version; }
 
   /// Runs the tool's handler; an exception in it ends the call with a tool error.
   void start();
@@ -85,6 +87,7 @@ private:
   caf::actor_clock::time_point last_progress_;
   int64_t progress_count_ = 0;
   bool finished_ = false;
+  std::string started_session_; // a session this call started for want of a session_id
   bool abandoned_ = false;
   std::function<void(const task_progress&)> task_progress_handler_;
   std::map<uint64_t, std::function<void()>> pending_;

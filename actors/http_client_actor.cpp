@@ -2,6 +2,7 @@
 #include "actors/http_client_actor.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <caf/event_based_actor.hpp>
@@ -13,7 +14,9 @@
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "tools/tool_registry.hpp"
 #include "transport/jsonrpc.hpp"
+#include "transport/mcp_protocol.hpp"
 #include "util/ids.hpp"
 
 namespace cua {
@@ -50,6 +53,8 @@ void send_on_post(http_client_state::pending_post& post, const std::string& line
   }
   post.exchange->send_event(line);
 }
+
+void end(client_ptr self, const std::string& reason);
 
 // A response (or a batch's array of them) ends the POST that asked, once nothing of it is left.
 void route_response(client_ptr self, const json& message, const std::string& line) {
@@ -97,9 +102,15 @@ void route_response(client_ptr self, const json& message, const std::string& lin
     p.exchange->send_event(line);
     p.exchange->finish();
   } else {
-    p.exchange->respond(200, json_type, line);
+    auto status = 200;
+    // The stateless revision gives its refusals HTTP statuses of their own (400, 404).
+    if (st.config.stateless && message.is_object() && message.contains("error"))
+      status = mcp::http_status_for(message["error"].value("code", 0));
+    p.exchange->respond(status, json_type, line);
   }
   forget_post(self, owner);
+  if (st.config.stateless && st.posts.empty())
+    end(self, "answered");
 }
 
 // Anything else the server says (log messages, its own requests) goes to a GET stream, or to the
@@ -142,11 +153,48 @@ json error_body(int code, const std::string& text) {
   return jsonrpc::make_error(nullptr, code, text);
 }
 
+// A stateless request's MCP headers must mirror its body; returns whether they do (else the
+// POST has been refused).
+bool headers_mirror_body(http_post& post) {
+  auto request = json::parse(post.body, nullptr, false);
+  if (!request.is_object())
+    return true; // the bridge says what is wrong with it
+  auto header = [&](const std::string& name) -> std::optional<std::string> {
+    for (const auto& [key, value] : post.mcp_headers)
+      if (key.size() == name.size()
+          && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a))
+                      == std::tolower(static_cast<unsigned char>(b));
+             }))
+        return value;
+    return std::nullopt;
+  };
+  json schema;
+  if (request.value("method", "") == "tools/call" && request.contains("params")
+      && request["params"].is_object() && request["params"].contains("name")
+      && request["params"]["name"].is_string())
+    if (const auto* tool = find_tool(request["params"]["name"].get<std::string>()))
+      schema = tool->input_schema;
+  auto problem = mcp::check_modern_headers(request, header, schema);
+  if (!problem)
+    return true;
+  auto id = request.contains("id") ? request["id"] : json{};
+  post.exchange->respond(mcp::http_status_for(problem->code), json_type,
+                         jsonrpc::to_line(jsonrpc::make_error(id, problem->code, problem->message)));
+  return false;
+}
+
 void accept_post(client_ptr self, http_post& post) {
   auto& st = self->state;
   touch(self);
   if (post.request_keys.empty()) { // notifications and responses: the transport said 202
     self->send(st.bridge, line_atom::value, std::move(post.body));
+    if (st.config.stateless)
+      end(self, "nothing to answer");
+    return;
+  }
+  if (st.config.stateless && !headers_mirror_body(post)) {
+    end(self, "refused");
     return;
   }
   for (const auto& key : post.request_keys)
@@ -203,6 +251,8 @@ void hang_up(client_ptr self, uint64_t exchange) {
                  {{"requestId", id}, {"reason", "the HTTP connection closed"}})));
   }
   forget_post(self, exchange);
+  if (st.config.stateless && st.posts.empty())
+    end(self, "its connection closed");
 }
 
 void end(client_ptr self, const std::string& reason) {
@@ -210,7 +260,10 @@ void end(client_ptr self, const std::string& reason) {
   if (st.ended)
     return;
   st.ended = true;
-  spdlog::info("client {} ended ({})", st.config.client_id, reason);
+  if (st.config.stateless)
+    spdlog::debug("stateless request of {} done ({})", st.config.client_id, reason);
+  else
+    spdlog::info("client {} ended ({})", st.config.client_id, reason);
   for (auto& [id, post] : st.posts) {
     if (post.streaming)
       post.exchange->finish();
@@ -223,7 +276,7 @@ void end(client_ptr self, const std::string& reason) {
     stream->finish();
   st.streams.clear();
   self->send(st.bridge, shutdown_atom::value);
-  if (st.supervisor)
+  if (st.supervisor && !st.config.stateless) // a stateless client's sessions are its principal's
     caf::anon_send(st.supervisor, close_atom::value, client_atom::value, st.config.client_id);
   if (st.config.on_end)
     st.config.on_end(st.config.client_id);
@@ -307,8 +360,9 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
   st.config = std::move(config);
   st.supervisor = services.supervisor;
   services.client = st.config.client_id;
-  if (services.default_session_id.empty())
+  if (services.default_session_id.empty() && !st.config.stateless)
     services.default_session_id = random_uuid();
+  bridge.stateless = st.config.stateless;
   // Linked: neither outlives the other, however one of them ends.
   st.bridge = self->spawn<caf::linked>(bridge_actor, caf::actor{self}, std::move(services), bridge);
   self->monitor(st.bridge);
@@ -317,7 +371,8 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
       end(self, "its bridge stopped");
   });
   touch(self);
-  self->delayed_send(self, tick_interval(st.config), tick_atom::value);
+  if (!st.config.stateless)
+    self->delayed_send(self, tick_interval(st.config), tick_atom::value);
   return {
     [=](post_atom, http_post& post) { accept_post(self, post); },
     [=](listen_atom, const exchange_ptr& stream) {

@@ -28,6 +28,9 @@ struct http_client_config {
   /// task running); 0: only when it has none.
   caf::timespan reclaim_idle = std::chrono::minutes(1);
   caf::timespan query_timeout = std::chrono::seconds(2); // its questions to the supervisor
+  /// Serves one POST of the stateless revision (2026-07-28) and ends once it is answered: no
+  /// MCP session, no timers, and the sessions it opened stay (they belong to the principal).
+  bool stateless = false;
   caf::timespan keepalive_interval = std::chrono::seconds(15);
   int32_t max_pending = 256; // requests awaiting their answers at once; more get 429
   /// Tells the transport that this client has ended, so that its id is refused from then on.
@@ -69,6 +72,10 @@ struct http_client_state {
 /// no open stream, after the shorter empty_timeout when it has no session either (most clients
 /// never send DELETE), or when it gives its slot to a new client; its sessions are then cleaned up
 /// and the transport told.
+///
+/// A stateless client (config.stateless) checks the request's MCP headers against its body first
+/// (400 with -32020 on a mismatch), answers errors with the status the revision gives their code,
+/// and ends with its one POST.
 ///
 /// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
 /// (reclaim, slot_request_ptr), answered yes (after ending) when the client has no stream and no

@@ -232,7 +232,16 @@ int run_server(const server_config& cfg) {
       to_client->attach(client, client_id); // the log lines that name it, and only those
       return client;
     };
-    listener.emplace(cfg.http, spawn_client);
+    // A request of the stateless revision: one actor for it, its sessions the principal's (every
+    // caller with the token, or anyone without one: then a session is reached by its id alone).
+    auto spawn_stateless = [&sys, services, bridge_cfg, &cfg]() {
+      http_client_config client_cfg;
+      client_cfg.client_id = "stateless";
+      client_cfg.stateless = true;
+      client_cfg.max_pending = cfg.max_in_flight;
+      return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+    };
+    listener.emplace(cfg.http, spawn_client, spawn_stateless);
     if (auto err = listener->start()) {
       spdlog::critical("{}", describe(err));
       listener.reset();

@@ -50,6 +50,10 @@ public:
   /// Ends the call with `result`.
   virtual void finish(tool_result result) = 0;
 
+  /// Notes that the call started session `id` for want of a session_id (protocol 2026-07-28):
+  /// its result then names the session, so that the caller can pass it back.
+  virtual void started_session(const std::string& id) = 0;
+
   /// Runs `next` on the call's actor after `delay` (unless the call ended by then).
   virtual void after(caf::timespan delay, std::function<void()> next) = 0;
 
@@ -83,8 +87,9 @@ struct tool_definition {
 /// Returns the session_id argument of the call, or the connection's default session.
 std::string session_id_of(tool_context& ctx);
 
-/// Opens the session the call names (or the default one) and runs `next` with it; on failure the
-/// call ends with the supervisor's explanation.
+/// Opens the session the call names (or the default one; without either, a new one whose id the
+/// result names) and runs `next` with it; on failure the call ends with the supervisor's
+/// explanation.
 void with_session(tool_context& ctx, std::function<void(const session_handle&)> next);
 
 /// Returns the schema fragment of the optional session_id argument.

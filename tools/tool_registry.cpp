@@ -3,6 +3,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/session_messages.hpp"
+#include "util/ids.hpp"
 
 namespace cua {
 
@@ -53,10 +54,19 @@ std::string session_id_of(tool_context& ctx) {
 void with_session(tool_context& ctx, std::function<void(const session_handle&)> next) {
   auto* self = ctx.self();
   auto* context = &ctx;
+  auto id = session_id_of(ctx);
+  bool minted = id.empty(); // no session_id and no default session: a new, unguessable one
+  if (minted)
+    id = random_uuid();
   self->request(ctx.services().supervisor, ctx.services().query_timeout, open_atom::value,
-                ctx.services().client, session_id_of(ctx))
-    .then([=](const session_handle& handle) { next(handle); },
-          [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });
+                ctx.services().client, id)
+    .then(
+      [=](const session_handle& handle) {
+        if (minted)
+          context->started_session(handle.id);
+        next(handle);
+      },
+      [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });
 }
 
 nlohmann::json format_property() {
@@ -71,8 +81,12 @@ nlohmann::json session_id_property() {
   return {{"type", "string"},
           {"minLength", 1},
           {"maxLength", 256},
+          {"x-mcp-header", "Session-Id"},
           {"description", "The session to use; each session has its own computer. Omit it to use "
-                          "this connection's default session. A new id starts a new session."}};
+                          "this connection's default session (after initialize) or, without "
+                          "initialize (protocol 2026-07-28), to start a new session whose id the "
+                          "result names: pass that id back to keep using its computer. A new id "
+                          "starts a new session."}};
 }
 
 } // namespace cua

@@ -51,6 +51,25 @@ tool_result& tool_result::set_structured(nlohmann::json value) {
   return *this;
 }
 
+tool_result& tool_result::name_session(const std::string& id) {
+  if (structured.is_null() && !is_error) {
+    set_structured({{"session_id", id}});
+  } else if (structured.is_object()) {
+    auto old_line = structured_line;
+    structured["session_id"] = id;
+    structured_line = jsonrpc::to_line(structured);
+    for (auto& block : content)
+      if (block.value("type", "") == "text" && block.value("text", "") == old_line)
+        block["text"] = structured_line;
+  }
+  nlohmann::json note{{"type", "text"},
+                      {"text", "This call started session " + id + " (a computer of its own). Pass "
+                               "session_id \"" + id + "\" to keep using it; calls without "
+                               "session_id start new sessions. End it with cleanup_session."}};
+  content.insert(content.begin(), std::move(note));
+  return *this;
+}
+
 nlohmann::json tool_result::to_json() const& {
   return tool_result{*this}.to_json();
 }

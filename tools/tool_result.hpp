@@ -33,6 +33,10 @@ struct tool_result {
   /// Sets the structured content and repeats it as a text block, as the spec recommends.
   tool_result& set_structured(nlohmann::json value);
 
+  /// Names the session the call started (it had no session_id to use): in a text block a model
+  /// reads, and as session_id in the structured content, if there is any.
+  tool_result& name_session(const std::string& id);
+
   /// Returns the result object of a tools/call response.
   nlohmann::json to_json() const&;
 

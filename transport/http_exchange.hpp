@@ -50,6 +50,9 @@ struct http_post {
   std::vector<std::string> request_keys;     // ids (as JSON text) of what needs an answer
   std::vector<std::string> progress_tokens;  // as JSON text, of the requests that want progress
   bool batch = false;                        // a JSON array (protocol 2025-03-26 only)
+  /// The MCP headers sent with it (MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Param-*),
+  /// names in lower case: the stateless revision has them mirror the body.
+  http_headers mcp_headers;
 };
 
 } // namespace cua

@@ -1,6 +1,8 @@
 #include "transport/http_listener.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <deque>
@@ -40,6 +42,8 @@ using tcp = net::ip::tcp;
 using nlohmann::json;
 
 constexpr const char* json_type = "application/json";
+// Stands for the actor of a stateless request where a client id would go (no MCP session has it).
+const std::string stateless_client = "(stateless)";
 constexpr auto header_timeout = std::chrono::seconds(30);   // a request's head and body
 constexpr auto keep_alive_timeout = std::chrono::seconds(120); // between requests
 constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
@@ -84,6 +88,7 @@ struct post_contents {
   std::vector<std::string> request_keys;
   std::vector<std::string> progress_tokens;
   bool initialize = false;
+  bool modern = false; // a request of the stateless revision (its _meta says so)
 };
 
 void read_message(const json& value, post_contents& out) {
@@ -92,6 +97,10 @@ void read_message(const json& value, post_contents& out) {
     out.request_keys.push_back(msg.id.dump());
     if (msg.method == "initialize")
       out.initialize = true;
+    // server/discover exists in the stateless revision only: served so even without its _meta
+    // (and then refused as malformed, with the request's id).
+    if (mcp::claims_modern(msg.params) || msg.method == "server/discover")
+      out.modern = true;
     if (msg.params.is_object())
       if (auto meta = msg.params.find("_meta"); meta != msg.params.end() && meta->is_object())
         if (auto token = meta->find("progressToken"); token != meta->end())
@@ -106,8 +115,9 @@ void read_message(const json& value, post_contents& out) {
 class http_connection;
 
 struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
-  core(http_options opts, http_client_spawner spawn)
-    : options(std::move(opts)), guard(options), spawn_client(std::move(spawn)) {
+  core(http_options opts, http_client_spawner spawn, http_stateless_spawner stateless)
+    : options(std::move(opts)), guard(options), spawn_client(std::move(spawn)),
+      spawn_stateless(std::move(stateless)) {
   }
 
   net::io_context ioc{1};
@@ -117,6 +127,7 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   http_options options;
   http_guard guard;
   http_client_spawner spawn_client;
+  http_stateless_spawner spawn_stateless;
   // Everything below is touched on the I/O thread only.
   struct client_slot {
     caf::actor actor;
@@ -370,6 +381,17 @@ private:
     post.request_keys = std::move(contents.request_keys);
     post.progress_tokens = std::move(contents.progress_tokens);
     post.batch = value.is_array();
+    if (!post.batch && (contents.modern || modern_header(req)) && c.spawn_stateless) {
+      // The stateless revision: no MCP session (an Mcp-Session-Id is ignored), one actor per POST.
+      post.mcp_headers = mcp_headers_of(req);
+      auto client = c.spawn_stateless();
+      if (post.request_keys.empty()) {
+        caf::anon_send(client, post_atom::value, std::move(post));
+        return reply_now(202, "");
+      }
+      current_ = c.next_exchange++;
+      return hand_over(stateless_client, client, std::move(post), {});
+    }
     if (contents.initialize && req["Mcp-Session-Id"].empty()) {
       if (static_cast<int32_t>(c.clients.size()) < c.options.max_clients)
         return admit(std::move(post));
@@ -447,7 +469,42 @@ private:
     watch();
   }
 
+  // Whether the request says it speaks the stateless revision in its MCP-Protocol-Version header.
+  static bool modern_header(const http::request<http::string_body>& req) {
+    auto version = std::string{req["MCP-Protocol-Version"]};
+    auto first = version.find_first_not_of(" \t");
+    auto last = version.find_last_not_of(" \t");
+    return first != std::string::npos
+           && version.substr(first, last - first + 1) == mcp::modern_version();
+  }
+
+  // The headers the stateless revision has mirror a request's body, names in lower case.
+  static http_headers mcp_headers_of(const http::request<http::string_body>& req) {
+    http_headers out;
+    for (const auto& field : req) {
+      std::string name{field.name_string()};
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (name == "mcp-protocol-version" || name == "mcp-method" || name == "mcp-name"
+          || name.rfind("mcp-param-", 0) == 0)
+        out.emplace_back(std::move(name), std::string{field.value()});
+    }
+    return out;
+  }
+
+  // The stateless revision has no GET stream and no session to DELETE.
+  bool refused_as_modern(const http::request<http::string_body>& req) {
+    if (!modern_header(req))
+      return false;
+    reply_now(405, "protocol " + mcp::modern_version() + " has no GET stream and no session "
+                     "to delete: POST each request",
+              {{"Allow", "POST"}});
+    return true;
+  }
+
   void handle_get(const http::request<http::string_body>& req) {
+    if (refused_as_modern(req))
+      return;
     if (!accepts(std::string{req[http::field::accept]}, "text/event-stream"))
       return reply_now(406, "a GET stream needs Accept: text/event-stream");
     auto client = client_of(req);
@@ -461,6 +518,8 @@ private:
   }
 
   void handle_delete(const http::request<http::string_body>& req) {
+    if (refused_as_modern(req))
+      return;
     auto client = client_of(req);
     if (!client)
       return;
@@ -799,8 +858,10 @@ std::shared_ptr<http_listener::core> http_connection::shared_core() {
   return core_->shared_from_this();
 }
 
-http_listener::http_listener(http_options options, http_client_spawner spawn_client)
-  : core_(std::make_shared<core>(std::move(options), std::move(spawn_client))) {
+http_listener::http_listener(http_options options, http_client_spawner spawn_client,
+                             http_stateless_spawner spawn_stateless)
+  : core_(std::make_shared<core>(std::move(options), std::move(spawn_client),
+                                 std::move(spawn_stateless))) {
 }
 
 http_listener::~http_listener() {

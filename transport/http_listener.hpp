@@ -17,13 +17,19 @@ namespace cua {
 using http_client_spawner = std::function<caf::actor(
   const std::string& client_id, std::function<void(const std::string&)> on_end)>;
 
+/// Makes the actor that serves one request of the stateless revision (no MCP session).
+using http_stateless_spawner = std::function<caf::actor()>;
+
 /// The Streamable HTTP transport: accepts connections on its own I/O thread (Boost.Beast), checks
 /// every request (path, Host and Origin, bearer token, sizes, limits, headers), keeps the map from
 /// Mcp-Session-Id to client actor, and hands each checked message to its client's actor with an
-/// exchange to answer on. No MCP logic lives here.
+/// exchange to answer on. A POST of the stateless revision (2026-07-28: its _meta or its
+/// MCP-Protocol-Version header says so) goes to an actor of its own, whatever Mcp-Session-Id it
+/// carries; GET and DELETE of that revision get 405.
 class http_listener {
 public:
-  http_listener(http_options options, http_client_spawner spawn_client);
+  http_listener(http_options options, http_client_spawner spawn_client,
+                http_stateless_spawner spawn_stateless = nullptr);
   ~http_listener();
 
   http_listener(const http_listener&) = delete;

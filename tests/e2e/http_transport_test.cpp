@@ -390,3 +390,103 @@ TEST(http_transport, abandoned_sessions_make_room_for_new_ones_and_not_before) {
   EXPECT_NE(text_of(back).find("to make room"), std::string::npos) << back.body;
   EXPECT_NE(text_of(back).find("--evict-idle"), std::string::npos) << back.body;
 }
+
+// --- The stateless revision (2026-07-28) over HTTP: no session, each POST on its own ---
+
+namespace {
+
+json modern_request(int id, const std::string& method, json params = json::object()) {
+  params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                     {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+  return rpc(id, method, params);
+}
+
+std::map<std::string, std::string> modern_headers(const std::string& method,
+                                                  const std::string& name = "") {
+  std::map<std::string, std::string> headers{{"MCP-Protocol-Version", "2026-07-28"},
+                                             {"Mcp-Method", method}};
+  if (!name.empty())
+    headers["Mcp-Name"] = name;
+  return headers;
+}
+
+answer post_modern(http_server& server, const json& body, std::map<std::string, std::string> headers) {
+  connection c(server.port());
+  return c.send(http::verb::post, body.dump(), std::move(headers));
+}
+
+} // namespace
+
+TEST(http_transport, stateless_requests_need_no_session_and_their_sessions_are_handles) {
+  http_server server;
+  auto discover = post_modern(server, modern_request(1, "server/discover"),
+                              modern_headers("server/discover"));
+  ASSERT_EQ(discover.status, 200) << discover.body;
+  EXPECT_EQ(discover.headers.count("mcp-session-id"), 0u);
+  EXPECT_EQ(json::parse(discover.body)["result"]["supportedVersions"], json::array({"2026-07-28"}));
+  auto call = [&](int id, json arguments, std::map<std::string, std::string> extra = {}) {
+    auto headers = modern_headers("tools/call", "computer");
+    headers.insert(extra.begin(), extra.end());
+    return post_modern(server, modern_request(id, "tools/call", {{"name", "computer"}, {"arguments", arguments}}),
+                       headers);
+  };
+  auto first = call(2, {{"action", "screenshot"}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto result = json::parse(first.body)["result"];
+  EXPECT_EQ(result["resultType"], "complete");
+  auto id = result["structuredContent"]["session_id"].get<std::string>();
+  // The next POST (another connection, no Mcp-Session-Id) reaches the same session by its id,
+  // mirrored in Mcp-Param-Session-Id (plain or base64).
+  auto again = call(3, {{"action", "cursor_position"}, {"session_id", id}}, {{"Mcp-Param-Session-Id", id}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_FALSE(json::parse(again.body)["result"].value("isError", false)) << again.body;
+  EXPECT_EQ(json::parse(again.body)["result"]["structuredContent"].count("session_id"), 0u);
+  auto stats = post_modern(server, modern_request(4, "tools/call", {{"name", "get_session_stats"}, {"arguments", json::object()}}),
+                           modern_headers("tools/call", "get_session_stats"));
+  EXPECT_TRUE(json::parse(stats.body)["result"]["structuredContent"]["sessions"].contains(id)) << stats.body;
+  // A 2025 client (its own MCP session) sees none of the stateless principal's sessions.
+  auto legacy = server.new_client();
+  EXPECT_EQ(server.stats(legacy)["total_sessions"], 0);
+  // The header must mirror the argument.
+  auto mismatched = call(5, {{"action", "cursor_position"}, {"session_id", id}}, {{"Mcp-Param-Session-Id", "other"}});
+  EXPECT_EQ(mismatched.status, 400);
+  EXPECT_EQ(mismatched.error()["error"]["code"], -32020);
+  EXPECT_EQ(mismatched.error()["id"], 5);
+}
+
+TEST(http_transport, stateless_refusals_have_the_statuses_and_codes_of_the_revision) {
+  http_server server;
+  auto list = [&](json body, std::map<std::string, std::string> headers) {
+    return post_modern(server, body, std::move(headers));
+  };
+  auto no_meta = list(rpc(1, "tools/list"), modern_headers("tools/list"));
+  EXPECT_EQ(no_meta.status, 400);
+  EXPECT_EQ(no_meta.error()["error"]["code"], -32602);
+  EXPECT_EQ(no_meta.error()["id"], 1);
+  auto unsupported_body = modern_request(2, "tools/list");
+  unsupported_body["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "v999";
+  auto headers = modern_headers("tools/list");
+  headers["MCP-Protocol-Version"] = "v999";
+  auto unsupported = list(unsupported_body, headers);
+  EXPECT_EQ(unsupported.status, 400);
+  EXPECT_EQ(unsupported.error()["error"]["code"], -32022);
+  auto mismatch = list(unsupported_body, modern_headers("tools/list"));
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_EQ(mismatch.error()["error"]["code"], -32020);
+  auto wrong_method = list(modern_request(3, "tools/list"), modern_headers("prompts/list"));
+  EXPECT_EQ(wrong_method.status, 400);
+  EXPECT_EQ(wrong_method.error()["error"]["code"], -32020);
+  auto no_name = list(modern_request(4, "tools/call", {{"name", "screenshot_cua"}, {"arguments", json::object()}}),
+                      modern_headers("tools/call"));
+  EXPECT_EQ(no_name.status, 400);
+  EXPECT_EQ(no_name.error()["error"]["code"], -32020);
+  auto removed = list(modern_request(5, "initialize"), modern_headers("initialize"));
+  EXPECT_EQ(removed.status, 404);
+  EXPECT_EQ(removed.error()["error"]["code"], -32601);
+  connection c(server.port());
+  EXPECT_EQ(c.send(http::verb::get, "", {{"MCP-Protocol-Version", "2026-07-28"}, {"Accept", "text/event-stream"}}).status,
+            405);
+  // A 2025 client on the same endpoint is untouched.
+  auto legacy = server.new_client();
+  EXPECT_EQ(server.call(legacy, "get_session_stats").status, 200);
+}

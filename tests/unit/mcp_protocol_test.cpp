@@ -1,5 +1,7 @@
 #include "transport/mcp_protocol.hpp"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 using namespace cua;
@@ -41,4 +43,125 @@ TEST(mcp_protocol, initialize_result_names_the_server_and_its_capabilities) {
   EXPECT_EQ(result["serverInfo"]["name"], "cua-mcp-server");
   EXPECT_TRUE(result["capabilities"].contains("tools"));
   EXPECT_TRUE(result["capabilities"].contains("logging"));
+}
+
+// --- The stateless revision (2026-07-28) ---
+
+namespace {
+
+using nlohmann::json;
+
+json modern_meta(const std::string& version = "2026-07-28") {
+  return {{mcp::meta_key::protocol_version, version},
+          {mcp::meta_key::client_capabilities, json::object()}};
+}
+
+json modern_call(const std::string& tool, json arguments) {
+  return {{"jsonrpc", "2.0"},
+          {"id", 7},
+          {"method", "tools/call"},
+          {"params", {{"name", tool}, {"arguments", arguments}, {"_meta", modern_meta()}}}};
+}
+
+mcp::header_lookup headers(std::map<std::string, std::string> sent) {
+  return [sent](const std::string& name) -> std::optional<std::string> {
+    if (auto i = sent.find(name); i != sent.end())
+      return i->second;
+    return std::nullopt;
+  };
+}
+
+const json session_schema{
+  {"type", "object"},
+  {"properties", {{"session_id", {{"type", "string"}, {"x-mcp-header", "Session-Id"}}}}}};
+
+} // namespace
+
+TEST(mcp_protocol, a_modern_request_is_told_by_its_meta_and_checked_whole) {
+  EXPECT_TRUE(mcp::claims_modern({{"_meta", modern_meta()}}));
+  EXPECT_FALSE(mcp::claims_modern({{"_meta", {{"progressToken", 1}}}}));
+  EXPECT_FALSE(mcp::claims_modern(json::object()));
+  EXPECT_FALSE(mcp::check_modern_meta({{"_meta", modern_meta()}}));
+  auto no_meta = mcp::check_modern_meta(json::object());
+  ASSERT_TRUE(no_meta);
+  EXPECT_EQ(no_meta->code, -32602);
+  auto no_capabilities = mcp::check_modern_meta(
+    {{"_meta", {{mcp::meta_key::protocol_version, "2026-07-28"}}}});
+  ASSERT_TRUE(no_capabilities);
+  EXPECT_EQ(no_capabilities->code, -32602);
+  EXPECT_NE(no_capabilities->message.find("clientCapabilities"), std::string::npos);
+  auto old = mcp::check_modern_meta({{"_meta", modern_meta("2025-11-25")}});
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->code, -32022);
+  EXPECT_EQ(old->data["supported"], json::array({"2026-07-28"}));
+  EXPECT_EQ(old->data["requested"], "2025-11-25");
+  EXPECT_NE(old->message.find("initialize"), std::string::npos);
+}
+
+TEST(mcp_protocol, modern_http_headers_must_mirror_the_body) {
+  auto call = modern_call("screenshot_cua", {{"session_id", "Hello"}});
+  std::map<std::string, std::string> good{{"MCP-Protocol-Version", "2026-07-28"},
+                                          {"Mcp-Method", "tools/call"},
+                                          {"Mcp-Name", " screenshot_cua "},
+                                          {"Mcp-Param-Session-Id", "=?base64?SGVsbG8=?="}};
+  EXPECT_FALSE(mcp::check_modern_headers(call, headers(good), session_schema));
+  auto refused = [&](std::map<std::string, std::string> sent) {
+    auto problem = mcp::check_modern_headers(call, headers(sent), session_schema);
+    return problem && problem->code == -32020;
+  };
+  auto with = [&](const std::string& name, const std::string& value) {
+    auto sent = good;
+    sent[name] = value;
+    return sent;
+  };
+  auto without = [&](const std::string& name) {
+    auto sent = good;
+    sent.erase(name);
+    return sent;
+  };
+  EXPECT_TRUE(refused(with("MCP-Protocol-Version", "2025-11-25")));
+  EXPECT_TRUE(refused(without("Mcp-Method")));
+  EXPECT_TRUE(refused(with("Mcp-Method", "TOOLS/CALL")));
+  EXPECT_TRUE(refused(without("Mcp-Name")));
+  EXPECT_TRUE(refused(with("Mcp-Name", "computer")));
+  EXPECT_TRUE(refused(without("Mcp-Param-Session-Id")));
+  EXPECT_TRUE(refused(with("Mcp-Param-Session-Id", "Goodbye")));
+  EXPECT_TRUE(refused(with("Mcp-Param-Session-Id", "=?base64?SGVsbG8?=")));     // bad padding
+  EXPECT_TRUE(refused(with("Mcp-Param-Session-Id", "=?base64?SGVs!!!bG8=?="))); // bad character
+  EXPECT_FALSE(refused(with("Mcp-Param-Session-Id", "Hello")));                 // literal
+  // An argument not sent needs no header; a request other than tools/call needs no Mcp-Name.
+  auto bare = modern_call("screenshot_cua", json::object());
+  EXPECT_FALSE(mcp::check_modern_headers(bare, headers(without("Mcp-Param-Session-Id")), session_schema));
+  json list{{"method", "tools/list"}, {"params", {{"_meta", modern_meta()}}}};
+  EXPECT_FALSE(mcp::check_modern_headers(
+    list, headers({{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/list"}}), json{}));
+  // A body without its version leaves the refusal to the _meta check (-32602).
+  json unversioned{{"method", "server/discover"}, {"params", json::object()}};
+  EXPECT_FALSE(mcp::check_modern_headers(
+    unversioned, headers({{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "server/discover"}}),
+    json{}));
+}
+
+TEST(mcp_protocol, modern_results_are_complete_with_caching_hints_and_statuses) {
+  auto discover = mcp::discover_result();
+  EXPECT_EQ(discover["resultType"], "complete");
+  EXPECT_EQ(discover["supportedVersions"], json::array({"2026-07-28"}));
+  EXPECT_TRUE(discover["capabilities"].contains("tools"));
+  EXPECT_GE(discover["ttlMs"].get<int64_t>(), 0);
+  EXPECT_EQ(discover["cacheScope"], "public");
+  EXPECT_EQ(discover["_meta"][mcp::meta_key::server_info]["name"], "cua-mcp-server");
+  auto call = mcp::call_result_for_version({{"content", json::array()}}, "2026-07-28");
+  EXPECT_EQ(call["resultType"], "complete");
+  EXPECT_FALSE(call.contains("ttlMs")); // a call's result is not cached
+  EXPECT_EQ(mcp::http_status_for(-32601), 404);
+  EXPECT_EQ(mcp::http_status_for(-32020), 400);
+  EXPECT_EQ(mcp::http_status_for(-32022), 400);
+  EXPECT_EQ(mcp::http_status_for(-32602), 400);
+  EXPECT_EQ(mcp::http_status_for(-32603), 200);
+  // x-mcp-header is shown to clients of the stateless revision only.
+  json tool{{"name", "t"}, {"inputSchema", session_schema}};
+  EXPECT_TRUE(mcp::tool_for_version(tool, "2026-07-28")["inputSchema"]["properties"]["session_id"]
+                .contains("x-mcp-header"));
+  EXPECT_FALSE(mcp::tool_for_version(tool, "2025-11-25")["inputSchema"]["properties"]["session_id"]
+                 .contains("x-mcp-header"));
 }
