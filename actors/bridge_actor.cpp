@@ -13,6 +13,7 @@
 #include "tools/argument_schema.hpp"
 #include "tools/tool_registry.hpp"
 #include "transport/jsonrpc.hpp"
+#include "transport/mcp_log_sink.hpp"
 
 namespace cua {
 
@@ -150,10 +151,16 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   setup.request_key = key;
   setup.ticket = st.next_ticket++;
   setup.request_id = msg.id;
-  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object())
+  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
     if (auto token = meta->find("progressToken");
         token != meta->end() && (token->is_string() || token->is_number_integer()))
       setup.progress_token = *token;
+    // The stateless revision's log channel: records about the call's session, on its own
+    // stream, at the level the request asks for.
+    if (auto level = meta->find(mcp::meta_key::log_level);
+        version == mcp::modern_version() && level != meta->end() && level->is_string())
+      setup.log_level = mcp::parse_log_level(level->get<std::string>());
+  }
   setup.protocol_version = version;
   setup.bridge = self;
   setup.services = st.services;
@@ -447,33 +454,6 @@ void handle_line(bridge_ptr self, const std::string& line) {
   handle_message(self, std::move(value));
 }
 
-bool should_forward(const bridge_state& st, int32_t spd_level) {
-  if (!st.initialized)
-    return false;
-  mcp::log_level level;
-  switch (static_cast<spdlog::level::level_enum>(spd_level)) {
-    case spdlog::level::trace:
-    case spdlog::level::debug: level = mcp::log_level::debug; break;
-    case spdlog::level::info: level = mcp::log_level::info; break;
-    case spdlog::level::warn: level = mcp::log_level::warning; break;
-    case spdlog::level::err: level = mcp::log_level::error; break;
-    case spdlog::level::critical: level = mcp::log_level::critical; break;
-    default: return false;
-  }
-  return level >= st.log_level;
-}
-
-const char* mcp_level_name(int32_t spd_level) {
-  switch (static_cast<spdlog::level::level_enum>(spd_level)) {
-    case spdlog::level::trace:
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warning";
-    case spdlog::level::err: return "error";
-    default: return "critical";
-  }
-}
-
 } // namespace
 
 bridge_state::~bridge_state() {
@@ -547,11 +527,10 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
     },
     [=](log_atom, int32_t level, const std::string& logger, const std::string& text) {
       auto& st = self->state;
-      if (!should_forward(st, level))
+      if (!st.initialized)
         return;
-      write(self, jsonrpc::make_notification(
-                    "notifications/message",
-                    {{"level", mcp_level_name(level)}, {"logger", logger}, {"data", text}}));
+      if (auto line = log_notification(level, logger, text, st.log_level))
+        self->send(st.writer, write_atom::value, std::move(*line));
     },
     [=](client_req_atom, const std::string& method,
         const std::string& params_json) -> caf::result<std::string> {

@@ -21,6 +21,9 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
   return {
     [=](progress_atom, const task_progress& p) { ctx->task_progress_reported(p); },
     [=](heartbeat_atom) { ctx->heartbeat(); },
+    [=](log_atom, int32_t level, const std::string& logger, const std::string& text) {
+      ctx->log_reported(level, logger, text);
+    },
     [=](resume_atom, uint64_t, uint64_t step) { ctx->resume(step); },
     // A task's request to the client (sampling) goes out through this call's connection.
     [=](client_req_atom, std::string& method, std::string& params) -> caf::result<std::string> {

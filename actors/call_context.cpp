@@ -6,6 +6,7 @@
 
 #include "messages/atoms.hpp"
 #include "transport/jsonrpc.hpp"
+#include "transport/mcp_log_sink.hpp"
 #include "transport/mcp_protocol.hpp"
 
 namespace cua {
@@ -30,10 +31,37 @@ void call_context::on_task_progress(std::function<void(const task_progress&)> ha
   task_progress_handler_ = std::move(handler);
 }
 
+call_context::~call_context() {
+  if (tapping_logs_)
+    setup_.services.logs->unwatch(log_key_);
+}
+
+void call_context::using_session(const std::string& id) {
+  // Only a call on an actor of its own can take log records; quick calls end at once anyway.
+  if (!setup_.log_level || !setup_.services.logs || host_ != call_host::own_actor || tapping_logs_)
+    return;
+  tapping_logs_ = true;
+  log_key_ = "call " + std::to_string(self_->id());
+  const auto& client = setup_.services.client;
+  setup_.services.logs->watch(caf::actor_cast<caf::actor>(self_), log_key_,
+                              "session " + id + (client.empty() ? "" : " (client " + client + ")"));
+}
+
+void call_context::log_reported(int32_t level, const std::string& logger, const std::string& text) {
+  if (finished_ || abandoned_ || !setup_.log_level)
+    return;
+  if (auto line = log_notification(level, logger, text, *setup_.log_level))
+    self_->send(setup_.bridge, progress_atom::value, setup_.request_key, std::move(*line));
+}
+
 void call_context::finish(tool_result result) {
   if (finished_)
     return;
   finished_ = true;
+  if (tapping_logs_) {
+    tapping_logs_ = false;
+    setup_.services.logs->unwatch(log_key_);
+  }
   if (!started_session_.empty())
     result.name_session(started_session_);
   self_->send(setup_.bridge, call_done_atom::value, setup_.request_key, setup_.ticket,

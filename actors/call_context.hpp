@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/tool.hpp"
+#include "transport/mcp_protocol.hpp"
 
 namespace cua {
 
@@ -27,6 +30,8 @@ struct call_setup {
   caf::actor bridge;
   tool_services services;
   caf::timespan heartbeat_interval = std::chrono::seconds(5);
+  /// Protocol 2026-07-28: the level of log records the request asked for (none: no records).
+  std::optional<mcp::log_level> log_level;
 };
 
 /// Where a call's handler and continuations run.
@@ -58,6 +63,12 @@ public:
 
   caf::duration query_bound() const override;
   void started_session(const std::string& id) override { started_session_ = id; }
+  void using_session(const std::string& id) override;
+
+  /// A log record about the call's session (from the log tap): passed on if the caller asked.
+  void log_reported(int32_t level, const std::string& logger, const std::string& text);
+
+  ~call_context() override;
 
   const caf::actor& bridge() const { return setup_.bridge; }
   const std::string& protocol_version() const { return setup_.protocol_version; }
@@ -88,6 +99,8 @@ private:
   int64_t progress_count_ = 0;
   bool finished_ = false;
   std::string started_session_; // a session this call started for want of a session_id
+  bool tapping_logs_ = false;    // watching the log for records about its session
+  std::string log_key_;          // its watch's key
   bool abandoned_ = false;
   std::function<void(const task_progress&)> task_progress_handler_;
   std::map<uint64_t, std::function<void()>> pending_;

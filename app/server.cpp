@@ -204,6 +204,7 @@ int run_server(const server_config& cfg) {
 
   tool_services services;
   services.supervisor = supervisor;
+  services.logs = to_client;
   services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);

@@ -12,6 +12,7 @@
 #include "messages/agent_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "tools/tool_result.hpp"
+#include "util/log_tap.hpp"
 
 namespace cua {
 
@@ -25,6 +26,7 @@ struct tool_services {
   int32_t max_tasks_per_call = 20;
   caf::timespan query_timeout = std::chrono::seconds(10);          // supervisor round trips
   caf::timespan session_call_timeout = std::chrono::seconds(70);   // may include a pool wait
+  std::shared_ptr<log_tap> logs; // null: calls cannot pass log records to their caller
 };
 
 /// The running tools/call a tool handler works in. Its continuations run on the call's own actor,
@@ -53,6 +55,9 @@ public:
   /// Notes that the call started session `id` for want of a session_id (protocol 2026-07-28):
   /// its result then names the session, so that the caller can pass it back.
   virtual void started_session(const std::string& id) = 0;
+
+  /// Notes that the call works on session `id` (its log records may be for the caller).
+  virtual void using_session(const std::string& id) = 0;
 
   /// Runs `next` on the call's actor after `delay` (unless the call ended by then).
   virtual void after(caf::timespan delay, std::function<void()> next) = 0;

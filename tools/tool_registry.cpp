@@ -64,6 +64,7 @@ void with_session(tool_context& ctx, std::function<void(const session_handle&)> 
       [=](const session_handle& handle) {
         if (minted)
           context->started_session(handle.id);
+        context->using_session(handle.id);
         next(handle);
       },
       [=](caf::error& err) { context->finish(tool_result::error(describe(err))); });

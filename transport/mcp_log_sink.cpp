@@ -6,8 +6,31 @@
 #include <caf/send.hpp>
 
 #include "messages/atoms.hpp"
+#include "transport/jsonrpc.hpp"
 
 namespace cua {
+
+std::optional<mcp::log_level> mcp_level_of(int32_t spd_level) {
+  switch (static_cast<spdlog::level::level_enum>(spd_level)) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return mcp::log_level::debug;
+    case spdlog::level::info: return mcp::log_level::info;
+    case spdlog::level::warn: return mcp::log_level::warning;
+    case spdlog::level::err: return mcp::log_level::error;
+    case spdlog::level::critical: return mcp::log_level::critical;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::string> log_notification(int32_t spd_level, const std::string& logger,
+                                            const std::string& text, mcp::log_level wanted) {
+  auto level = mcp_level_of(spd_level);
+  if (!level || *level < wanted)
+    return std::nullopt;
+  return jsonrpc::to_line(jsonrpc::make_notification(
+    "notifications/message",
+    {{"level", mcp::to_string(*level)}, {"logger", logger}, {"data", text}}));
+}
 
 void mcp_log_sink::attach(caf::actor actor, std::string client) {
   std::lock_guard<std::mutex> guard(mutex_);
@@ -20,6 +43,15 @@ void mcp_log_sink::detach(const std::string& client) {
   targets_.erase(std::remove_if(targets_.begin(), targets_.end(),
                                 [&](const target& t) { return t.client == client; }),
                  targets_.end());
+}
+
+void mcp_log_sink::watch(caf::actor watcher, std::string key, std::string mention) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  targets_.push_back(target{std::move(watcher), "watch:" + key, std::move(mention)});
+}
+
+void mcp_log_sink::unwatch(const std::string& key) {
+  detach("watch:" + key);
 }
 
 void mcp_log_sink::detach_all() {

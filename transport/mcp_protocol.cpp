@@ -180,6 +180,10 @@ std::optional<protocol_error> check_modern_meta(const json& params) {
     return invalid_meta(std::string{"_meta lacks \""} + meta_key::client_capabilities + "\"");
   if (auto info = meta->find(meta_key::client_info); info != meta->end() && !info->is_object())
     return invalid_meta(std::string{"\""} + meta_key::client_info + "\" must be an object");
+  if (auto level = meta->find(meta_key::log_level);
+      level != meta->end() && (!level->is_string() || !parse_log_level(level->get<std::string>())))
+    return invalid_meta(std::string{"\""} + meta_key::log_level + "\" must be one of debug, info, "
+                        "notice, warning, error, critical, alert, emergency");
   auto requested = version->get<std::string>();
   if (requested != modern_version())
     return protocol_error{unsupported_protocol_version,
@@ -273,6 +277,7 @@ json discover_result() {
     {"supportedVersions", {modern_version()}},
     {"capabilities",
      {{"tools", {{"listChanged", false}}},
+      {"logging", json::object()},
       {"prompts", {{"listChanged", false}}},
       {"resources", {{"subscribe", false}, {"listChanged", false}}}}},
     {"instructions",

@@ -44,6 +44,7 @@ inline constexpr const char* protocol_version = "io.modelcontextprotocol/protoco
 inline constexpr const char* client_capabilities = "io.modelcontextprotocol/clientCapabilities";
 inline constexpr const char* client_info = "io.modelcontextprotocol/clientInfo";
 inline constexpr const char* server_info = "io.modelcontextprotocol/serverInfo";
+inline constexpr const char* log_level = "io.modelcontextprotocol/logLevel";
 } // namespace meta_key
 
 /// Error codes of the stateless revision.

@@ -122,3 +122,31 @@ TEST(stateless, the_sampling_provider_says_plainly_that_it_needs_initialize) {
   EXPECT_NE(text_of(result).find("initialize"), std::string::npos) << result.dump();
   EXPECT_NE(text_of(result).find("2026-07-28"), std::string::npos) << result.dump();
 }
+
+// The revision's log channel: records about the call's session, on its own stream, only when the
+// request asks for them with its log level.
+TEST(stateless, log_records_reach_a_request_that_asks_for_them_and_no_other) {
+  auto script = write_replay_script(R"({"text":"Looking around.","actions":[{"action":"screenshot"}]}
+{"text":"All done here."}
+)");
+  server_process server({"--backend", "sim", "--model", "replay:" + script, "--settle-ms", "0"});
+  auto quiet = modern_call(server, "run_cua_task", {{"task", "look"}});
+  ASSERT_FALSE(quiet["result"].value("isError", false)) << quiet.dump();
+  EXPECT_TRUE(server.notifications().empty()) << server.notifications().size();
+  auto meta = modern_meta();
+  meta["io.modelcontextprotocol/logLevel"] = "info";
+  auto told = modern(server, "tools/call", {{"name", "run_cua_task"}, {"arguments", {{"task", "look"}}}},
+                     meta);
+  ASSERT_FALSE(told["result"].value("isError", false)) << told.dump();
+  bool model_text = false;
+  for (const auto& n : server.notifications())
+    if (n["method"] == "notifications/message") {
+      EXPECT_EQ(n["params"]["level"], "info");
+      if (n["params"]["data"].get<std::string>().find("Looking around.") != std::string::npos)
+        model_text = true;
+    }
+  EXPECT_TRUE(model_text) << server.stderr_text();
+  // A level the revision does not know is refused.
+  meta["io.modelcontextprotocol/logLevel"] = "loud";
+  EXPECT_EQ(modern(server, "tools/list", json::object(), meta)["error"]["code"], -32602);
+}
