@@ -8,45 +8,16 @@
 // Run: node benchmarks/stateless.mjs [--requests N (5000)] [--concurrency K (8)] [--rounds R (3)]
 // Needs the built server (scripts/build.sh; $CUA_SERVER_BIN, else build/cua-mcp-server).
 
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const server_bin = process.env.CUA_SERVER_BIN ?? join(root, 'build/cua-mcp-server');
-const option = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+import { option, percentile, proc_figures, results_file as out, server_bin, start_server, stop_server } from './http_bench.mjs';
+
 const requests = option('--requests', 5000);
 const concurrency = option('--concurrency', 8);
 const rounds = option('--rounds', 3);
-const out = join(root, 'benchmarks/results', `${new Date().toISOString().slice(0, 10)}.jsonl`);
 
-function start_server() {
-  const child = spawn(server_bin, ['--transport', 'http', '--listen', '127.0.0.1:0', '--backend', 'sim'],
-                      { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  return new Promise((resolve_start, reject) => {
-    child.stderr.on('data', (d) => {
-      if (log === null) return;
-      log += d;
-      const m = log.match(/ready on (http:\/\/[^:]+:\d+\/mcp)/);
-      if (m) {
-        log = null;
-        resolve_start({ url: m[1], child });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${log}`)));
-  });
-}
 
-const cpu_seconds = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const base_headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28',
                'io.modelcontextprotocol/clientCapabilities': {} };
@@ -82,7 +53,7 @@ async function measure(mode) {
   const latencies = [];
   let failures = 0;
   let next = 0;
-  const cpu_before = cpu_seconds(child.pid);
+  const cpu_before = proc_figures(child.pid).cpu_s;
   const began = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < requests) {
@@ -96,11 +67,10 @@ async function measure(mode) {
     }
   }));
   const elapsed = (performance.now() - began) / 1000;
-  const cpu = cpu_seconds(child.pid) - cpu_before;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  const cpu = proc_figures(child.pid).cpu_s - cpu_before;
+  await stop_server(child);
   latencies.sort((a, b) => a - b);
-  const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  const at = (p) => percentile(latencies, p);
   return { label: `stateless-${mode}`, requests, concurrency, failures, per_s: requests / elapsed,
            p50_ms: at(0.5), p99_ms: at(0.99), cpu_us_per_request: (cpu * 1e6) / requests };
 }

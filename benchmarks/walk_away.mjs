@@ -8,40 +8,16 @@
 // Run: node benchmarks/walk_away.mjs [--clients N (2000)] [--concurrency K (8)] [--rounds R (3)]
 // Needs the built server (scripts/build.sh; $CUA_SERVER_BIN, else build/cua-mcp-server).
 
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const server_bin = process.env.CUA_SERVER_BIN ?? join(root, 'build/cua-mcp-server');
+import { option, percentile, proc_figures, results_file as out, server_bin, start_server, stop_server } from './http_bench.mjs';
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+
 const clients = option('--clients', 2000);
 const concurrency = option('--concurrency', 8);
 const rounds = option('--rounds', 3);
-const out = join(root, 'benchmarks/results', `${new Date().toISOString().slice(0, 10)}.jsonl`);
 
-function start_server() {
-  const child = spawn(server_bin, ['--transport', 'http', '--listen', '127.0.0.1:0', '--backend', 'sim',
-                                   '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  return new Promise((resolve_start, reject) => {
-    child.stderr.on('data', (d) => {
-      if (log === null) return; // started: the rest is drained and dropped
-      log += d;
-      const m = log.match(/ready on (http:\/\/[^:]+:\d+\/mcp)/);
-      if (m) {
-        log = null;
-        resolve_start({ url: m[1], child });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${log}`)));
-  });
-}
 
 const headers = (id) => ({
   'Content-Type': 'application/json',
@@ -74,16 +50,7 @@ async function one_shot(url, delete_at_end) {
   return 200;
 }
 
-function proc_figures(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss_kib = Number(status.match(/VmRSS:\s+(\d+)/)[1]);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  return { rss_mib: rss_kib / 1024, cpu_s: ticks / 100 };
-}
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 async function measure(mode) {
   const { url, child } = await start_server();
@@ -106,8 +73,7 @@ async function measure(mode) {
   const t = performance.now();
   const late = await one_shot(url, true); // does one more client still get in?
   const late_ms = performance.now() - t;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await stop_server(child);
   latencies.sort((a, b) => a - b);
   return {
     label: `walk-away-${mode}`, clients, concurrency, elapsed_s,
