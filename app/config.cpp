@@ -339,6 +339,11 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "ends and its sessions are cleaned up")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 1e7));
+  app.add_option("--client-grace", cfg.http.client_grace_s,
+                 "Seconds after its last request an HTTP client keeps its slot whatever it holds; "
+                 "at --max-clients a new client waits that long at most for an idle one's slot")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 2.5));
   app.add_option("--empty-client-timeout", cfg.http.empty_client_timeout_s,
                  "Seconds an HTTP client with no session, stream or request in flight may go "
                  "without a request; then it ends (most clients never send DELETE)")

@@ -425,13 +425,15 @@ public:
     admit(std::move(post));
   }
 
-  // Refuses the initialize that waited for a slot none would give up.
-  void refuse_waiting(uint64_t exchange) {
+  // Refuses the initialize that waited for a slot none would give up; `soonest`: when a client
+  // that was still in its grace could give one up.
+  void refuse_waiting(uint64_t exchange, std::optional<int64_t> soonest = std::nullopt) {
     if (exchange != current_ || closed_ || !waiting_initialize_)
       return;
     waiting_initialize_.reset();
     auto& c = *core_;
-    auto retry = std::to_string(c.seconds_until_a_slot());
+    auto seconds = c.seconds_until_a_slot();
+    auto retry = std::to_string(soonest ? std::min(seconds, *soonest) : seconds);
     respond(exchange, 503, json_type,
             error_body(-32000, "the server already serves " + std::to_string(c.clients.size())
                                  + " clients, its limit (--max-clients), and none is idle enough "
@@ -771,6 +773,9 @@ struct slot_search {
   size_t next = 0;
   bool done = false;
   std::unique_ptr<net::steady_timer> bound;
+  std::unique_ptr<net::steady_timer> pause; // waiting for a client to leave its grace
+  // While waiting for a client's grace to end: when it ends (the soonest a slot could be had).
+  std::optional<std::chrono::steady_clock::time_point> grace_ends;
 };
 
 } // namespace
@@ -791,15 +796,22 @@ void http_listener::core::find_slot(std::shared_ptr<http_connection> waiting, ui
   // treated as unwilling, and the whole search is bounded.
   search->bound = std::make_unique<net::steady_timer>(ioc, std::chrono::seconds(3));
   std::weak_ptr<core> weak = shared_from_this();
+  search->pause = std::make_unique<net::steady_timer>(ioc);
   auto finish = [](const std::shared_ptr<slot_search>& s, bool admitted) {
     if (s->done)
       return;
     s->done = true;
     s->bound->cancel();
-    if (admitted)
+    s->pause->cancel();
+    if (admitted) {
       s->waiting->admit_waiting(s->exchange);
-    else
-      s->waiting->refuse_waiting(s->exchange);
+      return;
+    }
+    std::optional<int64_t> soonest;
+    if (s->grace_ends)
+      soonest = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(
+                                        *s->grace_ends - clock::now()).count());
+    s->waiting->refuse_waiting(s->exchange, soonest);
   };
   search->bound->async_wait([search, finish](beast::error_code ec) {
     if (!ec)
@@ -813,11 +825,30 @@ void http_listener::core::find_slot(std::shared_ptr<http_connection> waiting, ui
     if (static_cast<int32_t>(clients.size()) < options.max_clients)
       return finish(search, true);
     auto again = ask_next_weak.lock();
+    auto grace = std::chrono::duration_cast<clock::duration>(
+      std::chrono::duration<double>(options.client_grace_s));
     while (search->next < search->candidates.size()) {
       auto id = search->candidates[search->next++];
       auto i = clients.find(id);
       if (i == clients.end() || busy(id))
         continue;
+      // A client active a moment ago is in the middle of a conversation (between initialize and
+      // its next request, or between quick calls): it keeps its slot for its grace, and the new
+      // client waits for that to pass, within the search's bound.
+      auto grace_ends = i->second.last_active + grace;
+      if (clock::now() < grace_ends) {
+        --search->next;
+        search->grace_ends = grace_ends;
+        search->pause->expires_at(grace_ends);
+        search->pause->async_wait([search, again](beast::error_code ec) {
+          if (ec)
+            return;
+          search->grace_ends.reset(); // no longer the reason to wait
+          if (again)
+            (*again)();
+        });
+        return;
+      }
       auto request = std::make_shared<posted_slot_request>(weak, [again] {
         if (again)
           (*again)();

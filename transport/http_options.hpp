@@ -27,6 +27,9 @@ struct http_options {
   /// At max_clients, a new client may take the slot of an idle one whose sessions have all been
   /// idle this long (0: only of one without sessions); the --evict-idle of sessions.
   double reclaim_idle_s = 60;
+  /// A client active within this long keeps its slot whatever it holds (it is between requests of
+  /// one conversation); a new client waits for that, within its bounded wait for a slot.
+  double client_grace_s = 2;
   double keepalive_interval_s = 15;    // SSE comment lines on quiet streams, to find dead peers
 };
 

@@ -3,6 +3,7 @@
 // conformance suite cover the protocol itself: tests/interop/http.test.mjs, tests/conformance.)
 
 #include <csignal>
+#include <future>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -326,7 +327,7 @@ TEST(http_transport, one_shot_clients_that_never_delete_do_not_lock_others_out) 
 }
 
 TEST(http_transport, a_client_holding_a_session_keeps_its_slot_while_one_shot_clients_come_and_go) {
-  http_server server{{"--max-clients", "2"}};
+  http_server server{{"--max-clients", "2", "--client-grace", "0.1"}};
   auto holder = server.new_client();
   EXPECT_EQ(server.call(holder, "screenshot_cua").status, 200);
   std::string last;
@@ -359,6 +360,23 @@ TEST(http_transport, a_client_holding_a_session_keeps_its_slot_while_one_shot_cl
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.headers.count("retry-after"), 1u);
   EXPECT_EQ(waiting.read().status, 200);
+}
+
+// A client in the middle of its conversation (just initialized, its next request on the way)
+// keeps its slot for --client-grace; a new client waits for that, then takes the slot.
+TEST(http_transport, a_client_between_its_requests_keeps_its_slot_for_its_grace) {
+  http_server server{{"--max-clients", "1", "--client-grace", "1"}};
+  auto first = server.new_client();
+  auto start = std::chrono::steady_clock::now();
+  auto second = std::async(std::launch::async, [&] { return server.new_client(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  connection c(server.port());
+  EXPECT_EQ(c.send(http::verb::post, rpc(1, "tools/list").dump(), {{"Mcp-Session-Id", first}}).status, 200);
+  auto id = second.get(); // admitted once the first client has been quiet for 1 s
+  EXPECT_FALSE(id.empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1100));
+  EXPECT_EQ(server.call(first, "get_session_stats").status, 404); // its slot went to the second
+  EXPECT_EQ(server.call(id, "get_session_stats").status, 200);
 }
 
 // An abandoned session is reclaimed when a new session needs its room, and not before.
