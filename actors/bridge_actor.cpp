@@ -103,11 +103,16 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
   reply(self, msg.id, mcp::initialize_result(st.version));
 }
 
-void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
+// Returns every tool as tools/list shows it at `version`.
+json tool_listing(const std::string& version) {
   auto tools = json::array();
   for (const auto& tool : tool_table())
-    tools.push_back(mcp::tool_for_version(tool.listing(), self->state.version));
-  reply(self, msg.id, {{"tools", tools}});
+    tools.push_back(mcp::tool_for_version(tool.listing(), version));
+  return tools;
+}
+
+void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
+  reply(self, msg.id, {{"tools", tool_listing(self->state.version)}});
 }
 
 void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& key,
@@ -312,12 +317,9 @@ void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const s
   }
   if (method == "server/discover")
     return reply(self, msg.id, mcp::discover_result());
-  if (method == "tools/list") {
-    auto tools = json::array();
-    for (const auto& tool : tool_table())
-      tools.push_back(mcp::tool_for_version(tool.listing(), mcp::modern_version()));
-    return reply(self, msg.id, mcp::complete_result({{"tools", tools}}, true));
-  }
+  if (method == "tools/list")
+    return reply(self, msg.id,
+                 mcp::complete_result({{"tools", tool_listing(mcp::modern_version())}}, true));
   if (method == "prompts/list")
     return reply(self, msg.id, mcp::complete_result({{"prompts", json::array()}}, true));
   if (method == "resources/list")

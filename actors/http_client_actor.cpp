@@ -32,7 +32,10 @@ void touch(client_ptr self) {
   self->state.last_activity = self->clock().now();
 }
 
-void forget_post(client_ptr self, uint64_t id) {
+void end(client_ptr self, const std::string& reason);
+
+// Forgets an answered (or abandoned) POST; a stateless client ends with its POST.
+void forget_post(client_ptr self, uint64_t id, const char* why) {
   auto& st = self->state;
   auto i = st.posts.find(id);
   if (i == st.posts.end())
@@ -44,6 +47,8 @@ void forget_post(client_ptr self, uint64_t id) {
     if (auto t = st.post_of_token.find(token); t != st.post_of_token.end() && t->second == id)
       st.post_of_token.erase(t);
   st.posts.erase(i);
+  if (st.config.stateless && st.posts.empty())
+    end(self, why);
 }
 
 void send_on_post(http_client_state::pending_post& post, const std::string& line) {
@@ -53,8 +58,6 @@ void send_on_post(http_client_state::pending_post& post, const std::string& line
   }
   post.exchange->send_event(line);
 }
-
-void end(client_ptr self, const std::string& reason);
 
 // A response (or a batch's array of them) ends the POST that asked, once nothing of it is left.
 void route_response(client_ptr self, const json& message, const std::string& line) {
@@ -108,9 +111,7 @@ void route_response(client_ptr self, const json& message, const std::string& lin
       status = mcp::http_status_for(message["error"].value("code", 0));
     p.exchange->respond(status, json_type, line);
   }
-  forget_post(self, owner);
-  if (st.config.stateless && st.posts.empty())
-    end(self, "answered");
+  forget_post(self, owner, "answered");
 }
 
 // Anything else the server says (log messages, its own requests) goes to a GET stream, or to the
@@ -159,13 +160,11 @@ bool headers_mirror_body(http_post& post) {
   auto request = json::parse(post.body, nullptr, false);
   if (!request.is_object())
     return true; // the bridge says what is wrong with it
-  auto header = [&](const std::string& name) -> std::optional<std::string> {
-    for (const auto& [key, value] : post.mcp_headers)
-      if (key.size() == name.size()
-          && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-               return std::tolower(static_cast<unsigned char>(a))
-                      == std::tolower(static_cast<unsigned char>(b));
-             }))
+  auto header = [&](std::string name) -> std::optional<std::string> {
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    for (const auto& [key, value] : post.mcp_headers) // names in lower case already
+      if (key == name)
         return value;
     return std::nullopt;
   };
@@ -250,9 +249,7 @@ void hang_up(client_ptr self, uint64_t exchange) {
                  "notifications/cancelled",
                  {{"requestId", id}, {"reason", "the HTTP connection closed"}})));
   }
-  forget_post(self, exchange);
-  if (st.config.stateless && st.posts.empty())
-    end(self, "its connection closed");
+  forget_post(self, exchange, "its connection closed");
 }
 
 void end(client_ptr self, const std::string& reason) {

@@ -145,6 +145,16 @@ void close_session(supervisor_ptr self, const session_key& key, const std::strin
           });
 }
 
+// Forgets `key` once its session closed itself (reaped or evicted), unless the key already names
+// a newer session.
+void forget_closed(supervisor_ptr self, const session_key& key, const caf::actor& session) {
+  auto& st = self->state;
+  if (auto i = st.sessions.find(key); i != st.sessions.end() && i->second.session == session) {
+    self->demonitor(session);
+    st.sessions.erase(i);
+  }
+}
+
 void reap(supervisor_ptr self) {
   auto& st = self->state;
   auto idle_limit
@@ -159,13 +169,8 @@ void reap(supervisor_ptr self) {
         [=](bool closed) {
           if (!closed)
             return;
-          auto& st = self->state;
-          auto i = st.sessions.find(session_key);
-          if (i != st.sessions.end() && i->second.session == session) {
-            self->demonitor(session);
-            st.sessions.erase(i);
-          }
-          ++st.reaped;
+          forget_closed(self, session_key, session);
+          ++self->state.reaped;
           spdlog::info("session {} reaped after {} s idle", log_name(session_key),
                        idle_limit / 1000);
         },
@@ -280,10 +285,7 @@ void evict_then_open(supervisor_ptr self, const session_key& key, const caf::act
         [=](bool closed) mutable {
           auto& st = self->state;
           if (closed) {
-            if (auto i = st.sessions.find(other); i != st.sessions.end() && i->second.session == session) {
-              self->demonitor(session);
-              st.sessions.erase(i);
-            }
+            forget_closed(self, other, session);
             ++st.evicted;
             auto idle_s = std::to_string(victim_idle / 1000);
             spdlog::info("session {} evicted after {} s idle: a new session needed its room "
