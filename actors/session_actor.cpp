@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "actors/session_actor.hpp"
 
 #include <caf/actor_cast.hpp>

@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "actors/supervisor_actor.hpp"
 
 #include <algorithm>

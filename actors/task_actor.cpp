@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "actors/task_actor.hpp"
 
 #include <caf/event_based_actor.hpp>

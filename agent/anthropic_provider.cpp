@@ -5,8 +5,8 @@
 #include "agent/http_model.hpp"
 #include "agent/tool_use_conversation.hpp"
 #include "messages/errors.hpp"
-#include "transport/jsonrpc.hpp"
 #include "util/base64.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -51,7 +51,7 @@ http_request anthropic_request(const model_request& request, const provider_sett
   out.headers = {"content-type: application/json", "anthropic-version: 2023-06-01",
                  std::string("anthropic-beta: ") + anthropic_computer_beta,
                  "x-api-key: " + settings.api_key};
-  out.body = jsonrpc::to_line(body);
+  out.body = json_text(body);
   out.timeout = settings.timeout;
   return out;
 }
@@ -73,7 +73,7 @@ caf::expected<model_turn> anthropic_turn(const http_response& response,
       turn.text += (turn.text.empty() ? "" : "\n") + block["text"].get<std::string>();
     } else if (type == "tool_use") {
       auto input = block.contains("input") ? block["input"] : json::object();
-      turn.actions.push_back(model_action{block.value("id", ""), jsonrpc::to_line(input)});
+      turn.actions.push_back(model_action{block.value("id", ""), json_text(input)});
     }
   }
   if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 

@@ -7,8 +7,8 @@
 #include "agent/computer_action_schema.hpp"
 #include "agent/http_model.hpp"
 #include "messages/errors.hpp"
-#include "transport/jsonrpc.hpp"
 #include "util/base64.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -74,7 +74,7 @@ http_request openai_request(const model_request& request, const provider_setting
   out.headers = {"content-type: application/json"};
   if (!settings.api_key.empty())
     out.headers.push_back("authorization: Bearer " + settings.api_key);
-  out.body = jsonrpc::to_line(body);
+  out.body = json_text(body);
   out.timeout = settings.timeout;
   return out;
 }
@@ -99,7 +99,7 @@ caf::expected<model_turn> openai_turn(const http_response& response,
       const auto& function = call["function"];
       auto arguments = function.contains("arguments") && function["arguments"].is_string()
                          ? function["arguments"].get<std::string>()
-                         : jsonrpc::to_line(function.value("arguments", json::object()));
+                         : json_text(function.value("arguments", json::object()));
       turn.actions.push_back(model_action{call.value("id", std::string{}), arguments});
     }
   if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {

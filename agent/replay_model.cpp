@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "agent/replay_model.hpp"
 
 #include <caf/result.hpp>

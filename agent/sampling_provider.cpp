@@ -3,12 +3,12 @@
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/unexpected_messages.hpp"
+#include "util/json_text.hpp"
+#include "util/unexpected_messages.hpp"
 #include "agent/computer_action_schema.hpp"
 #include "agent/tool_use_conversation.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "transport/jsonrpc.hpp"
 #include "util/base64.hpp"
 
 namespace cua {
@@ -48,7 +48,7 @@ caf::behavior sampling_model(caf::stateful_actor<sampling_state>* self, caf::act
     [=](next_turn_atom, const model_request& request) -> caf::result<model_turn> {
       auto rp = self->make_response_promise<model_turn>();
       self->request(self->state.client, self->state.timeout, client_req_atom::value,
-                    std::string{"sampling/createMessage"}, jsonrpc::to_line(sampling_request(request)))
+                    std::string{"sampling/createMessage"}, json_text(sampling_request(request)))
         .then(
           [=](const std::string& result_json) mutable {
             auto result = json::parse(result_json, nullptr, false);
@@ -86,7 +86,7 @@ json sampling_request(const model_request& request) {
 caf::expected<model_turn> sampling_turn(const json& result) {
   if (!result.is_object() || !result.contains("content"))
     return make_error(errc::model_failed, "the client's sampling result has no content: "
-                                            + jsonrpc::to_line(result).substr(0, 300));
+                                            + json_text(result).substr(0, 300));
   auto blocks = result["content"].is_array() ? result["content"] : json::array({result["content"]});
   model_turn turn;
   for (const auto& block : blocks) {
@@ -99,7 +99,7 @@ caf::expected<model_turn> sampling_turn(const json& result) {
       turn.actions.push_back(model_action{block.contains("id") && block["id"].is_string()
                                             ? block["id"].get<std::string>()
                                             : std::string{"sampled"},
-                                          jsonrpc::to_line(block.value("input", json::object()))});
+                                          json_text(block.value("input", json::object()))});
   }
   return turn;
 }

@@ -24,8 +24,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "actors/bridge_actor.hpp"
-#include "actors/http_client_actor.hpp"
+#include "mcp/bridge_actor.hpp"
+#include "mcp/http_client_actor.hpp"
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
@@ -34,8 +34,9 @@
 #include "messages/errors.hpp"
 #include "messages/register_messages.hpp"
 #include "transport/http_guard.hpp"
+#include "tools/tool_registry.hpp"
 #include "transport/http_listener.hpp"
-#include "transport/mcp_log_sink.hpp"
+#include "mcp/log_sink.hpp"
 #include "transport/stdin_reader.hpp"
 #include "transport/stdout_writer.hpp"
 #include "util/ids.hpp"
@@ -209,6 +210,7 @@ int run_server(const server_config& cfg) {
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
   bridge_cfg.max_in_flight = cfg.max_in_flight;
+  bridge_cfg.tools = &tool_table();
   bridge_cfg.max_line = cfg.http.max_body;
 
   caf::actor bridge;

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/bridge_actor.hpp"
+#include "mcp/bridge_actor.hpp"
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
@@ -23,8 +23,9 @@
 #include "computers/key_names.hpp"
 #include "computers/sim_computer.hpp"
 #include "messages/atoms.hpp"
+#include "tools/tool_registry.hpp"
 #include "messages/register_messages.hpp"
-#include "transport/jsonrpc.hpp"
+#include "mcp/jsonrpc.hpp"
 #include "transport/line_splitter.hpp"
 
 namespace {
@@ -63,7 +64,9 @@ struct harness {
     cua::tool_services services;
     services.supervisor = supervisor;
     services.default_session_id = "fuzz";
-    bridge = sys->spawn(cua::bridge_actor, writer, services, cua::bridge_config{});
+    cua::bridge_config config;
+    config.tools = &cua::tool_table();
+    bridge = sys->spawn(cua::bridge_actor, writer, services, config);
   }
 };
 

@@ -3,7 +3,7 @@
 #include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "tools/tool.hpp"
+#include "tools/session_use.hpp"
 
 namespace cua {
 

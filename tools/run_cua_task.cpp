@@ -1,7 +1,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tools/task_outcome.hpp"
-#include "tools/tool.hpp"
+#include "tools/session_use.hpp"
 
 namespace cua {
 

@@ -1,6 +1,6 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "tools/tool.hpp"
+#include "tools/session_use.hpp"
 
 namespace cua {
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/agent_messages.hpp"
-#include "tools/tool_result.hpp"
+#include "mcp/tool_result.hpp"
 
 namespace cua {
 

@@ -26,10 +26,11 @@
 #include "messages/errors.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/http_guard.hpp"
-#include "transport/jsonrpc.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/protocol.hpp"
 #include "transport/slot_request.hpp"
 #include "util/ids.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -49,7 +50,7 @@ constexpr auto keep_alive_timeout = std::chrono::seconds(120); // between reques
 constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
 
 std::string error_body(int code, const std::string& text) {
-  return jsonrpc::to_line(jsonrpc::make_error(nullptr, code, text));
+  return json_text(jsonrpc::make_error(nullptr, code, text));
 }
 
 // What a client that asks for OAuth, or comes without the token, reads: SDK-based clients start

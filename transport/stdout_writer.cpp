@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 #include "transport/stdout_writer.hpp"
 
 #include <cerrno>

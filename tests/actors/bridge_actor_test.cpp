@@ -1,4 +1,4 @@
-#include "actors/bridge_actor.hpp"
+#include "mcp/bridge_actor.hpp"
 
 #include <set>
 
@@ -9,6 +9,7 @@
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
 #include "tests/actors/replay_file.hpp"
+#include "tests/actors/served_tools.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
@@ -43,7 +44,7 @@ protected:
     tool_services services;
     services.supervisor = supervisor;
     services.default_session_id = "default";
-    bridge_ = own(sys().spawn(bridge_actor, writer, services, bridge_config{}));
+    bridge_ = own(sys().spawn(bridge_actor, writer, services, test::served_tools()));
   }
 
   /// Sends one line as the client and returns what the bridge wrote in answer.

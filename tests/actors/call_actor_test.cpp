@@ -1,4 +1,4 @@
-#include "actors/call_actor.hpp"
+#include "mcp/call_actor.hpp"
 
 #include <stdexcept>
 

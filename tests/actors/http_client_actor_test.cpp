@@ -1,4 +1,4 @@
-#include "actors/http_client_actor.hpp"
+#include "mcp/http_client_actor.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -7,6 +7,7 @@
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
 #include "tests/actors/replay_file.hpp"
+#include "tests/actors/served_tools.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
@@ -75,7 +76,7 @@ protected:
     cfg.on_end = [ended](const std::string& gone) { ended->push_back(gone); };
     tool_services services;
     services.supervisor = supervisor_;
-    return own(sys().spawn(http_client_actor, cfg, services, bridge_config{}));
+    return own(sys().spawn(http_client_actor, cfg, services, test::served_tools()));
   }
 
   // POSTs `message` as the transport would, and returns the exchange it is answered on.

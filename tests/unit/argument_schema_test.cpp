@@ -1,4 +1,4 @@
-#include "tools/argument_schema.hpp"
+#include "mcp/argument_schema.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@ using nlohmann::json;
 namespace {
 
 json schema_of(const std::string& tool) {
-  const auto* t = find_tool(tool);
+  const auto* t = tool_table().find(tool);
   EXPECT_NE(t, nullptr);
   return t ? t->input_schema : json{};
 }
@@ -50,7 +50,7 @@ TEST(argument_schema, names_what_is_wrong) {
 }
 
 TEST(argument_schema, every_tool_has_what_clients_require) {
-  for (const auto& tool : tool_table()) {
+  for (const auto& tool : tool_table().all()) {
     auto listing = tool.listing();
     EXPECT_FALSE(listing["description"].get<std::string>().empty()) << tool.name;
     EXPECT_EQ(listing["inputSchema"]["type"], "object") << tool.name;

@@ -1,4 +1,5 @@
-#include "transport/jsonrpc.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "util/json_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,7 +48,7 @@ TEST(jsonrpc, keeps_a_readable_id_on_invalid_messages) {
 }
 
 TEST(jsonrpc, builds_messages) {
-  EXPECT_EQ(jsonrpc::to_line(jsonrpc::make_result(1, json::object())),
+  EXPECT_EQ(json_text(jsonrpc::make_result(1, json::object())),
             R"({"id":1,"jsonrpc":"2.0","result":{}})");
   auto err = jsonrpc::make_error(nullptr, jsonrpc::parse_error, "bad");
   EXPECT_TRUE(err["id"].is_null());
@@ -58,7 +59,7 @@ TEST(jsonrpc, builds_messages) {
 
 TEST(jsonrpc, to_line_never_throws_on_invalid_utf8) {
   json value = std::string("bad \xff byte");
-  auto line = jsonrpc::to_line(value);
+  auto line = json_text(value);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_FALSE(json::parse(line, nullptr, false).is_discarded());
 }

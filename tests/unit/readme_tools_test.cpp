@@ -30,7 +30,7 @@ TEST(readme_tools, the_table_names_every_argument_of_every_tool) {
   std::stringstream text;
   text << file.rdbuf();
   auto readme = text.str();
-  for (const auto& tool : tool_table()) {
+  for (const auto& tool : tool_table().all()) {
     auto row = row_of(readme, tool.name);
     ASSERT_FALSE(row.empty()) << tool.name << " has no row in the README's tool table";
     // The arguments are the row's second column.

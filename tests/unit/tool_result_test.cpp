@@ -1,4 +1,4 @@
-#include "tools/tool_result.hpp"
+#include "mcp/tool_result.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <caf/actor.hpp>
 #include <spdlog/sinks/base_sink.h>
 
-#include "transport/mcp_protocol.hpp"
+#include "mcp/protocol.hpp"
 #include "util/log_tap.hpp"
 
 namespace cua {

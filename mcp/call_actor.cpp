@@ -1,11 +1,11 @@
-#include "actors/unexpected_messages.hpp"
-#include "actors/call_actor.hpp"
+#include "util/unexpected_messages.hpp"
+#include "mcp/call_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/protocol.hpp"
 
 namespace cua {
 

@@ -1,4 +1,4 @@
-#include "transport/mcp_protocol.hpp"
+#include "mcp/protocol.hpp"
 
 #include <array>
 #include <cctype>

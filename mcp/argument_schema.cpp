@@ -1,4 +1,4 @@
-#include "tools/argument_schema.hpp"
+#include "mcp/argument_schema.hpp"
 
 namespace cua {
 

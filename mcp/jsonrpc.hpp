@@ -35,9 +35,6 @@ message classify(const nlohmann::json& value);
 /// Like classify(const json&), taking params, result and error out of `value` instead of copying.
 message classify(nlohmann::json&& value);
 
-/// Returns the text of `value` on one line; invalid UTF-8 is replaced, never thrown on.
-std::string to_line(const nlohmann::json& value);
-
 nlohmann::json make_result(const nlohmann::json& id, nlohmann::json result);
 nlohmann::json make_error(const nlohmann::json& id, int code, const std::string& text);
 nlohmann::json make_notification(const std::string& method, nlohmann::json params);

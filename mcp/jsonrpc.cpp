@@ -1,4 +1,4 @@
-#include "transport/jsonrpc.hpp"
+#include "mcp/jsonrpc.hpp"
 
 namespace cua::jsonrpc {
 
@@ -66,10 +66,6 @@ message classify(nlohmann::json&& value) {
   else
     out.error = std::move(*error);
   return out;
-}
-
-std::string to_line(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 nlohmann::json make_result(const nlohmann::json& id, nlohmann::json result) {

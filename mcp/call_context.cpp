@@ -1,13 +1,14 @@
-#include "actors/call_context.hpp"
+#include "mcp/call_context.hpp"
 
 #include <exception>
 
 #include <spdlog/spdlog.h>
 
 #include "messages/atoms.hpp"
-#include "transport/jsonrpc.hpp"
-#include "transport/mcp_log_sink.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/log_sink.hpp"
+#include "mcp/protocol.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -24,7 +25,7 @@ void call_context::progress(const std::string& message) {
                         {"progress", ++progress_count_},
                         {"message", message}};
   self_->send(setup_.bridge, progress_atom::value, setup_.request_key,
-              jsonrpc::to_line(jsonrpc::make_notification("notifications/progress", params)));
+              json_text(jsonrpc::make_notification("notifications/progress", params)));
 }
 
 void call_context::on_task_progress(std::function<void(const task_progress&)> handler) {

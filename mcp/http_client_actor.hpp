@@ -12,8 +12,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 
-#include "actors/bridge_actor.hpp"
-#include "tools/tool.hpp"
+#include "mcp/bridge_actor.hpp"
+#include "mcp/tool.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/slot_request.hpp"
 
@@ -49,6 +49,7 @@ struct http_client_state {
   http_client_config config;
   caf::actor bridge;
   caf::actor supervisor;
+  const tool_catalog* tools = nullptr; // the bridge's, for the headers of stateless calls
   std::map<uint64_t, pending_post> posts;       // by exchange id
   std::map<std::string, uint64_t> post_of_request; // request id -> exchange id
   std::map<std::string, uint64_t> post_of_token;   // progress token -> exchange id

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
@@ -10,8 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/agent_messages.hpp"
-#include "messages/session_messages.hpp"
-#include "tools/tool_result.hpp"
+#include "mcp/tool_result.hpp"
 #include "util/log_tap.hpp"
 
 namespace cua {
@@ -89,18 +89,21 @@ struct tool_definition {
   nlohmann::json listing() const;
 };
 
-/// Returns the session_id argument of the call, or the connection's default session.
-std::string session_id_of(tool_context& ctx);
+/// The tools a server offers, in the order tools/list shows them. The bridge is given one; the
+/// tools themselves live above the protocol (tools/).
+class tool_catalog {
+public:
+  explicit tool_catalog(std::vector<tool_definition> tools);
 
-/// Opens the session the call names (or the default one; without either, a new one whose id the
-/// result names) and runs `next` with it; on failure the call ends with the supervisor's
-/// explanation.
-void with_session(tool_context& ctx, std::function<void(const session_handle&)> next);
+  const std::vector<tool_definition>& all() const {
+    return tools_;
+  }
 
-/// Returns the schema fragment of the optional session_id argument.
-nlohmann::json session_id_property();
+  /// Returns the tool called `name`, or nullptr.
+  const tool_definition* find(const std::string& name) const;
 
-/// Returns the schema fragment of the optional screenshot format argument (png, jpeg).
-nlohmann::json format_property();
+private:
+  std::vector<tool_definition> tools_;
+};
 
 } // namespace cua

@@ -1,4 +1,4 @@
-#include "actors/unexpected_messages.hpp"
+#include "util/unexpected_messages.hpp"
 
 #include <caf/scheduled_actor.hpp>
 #include <caf/sec.hpp>

@@ -1,4 +1,4 @@
-#include "transport/mcp_log_sink.hpp"
+#include "mcp/log_sink.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -6,7 +6,8 @@
 #include <caf/send.hpp>
 
 #include "messages/atoms.hpp"
-#include "transport/jsonrpc.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -27,7 +28,7 @@ std::optional<std::string> log_notification(int32_t spd_level, const std::string
   auto level = mcp_level_of(spd_level);
   if (!level || *level < wanted)
     return std::nullopt;
-  return jsonrpc::to_line(jsonrpc::make_notification(
+  return json_text(jsonrpc::make_notification(
     "notifications/message",
     {{"level", mcp::to_string(*level)}, {"logger", logger}, {"data", text}}));
 }

@@ -1,5 +1,5 @@
-#include "actors/unexpected_messages.hpp"
-#include "actors/http_client_actor.hpp"
+#include "util/unexpected_messages.hpp"
+#include "mcp/http_client_actor.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,10 +14,11 @@
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "tools/tool_registry.hpp"
-#include "transport/jsonrpc.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/tool.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/protocol.hpp"
 #include "util/ids.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -156,7 +157,7 @@ json error_body(int code, const std::string& text) {
 
 // A stateless request's MCP headers must mirror its body; returns whether they do (else the
 // POST has been refused).
-bool headers_mirror_body(http_post& post) {
+bool headers_mirror_body(const tool_catalog* tools, http_post& post) {
   auto request = json::parse(post.body, nullptr, false);
   if (!request.is_object())
     return true; // the bridge says what is wrong with it
@@ -172,14 +173,15 @@ bool headers_mirror_body(http_post& post) {
   if (request.value("method", "") == "tools/call" && request.contains("params")
       && request["params"].is_object() && request["params"].contains("name")
       && request["params"]["name"].is_string())
-    if (const auto* tool = find_tool(request["params"]["name"].get<std::string>()))
+    if (const auto* tool = tools == nullptr ? nullptr
+                                            : tools->find(request["params"]["name"].get<std::string>()))
       schema = tool->input_schema;
   auto problem = mcp::check_modern_headers(request, header, schema);
   if (!problem)
     return true;
   auto id = request.contains("id") ? request["id"] : json{};
   post.exchange->respond(mcp::http_status_for(problem->code), json_type,
-                         jsonrpc::to_line(jsonrpc::make_error(id, problem->code, problem->message)));
+                         json_text(jsonrpc::make_error(id, problem->code, problem->message)));
   return false;
 }
 
@@ -192,7 +194,7 @@ void accept_post(client_ptr self, http_post& post) {
       end(self, "nothing to answer");
     return;
   }
-  if (st.config.stateless && !headers_mirror_body(post)) {
+  if (st.config.stateless && !headers_mirror_body(st.tools, post)) {
     end(self, "refused");
     return;
   }
@@ -245,7 +247,7 @@ void hang_up(client_ptr self, uint64_t exchange) {
     spdlog::info("client {}: the connection of request {} closed; cancelling it",
                  st.config.client_id, key);
     self->send(st.bridge, line_atom::value,
-               jsonrpc::to_line(jsonrpc::make_notification(
+               json_text(jsonrpc::make_notification(
                  "notifications/cancelled",
                  {{"requestId", id}, {"reason", "the HTTP connection closed"}})));
   }
@@ -360,6 +362,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
   if (services.default_session_id.empty() && !st.config.stateless)
     services.default_session_id = random_uuid();
   bridge.stateless = st.config.stateless;
+  st.tools = bridge.tools;
   // Linked: neither outlives the other, however one of them ends.
   st.bridge = self->spawn<caf::linked>(bridge_actor, caf::actor{self}, std::move(services), bridge);
   self->monitor(st.bridge);

@@ -13,9 +13,9 @@
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/call_context.hpp"
-#include "tools/tool.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/call_context.hpp"
+#include "mcp/tool.hpp"
+#include "mcp/protocol.hpp"
 
 namespace cua {
 
@@ -26,6 +26,8 @@ struct bridge_config {
   /// A stateless HTTP exchange: every request is served by the stateless revision (2026-07-28),
   /// with or without its _meta (without, it is refused as malformed).
   bool stateless = false;
+  /// The tools served (tools/list, tools/call); null: none. The table outlives every bridge.
+  const tool_catalog* tools = nullptr;
 };
 
 struct bridge_state {

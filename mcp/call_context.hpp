@@ -13,8 +13,8 @@
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tools/tool.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/tool.hpp"
+#include "mcp/protocol.hpp"
 
 namespace cua {
 

@@ -4,7 +4,7 @@
 
 #include <caf/stateful_actor.hpp>
 
-#include "actors/call_context.hpp"
+#include "mcp/call_context.hpp"
 
 namespace cua {
 

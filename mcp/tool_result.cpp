@@ -1,12 +1,13 @@
-#include "tools/tool_result.hpp"
+#include "mcp/tool_result.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <random>
 
-#include "transport/jsonrpc.hpp"
-#include "transport/mcp_protocol.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/protocol.hpp"
 #include "util/base64.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -45,7 +46,7 @@ tool_result& tool_result::add_image(const encoded_image& image) {
 }
 
 tool_result& tool_result::set_structured(nlohmann::json value) {
-  structured_line = jsonrpc::to_line(value);
+  structured_line = json_text(value);
   add_text(structured_line);
   structured = std::move(value);
   return *this;
@@ -57,7 +58,7 @@ tool_result& tool_result::name_session(const std::string& id) {
   } else if (structured.is_object()) {
     auto old_line = structured_line;
     structured["session_id"] = id;
-    structured_line = jsonrpc::to_line(structured);
+    structured_line = json_text(structured);
     for (auto& block : content)
       if (block.value("type", "") == "text" && block.value("text", "") == old_line)
         block["text"] = structured_line;
@@ -111,7 +112,7 @@ std::string tool_result::response_line(const nlohmann::json& id, const std::stri
     splices.push_back({'"' + marker + '"', std::move(structured_line), false});
     structured = marker;
   }
-  auto line = jsonrpc::to_line(
+  auto line = json_text(
     jsonrpc::make_result(id, mcp::call_result_for_version(std::move(*this).to_json(), version)));
   std::vector<std::pair<size_t, const splice*>> places; // each marker stands once, if at all
   size_t size = line.size();

@@ -1,5 +1,5 @@
-#include "actors/unexpected_messages.hpp"
-#include "actors/bridge_actor.hpp"
+#include "util/unexpected_messages.hpp"
+#include "mcp/bridge_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
@@ -7,13 +7,14 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/call_actor.hpp"
+#include "mcp/call_actor.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "tools/argument_schema.hpp"
-#include "tools/tool_registry.hpp"
-#include "transport/jsonrpc.hpp"
-#include "transport/mcp_log_sink.hpp"
+#include "mcp/argument_schema.hpp"
+#include "mcp/tool.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/log_sink.hpp"
+#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -28,7 +29,7 @@ void flush_batch_if_done(bridge_ptr self, uint64_t id) {
   if (i == st.batches.end() || i->second.pending > 0 || st.current_batch == id)
     return;
   if (!i->second.responses.empty())
-    self->send(st.writer, write_atom::value, jsonrpc::to_line(i->second.responses));
+    self->send(st.writer, write_atom::value, json_text(i->second.responses));
   st.batches.erase(i);
 }
 
@@ -55,7 +56,7 @@ void write(bridge_ptr self, const json& message) {
   bool is_response = message.contains("id") && !message.contains("method");
   if (is_response && into_batch(self, message))
     return;
-  self->send(self->state.writer, write_atom::value, jsonrpc::to_line(message));
+  self->send(self->state.writer, write_atom::value, json_text(message));
 }
 
 void reply(bridge_ptr self, const json& id, json result) {
@@ -103,16 +104,22 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
   reply(self, msg.id, mcp::initialize_result(st.version));
 }
 
+// Returns the tools this bridge serves.
+const tool_catalog& tools_of(const bridge_state& st) {
+  static const tool_catalog none{{}};
+  return st.config.tools != nullptr ? *st.config.tools : none;
+}
+
 // Returns every tool as tools/list shows it at `version`.
-json tool_listing(const std::string& version) {
+json tool_listing(const bridge_state& st, const std::string& version) {
   auto tools = json::array();
-  for (const auto& tool : tool_table())
+  for (const auto& tool : tools_of(st).all())
     tools.push_back(mcp::tool_for_version(tool.listing(), version));
   return tools;
 }
 
 void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
-  reply(self, msg.id, {{"tools", tool_listing(self->state.version)}});
+  reply(self, msg.id, {{"tools", tool_listing(self->state, self->state.version)}});
 }
 
 void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& key,
@@ -124,7 +131,7 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
     return;
   }
   auto name = params["name"].get<std::string>();
-  const auto* tool = find_tool(name);
+  const auto* tool = tools_of(st).find(name);
   if (tool == nullptr) {
     reply_error(self, msg.id, jsonrpc::invalid_params, "unknown tool \"" + name + "\"");
     return;
@@ -239,8 +246,8 @@ caf::result<void> drain(bridge_ptr self) {
   st.asked.clear();
   cancel_calls(
     self,
-    [](const bridge_state::in_flight& call) {
-      const auto* tool = find_tool(call.tool);
+    [&st](const bridge_state::in_flight& call) {
+      const auto* tool = tools_of(st).find(call.tool);
       return tool != nullptr && tool->runs_tasks;
     },
     "the server is shutting down (its input ended), so the task was cancelled");
@@ -319,7 +326,7 @@ void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const s
     return reply(self, msg.id, mcp::discover_result());
   if (method == "tools/list")
     return reply(self, msg.id,
-                 mcp::complete_result({{"tools", tool_listing(mcp::modern_version())}}, true));
+                 mcp::complete_result({{"tools", tool_listing(self->state, mcp::modern_version())}}, true));
   if (method == "prompts/list")
     return reply(self, msg.id, mcp::complete_result({{"prompts", json::array()}}, true));
   if (method == "resources/list")
@@ -395,11 +402,11 @@ void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
     auto text = msg.error.is_object() && msg.error.contains("message")
                     && msg.error["message"].is_string()
                   ? msg.error["message"].get<std::string>()
-                  : jsonrpc::to_line(msg.error);
+                  : json_text(msg.error);
     promise.deliver(make_error(errc::internal, "the client answered with an error: " + text));
     return;
   }
-  promise.deliver(jsonrpc::to_line(msg.result));
+  promise.deliver(json_text(msg.result));
 }
 
 void handle_message(bridge_ptr self, json&& value) {
