@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "actors/computer_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -9,6 +8,7 @@
 #include "computers/png_codec.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 
@@ -172,6 +172,14 @@ caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
       self->quit();
     },
   };
+}
+
+spawned_computer spawn_computer(caf::actor_system& sys, std::shared_ptr<computer> backend,
+                                bool detached) {
+  auto interrupt = [backend] { backend->interrupt(); };
+  if (detached)
+    return {sys.spawn<caf::detached>(computer_actor, std::move(backend)), std::move(interrupt)};
+  return {sys.spawn(computer_actor, std::move(backend)), std::move(interrupt)};
 }
 
 } // namespace cua

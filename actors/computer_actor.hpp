@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 
+#include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "computers/computer.hpp"
@@ -31,5 +33,17 @@ struct computer_state {
 /// ends, for whatever reason.
 caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
                              std::shared_ptr<computer> backend);
+
+/// A computer actor, with the way to end its backend's processes from outside when a call on it
+/// hangs (the actor itself is blocked then and reads no message).
+struct spawned_computer {
+  caf::actor actor;
+  std::function<void()> interrupt;
+};
+
+/// Spawns a computer actor on `backend`: detached (production, as its calls block) or on the
+/// scheduler (tests on the deterministic one).
+spawned_computer spawn_computer(caf::actor_system& sys, std::shared_ptr<computer> backend,
+                                bool detached = true);
 
 } // namespace cua

@@ -1,7 +1,5 @@
-#include "util/unexpected_messages.hpp"
 #include "actors/pool_actor.hpp"
 
-#include <csignal>
 #include <memory>
 
 #include <caf/actor_cast.hpp>
@@ -13,6 +11,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 
@@ -123,7 +122,7 @@ void let_go(pool_ptr self, const caf::actor_addr& computer, const std::string& f
   if (i == st.all.end())
     return;
   ++st.counters.destroyed;
-  vacate(self, i->second, failure);
+  vacate(self, i->second.id, failure);
   st.all.erase(i);
 }
 
@@ -142,9 +141,10 @@ void start_one(pool_ptr self) {
   } else {
     id = st.config.backend_name + "-" + std::to_string(st.next_computer++);
   }
-  auto computer = st.spawn_computer(self->system(), id);
+  auto spawned = st.spawn_computer(self->system(), id);
+  auto computer = spawned.actor;
   self->monitor(computer);
-  st.all.emplace(computer.address(), id);
+  st.all.emplace(computer.address(), pool_state::live_computer{id, std::move(spawned.interrupt)});
   st.busy.insert(computer.address());
   self->request(computer, st.config.start_timeout, start_atom::value)
     .then(
@@ -227,7 +227,7 @@ void take_back_from(pool_ptr self, const caf::actor_addr& borrower) {
 void forget_computer(pool_ptr self, const caf::actor_addr& computer, const caf::error& reason) {
   auto& st = self->state;
   auto why = reason ? describe(reason) : std::string("it stopped");
-  spdlog::warn("computer {} stopped unexpectedly ({}) and is {}", st.all[computer], why,
+  spdlog::warn("computer {} stopped unexpectedly ({}) and is {}", st.all[computer].id, why,
                has_fixed_computers(st) ? "out of service until probed again" : "replaced");
   let_go(self, computer, why);
   st.busy.erase(computer); // a start or reset that will never answer
@@ -258,7 +258,7 @@ pool_stats current_stats(const pool_state& st) {
 } // namespace
 
 pool_state::~pool_state() {
-  for (auto& [addr, id] : all)
+  for (auto& [addr, live] : all)
     if (auto computer = caf::actor_cast<caf::actor>(addr))
       caf::anon_send_exit(computer, caf::exit_reason::user_shutdown);
 }
@@ -337,12 +337,11 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       auto i = st.on_loan.find(computer.address());
       if (i == st.on_loan.end())
         return;
-      auto group = i->second.item.info.process_group;
       spdlog::warn("computer {} is replaced: {}", i->second.item.info.id, why);
       st.on_loan.erase(i);
       // Its thread may be blocked in a call to a hung process: ending the processes ends the call.
-      if (group > 0)
-        kill(-static_cast<pid_t>(group), SIGKILL);
+      if (auto live = st.all.find(computer.address()); live != st.all.end() && live->second.interrupt)
+        live->second.interrupt();
       self->demonitor(computer);
       self->send_exit(computer, caf::exit_reason::kill);
       let_go(self, computer.address(), why);
@@ -380,7 +379,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
           self->quit();
         }
       };
-      for (auto& [addr, id] : st.all) {
+      for (auto& [addr, live] : st.all) {
         auto computer = caf::actor_cast<caf::actor>(addr);
         self->demonitor(addr);
         if (!computer) {

@@ -13,6 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "actors/computer_actor.hpp"
 #include "messages/pool_messages.hpp"
 
 namespace cua {
@@ -36,7 +37,7 @@ struct pool_config {
 
 /// Spawns a computer actor for a new computer called `id` (production: detached, backed by the
 /// configured backend; tests: on the deterministic scheduler).
-using computer_spawner = std::function<caf::actor(caf::actor_system& sys, const std::string& id)>;
+using computer_spawner = std::function<spawned_computer(caf::actor_system& sys, const std::string& id)>;
 
 struct pool_state {
   struct pooled {
@@ -57,7 +58,12 @@ struct pool_state {
   computer_spawner spawn_computer;
   std::deque<pooled> idle;
   std::map<caf::actor_addr, loan> on_loan;     // by computer
-  std::map<caf::actor_addr, std::string> all;  // every live computer actor, by address -> id
+  struct live_computer {
+    std::string id;
+    std::function<void()> interrupt; // ends its backend's processes, for a call that hangs
+  };
+
+  std::map<caf::actor_addr, live_computer> all; // every live computer actor, by address
   std::deque<waiter> waiters;
   std::set<caf::actor_addr> busy; // computers being started or reset
   std::deque<std::string> vacant; // fixed ids without a computer actor, ready to be tried

@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "actors/session_actor.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -12,6 +11,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "util/clock_text.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 
@@ -25,7 +25,7 @@ void touch(session_ptr self) {
 }
 
 caf::error unusable(const session_state& st) {
-  if (st.status == "closing")
+  if (st.status == session_status::closing)
     return make_error(errc::session_closing, "session " + st.id + " is being cleaned up");
   return make_error(errc::computer_failed, "session " + st.id + " has no working computer: "
                                              + st.failure
@@ -37,16 +37,16 @@ template <class T>
 void when_ready(session_ptr self, caf::typed_response_promise<T> promise,
                 std::function<void()> work) {
   auto& st = self->state;
-  if (st.status == "ready") {
+  if (st.status == session_status::ready) {
     work();
     return;
   }
-  if (st.status != "starting") {
+  if (st.status != session_status::starting) {
     promise.deliver(unusable(st));
     return;
   }
   st.waiting_for_computer.emplace_back([=]() mutable {
-    if (self->state.status == "ready")
+    if (self->state.status == session_status::ready)
       work();
     else
       promise.deliver(unusable(self->state));
@@ -66,13 +66,13 @@ void acquire_computer(session_ptr self) {
     .then(
       [=](const computer_lease& lease) {
         auto& st = self->state;
-        if (st.status != "starting") { // closed while waiting: give it straight back
+        if (st.status != session_status::starting) { // closed while waiting: give it straight back
           self->send(st.pool, release_atom::value, lease.computer);
           return;
         }
         st.computer = lease;
         st.has_computer = true;
-        st.status = "ready";
+        st.status = session_status::ready;
         self->monitor(lease.computer);
         spdlog::info("session {} got computer {}", st.log_name, lease.info.id);
         run_waiting(self);
@@ -84,7 +84,7 @@ void acquire_computer(session_ptr self) {
         // next call with this id starts afresh.
         auto waiting = std::move(st.waiting_for_computer);
         st.waiting_for_computer.clear();
-        st.status = "failed";
+        st.status = session_status::failed;
         st.failure = describe(err);
         for (auto& f : waiting)
           f();
@@ -96,7 +96,7 @@ session_info info_of(session_ptr self) {
   const auto& st = self->state;
   session_info info;
   info.id = st.id;
-  info.state = st.status;
+  info.status = st.status;
   info.created_at = iso8601(st.created_at);
   info.last_activity = iso8601(st.last_activity_wall);
   info.active_tasks = static_cast<int32_t>(st.tasks.size() + st.queue.size());
@@ -114,7 +114,7 @@ session_info info_of(session_ptr self) {
 
 void start_next_task(session_ptr self) {
   auto& st = self->state;
-  if (!st.tasks.empty() || st.queue.empty() || st.status != "ready")
+  if (!st.tasks.empty() || st.queue.empty() || st.status != session_status::ready)
     return;
   auto next = std::move(st.queue.front());
   st.queue.pop_front();
@@ -168,7 +168,7 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
   if (st.has_computer && msg.source == st.computer.computer.address()) {
     spdlog::warn("session {}: its computer {} stopped", st.log_name, st.computer.info.id);
     st.has_computer = false;
-    st.status = "failed";
+    st.status = session_status::failed;
     st.failure = "its computer " + st.computer.info.id + " stopped unexpectedly";
     return;
   }
@@ -197,7 +197,7 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
 // Cancels the tasks, gives the computer back, and ends the session.
 cleanup_report close_session(session_ptr self, const std::string& reason) {
   auto& st = self->state;
-  st.status = "closing";
+  st.status = session_status::closing;
   cleanup_report report;
   report.session_id = st.id;
   report.reason = reason;
@@ -228,7 +228,7 @@ void computer_hung(session_ptr self) {
   self->demonitor(st.computer.computer);
   self->send(st.pool, broken_atom::value, st.computer.computer, st.failure);
   st.has_computer = false;
-  st.status = "failed";
+  st.status = session_status::failed;
 }
 
 // Turns a timed-out computer call into the error a user should read, and retires the computer.

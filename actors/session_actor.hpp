@@ -47,7 +47,7 @@ struct session_state {
   caf::actor pool;
   session_config config;
   bool ephemeral = false;
-  std::string status = "starting"; // starting, ready, failed, closing
+  session_status status = session_status::starting;
   std::string failure;             // why the session failed, for every later call
   bool has_computer = false;
   computer_lease computer;

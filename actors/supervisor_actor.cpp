@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "actors/supervisor_actor.hpp"
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "util/ids.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 
@@ -456,7 +456,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
           if (!info) {
             info.emplace();
             info->id = key.second;
-            info->state = "unresponsive";
+            info->status = session_status::unresponsive;
           }
           report->sessions.push_back(std::move(*info));
         }

@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "actors/task_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -10,6 +9,7 @@
 #include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "util/unexpected_messages.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "agent/replay_model.hpp"
 
 #include <caf/result.hpp>
@@ -8,6 +7,7 @@
 #include "messages/agent_messages.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

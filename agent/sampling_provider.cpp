@@ -3,13 +3,13 @@
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "util/json_text.hpp"
-#include "util/unexpected_messages.hpp"
 #include "agent/computer_action_schema.hpp"
 #include "agent/tool_use_conversation.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "util/base64.hpp"
+#include "util/json_text.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "agent/model_registry.hpp"
 #include "computers/backend_registry.hpp"
@@ -100,10 +101,10 @@ void parse_listen(const std::string& text, http_options& http) {
 // Reads the bearer token HTTP clients must send: the file's first line, or CUA_MCP_AUTH_TOKEN.
 void settle_auth_token(server_config& cfg, const std::string& token_file) {
   std::string token;
-  if (!token_file.empty() && cfg.transport != "http")
+  if (!token_file.empty() && cfg.transport != transport_kind::http)
     throw CLI::ValidationError("--auth-token-file needs --transport http; over stdio the client is "
                                "the parent process");
-  if (cfg.transport != "http")
+  if (cfg.transport != transport_kind::http)
     return; // CUA_MCP_AUTH_TOKEN may be set for other servers of the user's; stdio ignores it
   if (!token_file.empty()) {
     std::ifstream in(token_file);
@@ -304,8 +305,10 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(0, 100000));
   app.add_option("--transport", cfg.transport,
                  "stdio: one client on stdin/stdout; http: many clients over Streamable HTTP")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"stdio", "http"}));
+    ->transform(CLI::CheckedTransformer(
+      std::map<std::string, transport_kind>{{"stdio", transport_kind::stdio},
+                                            {"http", transport_kind::http}}))
+    ->default_str("stdio");
   std::string listen = cfg.http.host + ":" + std::to_string(cfg.http.port);
   app.add_option("--listen", listen, "HOST:PORT the HTTP transport listens on (endpoint /mcp)")
     ->capture_default_str();

@@ -9,10 +9,16 @@
 
 namespace cua {
 
+/// How MCP clients reach the server.
+enum class transport_kind {
+  stdio, // one client on stdin/stdout
+  http,  // many clients over Streamable HTTP
+};
+
 /// Every setting of the server, from flags and (where the Python server had them) env vars.
 struct server_config {
   backend_options backend;
-  std::string transport = "stdio"; // or "http"
+  transport_kind transport = transport_kind::stdio;
   http_options http;
   int32_t max_sessions = 10;
   int32_t max_sessions_per_client = 0; // 0: --max-sessions

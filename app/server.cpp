@@ -24,19 +24,19 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "mcp/bridge_actor.hpp"
-#include "mcp/http_client_actor.hpp"
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "computers/backend_registry.hpp"
+#include "mcp/bridge_actor.hpp"
+#include "mcp/http_client_actor.hpp"
+#include "mcp/log_sink.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_messages.hpp"
-#include "transport/http_guard.hpp"
 #include "tools/tool_registry.hpp"
+#include "transport/http_guard.hpp"
 #include "transport/http_listener.hpp"
-#include "mcp/log_sink.hpp"
 #include "transport/stdin_reader.hpp"
 #include "transport/stdout_writer.hpp"
 #include "util/ids.hpp"
@@ -182,8 +182,7 @@ int run_server(const server_config& cfg) {
   auto options = cfg.backend;
   auto create = backend->create;
   computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
-    std::shared_ptr<computer> machine = create(id, options);
-    return sys.spawn<caf::detached>(computer_actor, machine);
+    return spawn_computer(sys, create(id, options));
   };
   auto pool = sys.spawn(pool_actor, pool_cfg, spawner);
 
@@ -216,7 +215,7 @@ int run_server(const server_config& cfg) {
   caf::actor bridge;
   caf::actor writer;
   std::optional<stdin_reader> reader;
-  if (cfg.transport == "http") {
+  if (cfg.transport == transport_kind::http) {
     auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
                           const std::string& client_id,
                           std::function<void(const std::string&)> on_end) {

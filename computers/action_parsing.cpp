@@ -166,11 +166,11 @@ caf::expected<computer_action> parse_action(const nlohmann::json& input) {
       auto dir = input.find("scroll_direction");
       if (dir == input.end() || !dir->is_string())
         return invalid("scroll needs \"scroll_direction\": up, down, left or right");
-      action.scroll_direction = dir->get<std::string>();
-      if (action.scroll_direction != "up" && action.scroll_direction != "down"
-          && action.scroll_direction != "left" && action.scroll_direction != "right")
+      auto direction = parse_scroll_direction(dir->get<std::string>());
+      if (!direction)
         return invalid("scroll_direction must be up, down, left or right, not \""
-                       + action.scroll_direction + "\"");
+                       + dir->get<std::string>() + "\"");
+      action.direction = *direction;
       action.scroll_amount = 3;
       if (auto amount = input.find("scroll_amount"); amount != input.end() && !amount->is_null()) {
         if (!amount->is_number_integer() || amount->get<int64_t>() < 0
@@ -197,6 +197,28 @@ caf::expected<computer_action> parse_action(const nlohmann::json& input) {
   return action;
 }
 
+std::optional<scroll_direction> parse_scroll_direction(const std::string& name) {
+  for (auto direction : {scroll_direction::up, scroll_direction::down, scroll_direction::left,
+                         scroll_direction::right})
+    if (name == to_string(direction))
+      return direction;
+  return std::nullopt;
+}
+
+const char* to_string(scroll_direction direction) {
+  switch (direction) {
+    case scroll_direction::up:
+      return "up";
+    case scroll_direction::down:
+      return "down";
+    case scroll_direction::left:
+      return "left";
+    case scroll_direction::right:
+      return "right";
+  }
+  return "unknown"; // not reached: the switch names every direction
+}
+
 std::string describe(const computer_action& action) {
   std::string out = to_string(action.kind);
   if (action.has_start)
@@ -208,7 +230,7 @@ std::string describe(const computer_action& action) {
   else if (action.kind == action_kind::type)
     out += " " + std::to_string(action.text.size()) + " characters";
   else if (action.kind == action_kind::scroll)
-    out += " " + action.scroll_direction + " " + std::to_string(action.scroll_amount);
+    out += std::string{" "} + to_string(action.direction) + " " + std::to_string(action.scroll_amount);
   else if (action.kind == action_kind::wait)
     out += " " + std::to_string(action.duration_s).substr(0, 4) + " s";
   return out;

@@ -19,6 +19,12 @@ std::optional<action_kind> parse_action_kind(const std::string& name);
 /// Returns the name of `kind` as Anthropic's computer tool spells it.
 const char* to_string(action_kind kind);
 
+/// Returns the direction called `name` (up, down, left, right), or nothing.
+std::optional<scroll_direction> parse_scroll_direction(const std::string& name);
+
+/// Returns the name of `direction`.
+const char* to_string(scroll_direction direction);
+
 /// Returns the action described by `input`, an object in the input form of Anthropic's computer
 /// tool ({"action": "left_click", "coordinate": [x, y]} ...), or an invalid_action error that says
 /// what is wrong in words a model or a user can act on.

@@ -44,6 +44,10 @@ public:
   /// nothing of the last one. An error means the computer cannot be reused and must be replaced.
   virtual caf::error reset() = 0;
 
+  /// Ends, from any thread, what a call in progress may be stuck on (the backend's own processes),
+  /// so that the call returns; the computer is not used again afterwards. Default: nothing to end.
+  virtual void interrupt() {}
+
   /// Tears the computer down, releasing every process and file it made. Safe to call twice.
   virtual void destroy() = 0;
 };

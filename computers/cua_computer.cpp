@@ -233,17 +233,18 @@ private:
     if (action.has_coordinate)
       if (auto err = move_to(action.x, action.y))
         return err;
-    const auto& direction = action.scroll_direction;
     auto amount = action.scroll_amount;
-    if (direction == "up")
-      return act("scroll_up", {{"clicks", amount}});
-    if (direction == "down")
-      return act("scroll_down", {{"clicks", amount}});
-    if (direction == "left")
-      return act("scroll", {{"x", -amount}, {"y", 0}});
-    if (direction == "right")
-      return act("scroll", {{"x", amount}, {"y", 0}});
-    return make_error(errc::invalid_action, "unknown scroll direction \"" + direction + "\"");
+    switch (action.direction) {
+      case scroll_direction::up:
+        return act("scroll_up", {{"clicks", amount}});
+      case scroll_direction::down:
+        return act("scroll_down", {{"clicks", amount}});
+      case scroll_direction::left:
+        return act("scroll", {{"x", -amount}, {"y", 0}});
+      case scroll_direction::right:
+        return act("scroll", {{"x", amount}, {"y", 0}});
+    }
+    return make_error(errc::invalid_action, "unknown scroll direction");
   }
 
   // Holds the keys of `chord` (if any) down around `inner`, and always lets them go again.

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "computers/desktop_process.hpp"
-#include "util/proc_status.hpp"
 #include "messages/errors.hpp"
+#include "util/proc_status.hpp"
 
 namespace cua {
 
@@ -275,7 +275,7 @@ caf::error x_desktop::start(const x_desktop_options& options) {
     return failed("the desktop ended while it started");
   }
   spdlog::debug("desktop {} started ({}, pid {})", display_,
-                sandbox.enabled ? "sandboxed" : "unsandboxed", leader_pid_);
+                sandbox.enabled ? "sandboxed" : "unsandboxed", leader_pid_.load());
   return caf::none;
 }
 
@@ -374,6 +374,11 @@ std::string x_desktop::end_cause() const {
   if (limits_.memory_limit_hit())
     return "the desktop reached its memory limit (--desktop-memory)";
   return {};
+}
+
+void x_desktop::kill_processes() {
+  if (auto group = leader_pid_.load(); group > 0)
+    kill(-group, SIGKILL);
 }
 
 void x_desktop::destroy() {

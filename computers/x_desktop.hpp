@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -67,6 +68,10 @@ public:
   /// network helper); ending it ends every process of the desktop.
   pid_t process_group() const { return leader_pid_; }
 
+  /// Kills every process of the desktop at once (SIGKILL to its group), from any thread: a call
+  /// blocked on one of them returns. Its reaping is left to stop().
+  void kill_processes();
+
   /// Kills the whole desktop (TERM, then KILL after a short grace) and removes its files, its
   /// cgroups and its display link.
   void destroy();
@@ -79,7 +84,7 @@ private:
   std::string authority_;
   std::string cookie_;
   std::string display_;
-  pid_t leader_pid_ = -1;  // sh (unsandboxed) or bwrap: the group leader
+  std::atomic<pid_t> leader_pid_{-1}; // read by kill_processes() from another thread; sh (unsandboxed) or bwrap: the group leader
   pid_t sandbox_pid_ = -1; // the sandbox's first process, as the host sees it
   int errors_fd_ = -1;     // what bwrap says on stderr
   x_display_reservation reservation_;

@@ -43,6 +43,8 @@ public:
 
   ~xvfb_computer() override { destroy(); }
 
+  void interrupt() override { desktop_.kill_processes(); }
+
   caf::expected<computer_info> start() override {
     x_desktop_options desktop_options;
     desktop_options.width = options_.screen_width;
@@ -69,7 +71,7 @@ public:
     set_up_damage();
     if (!options_.desktop_startup.empty())
       wait_for_first_window(std::chrono::seconds(5));
-    return computer_info{id_, "xvfb", width_, height_, 0, 0, desktop_.process_group()};
+    return computer_info{id_, "xvfb", width_, height_, 0, 0};
   }
 
   caf::error capture_into(rgb_image& frame) override {
@@ -547,10 +549,21 @@ private:
         return caf::none;
       case action_kind::scroll: {
         // Wheel buttons: 4 up, 5 down, 6 left, 7 right.
-        unsigned int wheel = a.scroll_direction == "up"     ? 4
-                             : a.scroll_direction == "down" ? 5
-                             : a.scroll_direction == "left" ? 6
-                                                            : 7;
+        unsigned int wheel = 4;
+        switch (a.direction) {
+          case scroll_direction::up:
+            wheel = 4;
+            break;
+          case scroll_direction::down:
+            wheel = 5;
+            break;
+          case scroll_direction::left:
+            wheel = 6;
+            break;
+          case scroll_direction::right:
+            wheel = 7;
+            break;
+        }
         return with_modifiers(a.text, [&] { click(wheel, a.scroll_amount); });
       }
       case action_kind::cursor_position:

@@ -15,17 +15,17 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mcp/bridge_actor.hpp"
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "computers/action_parsing.hpp"
 #include "computers/key_names.hpp"
 #include "computers/sim_computer.hpp"
-#include "messages/atoms.hpp"
-#include "tools/tool_registry.hpp"
-#include "messages/register_messages.hpp"
+#include "mcp/bridge_actor.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "messages/atoms.hpp"
+#include "messages/register_messages.hpp"
+#include "tools/tool_registry.hpp"
 #include "transport/line_splitter.hpp"
 
 namespace {

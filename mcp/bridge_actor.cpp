@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "mcp/bridge_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -7,14 +6,15 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mcp/call_actor.hpp"
-#include "messages/atoms.hpp"
-#include "messages/errors.hpp"
 #include "mcp/argument_schema.hpp"
-#include "mcp/tool.hpp"
+#include "mcp/call_actor.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/log_sink.hpp"
+#include "mcp/tool.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "util/json_text.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

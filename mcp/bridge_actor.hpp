@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mcp/call_context.hpp"
-#include "mcp/tool.hpp"
 #include "mcp/protocol.hpp"
+#include "mcp/tool.hpp"
 
 namespace cua {
 

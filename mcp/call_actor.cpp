@@ -1,11 +1,11 @@
-#include "util/unexpected_messages.hpp"
 #include "mcp/call_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
 
+#include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "mcp/protocol.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -4,10 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "messages/atoms.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/log_sink.hpp"
 #include "mcp/protocol.hpp"
+#include "messages/atoms.hpp"
 #include "util/json_text.hpp"
 
 namespace cua {

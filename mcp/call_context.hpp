@@ -13,8 +13,8 @@
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
-#include "mcp/tool.hpp"
 #include "mcp/protocol.hpp"
+#include "mcp/tool.hpp"
 
 namespace cua {
 

@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "mcp/http_client_actor.hpp"
 
 #include <algorithm>
@@ -12,13 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "messages/atoms.hpp"
-#include "messages/errors.hpp"
-#include "mcp/tool.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/protocol.hpp"
+#include "mcp/tool.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "util/ids.hpp"
 #include "util/json_text.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -5,8 +5,8 @@
 
 #include <caf/send.hpp>
 
-#include "messages/atoms.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "messages/atoms.hpp"
 #include "util/json_text.hpp"
 
 namespace cua {

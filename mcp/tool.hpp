@@ -10,8 +10,8 @@
 #include <caf/timespan.hpp>
 #include <nlohmann/json.hpp>
 
-#include "messages/agent_messages.hpp"
 #include "mcp/tool_result.hpp"
+#include "messages/agent_messages.hpp"
 #include "util/log_tap.hpp"
 
 namespace cua {

@@ -32,6 +32,9 @@ enum class action_kind : uint8_t {
   cursor_position,
 };
 
+/// Where a scroll goes.
+enum class scroll_direction : uint8_t { up, down, left, right };
+
 /// One action on a computer. Coordinates are in the screenshot's image space; the computer maps
 /// them back to its screen.
 struct computer_action {
@@ -43,7 +46,7 @@ struct computer_action {
   int32_t start_x = 0;
   int32_t start_y = 0;
   std::string text;             // key chord, text to type, or modifiers held during a click
-  std::string scroll_direction; // up, down, left, right
+  scroll_direction direction = scroll_direction::down; // scroll
   int32_t scroll_amount = 0;
   double duration_s = 0;        // wait, hold_key
 };
@@ -51,7 +54,7 @@ struct computer_action {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, computer_action& x) {
   return f(caf::meta::type_name("computer_action"), x.kind, x.has_coordinate, x.x, x.y, x.has_start,
-           x.start_x, x.start_y, x.text, x.scroll_direction, x.scroll_amount, x.duration_s);
+           x.start_x, x.start_y, x.text, x.direction, x.scroll_amount, x.duration_s);
 }
 
 /// What an action reports besides its effect on the screen.
@@ -93,14 +96,12 @@ struct computer_info {
   int32_t screen_height = 0;
   int32_t image_width = 0; // the screenshot space that action coordinates refer to
   int32_t image_height = 0;
-  int64_t process_group = 0; // of the computer's processes on this host (0: none), so that a
-                             // computer stuck in a call can be killed from outside
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, computer_info& x) {
   return f(caf::meta::type_name("computer_info"), x.id, x.backend, x.screen_width, x.screen_height,
-           x.image_width, x.image_height, x.process_group);
+           x.image_width, x.image_height);
 }
 
 } // namespace cua

@@ -23,10 +23,36 @@ typename Inspector::result_type inspect(Inspector& f, session_handle& x) {
   return f(caf::meta::type_name("session_handle"), x.id, x.session, x.created);
 }
 
+/// Where a session is in its life.
+enum class session_status : uint8_t {
+  starting, // waiting for its computer
+  ready,    // has its computer
+  closing,  // cancelling its tasks, giving its computer back
+  failed,   // its computer could not be had or was lost
+  unresponsive, // did not tell the supervisor its state in time (stats only)
+};
+
+/// Returns the name get_session_stats shows for `status`.
+inline const char* to_string(session_status status) {
+  switch (status) {
+    case session_status::starting:
+      return "starting";
+    case session_status::ready:
+      return "ready";
+    case session_status::closing:
+      return "closing";
+    case session_status::failed:
+      return "failed";
+    case session_status::unresponsive:
+      return "unresponsive";
+  }
+  return "unknown"; // not reached: the switch names every status
+}
+
 /// A session's state as get_session_stats shows it.
 struct session_info {
   std::string id;
-  std::string state; // starting, ready, closing, failed
+  session_status status = session_status::starting;
   std::string created_at; // ISO 8601, UTC
   std::string last_activity;
   int64_t idle_ms = 0; // since the last call or task end; 0 while a task runs
@@ -38,7 +64,7 @@ struct session_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
-  return f(caf::meta::type_name("session_info"), x.id, x.state, x.created_at, x.last_activity,
+  return f(caf::meta::type_name("session_info"), x.id, x.status, x.created_at, x.last_activity,
            x.idle_ms, x.active_tasks, x.computer_id, x.backend, x.ephemeral);
 }
 

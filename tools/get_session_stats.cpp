@@ -9,12 +9,12 @@ namespace {
 nlohmann::json stats_json(const stats_report& report, const std::string& default_session) {
   auto sessions = nlohmann::json::object();
   for (const auto& s : report.sessions)
-    sessions[s.id] = {{"state", s.state},
+    sessions[s.id] = {{"state", to_string(s.status)},
                       {"created_at", s.created_at},
                       {"last_activity", s.last_activity},
                       {"idle_seconds", static_cast<double>(s.idle_ms) / 1000.0},
                       {"active_tasks", s.active_tasks},
-                      {"is_shutting_down", s.state == "closing"},
+                      {"is_shutting_down", s.status == session_status::closing},
                       {"computer", s.computer_id},
                       {"backend", s.backend},
                       {"ephemeral", s.ephemeral},

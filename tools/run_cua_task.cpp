@@ -1,7 +1,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "tools/task_outcome.hpp"
 #include "tools/session_use.hpp"
+#include "tools/task_outcome.hpp"
 
 namespace cua {
 

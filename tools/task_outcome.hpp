@@ -5,8 +5,8 @@
 #include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
-#include "messages/agent_messages.hpp"
 #include "mcp/tool_result.hpp"
+#include "messages/agent_messages.hpp"
 
 namespace cua {
 

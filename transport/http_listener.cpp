@@ -22,12 +22,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "mcp/jsonrpc.hpp"
+#include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/http_guard.hpp"
-#include "mcp/jsonrpc.hpp"
-#include "mcp/protocol.hpp"
 #include "transport/slot_request.hpp"
 #include "util/ids.hpp"
 #include "util/json_text.hpp"

@@ -1,4 +1,3 @@
-#include "util/unexpected_messages.hpp"
 #include "transport/stdout_writer.hpp"
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "messages/atoms.hpp"
+#include "util/unexpected_messages.hpp"
 
 namespace cua {
 

@@ -112,8 +112,7 @@ protected:
   /// Returns a spawner of non-detached sim computers, so that they run on the test scheduler.
   computer_spawner sim_spawner(backend_options options = {}) {
     return [options](caf::actor_system& sys, const std::string& id) {
-      std::shared_ptr<computer> c = make_sim_computer(id, options);
-      return sys.spawn(computer_actor, c);
+      return spawn_computer(sys, make_sim_computer(id, options), false);
     };
   }
 

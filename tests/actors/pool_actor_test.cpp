@@ -166,9 +166,9 @@ TEST_F(pool_actor_test, reports_a_backend_that_cannot_start) {
   cfg.warm = 0;
   auto pool = own(sys().spawn(pool_actor, cfg, [](caf::actor_system& sys, const std::string& id) {
     auto c = std::shared_ptr<computer>(make_sim_computer(id, backend_options{}));
-    auto a = sys.spawn(computer_actor, c);
-    caf::anon_send_exit(a, caf::exit_reason::kill); // dies before it can start
-    return a;
+    auto spawned = spawn_computer(sys, c, false);
+    caf::anon_send_exit(spawned.actor, caf::exit_reason::kill); // dies before it can start
+    return spawned;
   }));
   auto r = borrow(pool);
   run();
@@ -214,10 +214,10 @@ protected:
                                                            const std::string& id) {
       spawns->push_back(id);
       auto c = std::shared_ptr<computer>(make_sim_computer(id, backend_options{}));
-      auto a = sys.spawn(computer_actor, c);
+      auto spawned = spawn_computer(sys, c, false);
       if (down->count(id) > 0)
-        caf::anon_send_exit(a, caf::exit_reason::kill);
-      return a;
+        caf::anon_send_exit(spawned.actor, caf::exit_reason::kill);
+      return spawned;
     }));
   }
 
@@ -333,4 +333,30 @@ TEST_F(fixed_pool_test, a_broken_computer_rests_and_a_waiter_hears_it_is_out_of_
   EXPECT_EQ(next.lease->error, errc::computer_failed);
   EXPECT_NE(describe(next.lease->error).find("did not answer within 30 s"), std::string::npos)
     << describe(next.lease->error);
+}
+
+TEST_F(pool_actor_test, a_broken_computer_is_interrupted_so_a_hung_call_returns) {
+  // The interrupt is how a computer blocked in a call to a hung program is freed: the pool must
+  // use it for a computer reported broken, and only for that one.
+  auto interrupted = std::make_shared<std::vector<std::string>>();
+  pool_config cfg;
+  cfg.size = 2;
+  cfg.warm = 0;
+  auto pool = own(sys().spawn(pool_actor, cfg, [interrupted](caf::actor_system& sys,
+                                                             const std::string& id) {
+    auto spawned = spawn_computer(sys, make_sim_computer(id, backend_options{}), false);
+    spawned.interrupt = [interrupted, id] { interrupted->push_back(id); };
+    return spawned;
+  }));
+  auto kept = borrow(pool);
+  auto broken = borrow(pool);
+  run();
+  ASSERT_TRUE(kept.lease->value);
+  ASSERT_TRUE(broken.lease->value);
+  caf::anon_send(pool, release_atom::value, kept.lease->value->computer);
+  caf::anon_send(pool, broken_atom::value, broken.lease->value->computer,
+                 std::string("did not answer"));
+  run();
+  EXPECT_EQ(*interrupted, std::vector<std::string>{broken.lease->value->info.id});
+  EXPECT_EQ(stats(pool).failed, 1);
 }

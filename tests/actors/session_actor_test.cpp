@@ -40,9 +40,9 @@ protected:
     pc.warm = 0;
     pc.fixed_ids = {"cua-1"};
     return own(sys().spawn(pool_actor, pc, [](caf::actor_system& sys, const std::string& id) {
-      auto a = sys.spawn(computer_actor, std::shared_ptr<computer>(make_sim_computer(id, {})));
-      caf::anon_send_exit(a, caf::exit_reason::kill);
-      return a;
+      auto spawned = spawn_computer(sys, make_sim_computer(id, {}), false);
+      caf::anon_send_exit(spawned.actor, caf::exit_reason::kill);
+      return spawned;
     }));
   }
 
@@ -63,7 +63,7 @@ TEST_F(session_actor_test, calls_made_before_the_computer_arrives_are_served_aft
   run();
   ASSERT_TRUE(shot->value) << describe(shot->error);
   EXPECT_EQ(shot->value->width, 1280);
-  EXPECT_EQ(info(session).state, "ready");
+  EXPECT_EQ(info(session).status, session_status::ready);
   EXPECT_FALSE(info(session).computer_id.empty());
 }
 
@@ -140,7 +140,7 @@ TEST_F(session_actor_test, a_task_stops_when_its_requester_goes_away) {
   caf::anon_send_exit(requester, caf::exit_reason::user_shutdown);
   run();
   EXPECT_EQ(info(session).active_tasks, 0);
-  EXPECT_EQ(info(session).state, "ready"); // the session itself goes on
+  EXPECT_EQ(info(session).status, session_status::ready); // the session itself goes on
 }
 
 TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
@@ -151,8 +151,9 @@ TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
   pc.size = 1;
   pc.warm = 0;
   auto pool = own(sys().spawn(pool_actor, pc, [=](caf::actor_system& sys, const std::string& id) {
-    made->push_back(base(sys, id));
-    return made->back();
+    auto spawned = base(sys, id);
+    made->push_back(spawned.actor);
+    return spawned;
   }));
   session_config cfg;
   auto session = own(sys().spawn(session_actor, std::string{"s"}, pool, cfg, false));
@@ -167,7 +168,7 @@ TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
   ASSERT_TRUE(second->done);
   EXPECT_EQ(second->error, errc::computer_failed);
   EXPECT_NE(describe(second->error).find("stopped"), std::string::npos);
-  EXPECT_EQ(info(session).state, "failed");
+  EXPECT_EQ(info(session).status, session_status::failed);
   // The pool replaced the computer for whoever comes next.
   auto next = own(sys().spawn(session_actor, std::string{"t"}, pool, cfg, false));
   auto shot = ask<encoded_image>(next, screenshot_atom::value, std::string{"png"});

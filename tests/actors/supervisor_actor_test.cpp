@@ -65,7 +65,7 @@ TEST_F(supervisor_actor_test, creates_a_session_once_and_reuses_it) {
   EXPECT_EQ(a->value->session, b->value->session);
   auto s = stats(sup);
   ASSERT_EQ(s.sessions.size(), 1u);
-  EXPECT_EQ(s.sessions[0].state, "ready");
+  EXPECT_EQ(s.sessions[0].status, session_status::ready);
   EXPECT_EQ(s.pool.in_use, 1);
 }
 

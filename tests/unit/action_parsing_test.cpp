@@ -42,7 +42,7 @@ TEST(action_parsing, reads_every_action_of_the_vocabulary) {
   EXPECT_EQ(drag.start_x, 1);
   EXPECT_EQ(drag.x, 3);
   auto scroll = parse_ok(R"({"action":"scroll","coordinate":[5,5],"scroll_direction":"down","scroll_amount":4})");
-  EXPECT_EQ(scroll.scroll_direction, "down");
+  EXPECT_EQ(scroll.direction, scroll_direction::down);
   EXPECT_EQ(scroll.scroll_amount, 4);
   EXPECT_DOUBLE_EQ(parse_ok(R"({"action":"wait","duration":1.5})").duration_s, 1.5);
   EXPECT_EQ(parse_ok(R"({"action":"hold_key","text":"shift","duration":1})").kind, action_kind::hold_key);
@@ -66,6 +66,22 @@ TEST(action_parsing, explains_what_is_wrong) {
   EXPECT_NE(parse_error(R"({"action":"wait","duration":1000})").find("between"), std::string::npos);
   EXPECT_NE(parse_error(R"({"action":"left_click_drag","coordinate":[1,1]})").find("start_coordinate"), std::string::npos);
   parse_error("[1,2]");
+}
+
+TEST(action_parsing, scroll_directions_are_a_closed_set) {
+  for (const char* name : {"up", "down", "left", "right"}) {
+    auto direction = parse_scroll_direction(name);
+    ASSERT_TRUE(direction) << name;
+    EXPECT_STREQ(to_string(*direction), name);
+  }
+  EXPECT_FALSE(parse_scroll_direction("Right"));
+  EXPECT_FALSE(parse_scroll_direction(""));
+  // An unknown direction is refused, naming it, rather than scrolling some other way.
+  auto problem = parse_error(R"({"action":"scroll","coordinate":[5,5],"scroll_direction":"diagonal"})");
+  EXPECT_NE(problem.find("\"diagonal\""), std::string::npos) << problem;
+  auto left = parse_ok(R"({"action":"scroll","coordinate":[5,5],"scroll_direction":"left","scroll_amount":2})");
+  EXPECT_EQ(left.direction, scroll_direction::left);
+  EXPECT_EQ(describe(left), "scroll (5, 5) left 2");
 }
 
 TEST(action_parsing, bounds_typed_text) {

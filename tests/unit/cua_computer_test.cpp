@@ -101,16 +101,16 @@ TEST(cua_computer, sends_each_action_as_the_servers_commands_with_their_paramete
   expect_frames(action_at(action_kind::left_mouse_up, 20, 21),
                 {cua_frame("mouse_up", {{"x", 20}, {"y", 21}, {"button", "left"}})});
   auto scroll = action_at(action_kind::scroll, 50, 60);
-  scroll.scroll_direction = "down";
+  scroll.direction = scroll_direction::down;
   scroll.scroll_amount = 3;
   expect_frames(scroll, {cua_frame("move_cursor", {{"x", 50}, {"y", 60}}),
                          cua_frame("scroll_down", {{"clicks", 3}})});
   scroll.has_coordinate = false;
-  scroll.scroll_direction = "up";
+  scroll.direction = scroll_direction::up;
   expect_frames(scroll, {cua_frame("scroll_up", {{"clicks", 3}})});
-  scroll.scroll_direction = "left";
+  scroll.direction = scroll_direction::left;
   expect_frames(scroll, {cua_frame("scroll", {{"x", -3}, {"y", 0}})});
-  scroll.scroll_direction = "right";
+  scroll.direction = scroll_direction::right;
   expect_frames(scroll, {cua_frame("scroll", {{"x", 3}, {"y", 0}})});
   auto hold = action_with_text(action_kind::hold_key, "shift");
   hold.duration_s = 0.05;

@@ -9,9 +9,9 @@
 
 #include "messages/atoms.hpp"
 #include "messages/register_messages.hpp"
+#include "tests/support/http_test_client.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/slot_request.hpp"
-#include "tests/support/http_test_client.hpp"
 
 using namespace cua;
 using namespace cua::test;

@@ -81,7 +81,7 @@ TEST(xvfb_computer, clicks_and_scrolls_land_where_they_are_aimed) {
   ASSERT_TRUE(c->perform(action_at(action_kind::left_click, 150, 160)));
   ASSERT_TRUE(c->perform(action_at(action_kind::right_click, 120, 110)));
   auto scroll = action_at(action_kind::scroll, 150, 150);
-  scroll.scroll_direction = "down";
+  scroll.direction = scroll_direction::down;
   scroll.scroll_amount = 2;
   ASSERT_TRUE(c->perform(scroll));
   auto events = window->events();
