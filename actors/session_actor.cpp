@@ -74,12 +74,12 @@ void acquire_computer(session_ptr self) {
         st.has_computer = true;
         st.status = session_status::ready;
         self->monitor(lease.computer);
-        spdlog::info("session {} got computer {}", st.log_name, lease.info.id);
+        st.log->info("session {} got computer {}", st.log_name, lease.info.id);
         run_waiting(self);
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        spdlog::warn("session {} could not get a computer: {}", st.log_name, describe(err));
+        st.log->warn("session {} could not get a computer: {}", st.log_name, describe(err));
         // Tell the callers that waited why, then end: the supervisor forgets the session, and the
         // next call with this id starts afresh.
         auto waiting = std::move(st.waiting_for_computer);
@@ -121,7 +121,7 @@ void start_next_task(session_ptr self) {
   task_setup setup;
   setup.id = st.next_task++;
   setup.session_id = st.id;
-  setup.session_log_name = st.log_name;
+  setup.session_tag = st.log.tag();
   setup.task = next.task;
   setup.session = self;
   setup.computer = st.computer;
@@ -166,7 +166,7 @@ int32_t cancel_tasks(session_ptr self, const std::string& why) {
 void on_down(session_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
   if (st.has_computer && msg.source == st.computer.computer.address()) {
-    spdlog::warn("session {}: its computer {} stopped", st.log_name, st.computer.info.id);
+    st.log->warn("session {}: its computer {} stopped", st.log_name, st.computer.info.id);
     st.has_computer = false;
     st.status = session_status::failed;
     st.failure = "its computer " + st.computer.info.id + " stopped unexpectedly";
@@ -178,7 +178,7 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
     auto& task = i->second;
     if (msg.source == task.requester) {
       // Whoever asked for the task is gone (cancelled call): the work stops with it.
-      spdlog::info("session {}: task {} cancelled, its requester stopped", st.log_name, i->first);
+      st.log->info("session {}: task {} cancelled, its requester stopped", st.log_name, i->first);
       self->demonitor(task.task);
       self->send_exit(task.task, caf::exit_reason::user_shutdown);
       i = st.tasks.erase(i);
@@ -210,7 +210,7 @@ cleanup_report close_session(session_ptr self, const std::string& reason) {
     st.has_computer = false;
     report.computer_returned = true;
   }
-  spdlog::info("session {} closed ({}): {} task(s) cancelled", st.log_name, reason,
+  st.log->info("session {} closed ({}): {} task(s) cancelled", st.log_name, reason,
                report.cancelled_tasks);
   self->quit();
   return report;
@@ -270,7 +270,8 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
   st.pool = std::move(pool);
   st.config = std::move(config);
   st.ephemeral = ephemeral;
-  st.log_name = st.config.client.empty() ? st.id : st.id + " (client " + st.config.client + ")";
+  st.log = tagged_log{log_tag{st.config.client, st.id}};
+  st.log_name = st.log.tag().session_name();
   st.created_at = std::chrono::system_clock::now();
   touch(self);
   self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });

@@ -17,6 +17,7 @@
 #include "actors/task_actor.hpp"
 #include "messages/pool_messages.hpp"
 #include "messages/session_messages.hpp"
+#include "util/log_tag.hpp"
 
 namespace cua {
 
@@ -31,6 +32,7 @@ struct session_config {
 
 struct session_state {
   std::string log_name; // "ID", or "ID (client C)" when it belongs to an HTTP client
+  tagged_log log;       // records about this session, for its client
   struct running_task {
     caf::actor task;
     caf::actor_addr requester;

@@ -16,6 +16,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "util/ids.hpp"
+#include "util/log_tag.hpp"
 #include "util/unexpected_messages.hpp"
 
 namespace cua {
@@ -76,7 +77,12 @@ caf::error over_a_limit(const supervisor_state& st, const std::string& client) {
 
 // Names a session in the log: its id, and its client when there can be several.
 std::string log_name(const session_key& key) {
-  return key.first.empty() ? key.second : key.second + " (client " + key.first + ")";
+  return log_tag{key.first, key.second}.session_name();
+}
+
+// Returns a logger for records about a session, which its client may read.
+std::shared_ptr<spdlog::logger> session_log(const session_key& key) {
+  return tagged_logger(log_tag{key.first, key.second});
 }
 
 caf::expected<session_handle> open_session(supervisor_ptr self, const session_key& key,
@@ -101,7 +107,7 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const session_ke
   self->monitor(session);
   st.sessions.emplace(key, supervisor_state::entry{session, st.next_order++, owner});
   ++st.created;
-  spdlog::info("session {} created ({} of {})", log_name(key), st.sessions.size(),
+  session_log(key)->info("session {} created ({} of {})", log_name(key), st.sessions.size(),
                st.config.max_sessions);
   return session_handle{id, session, true};
 }
@@ -135,7 +141,7 @@ void close_session(supervisor_ptr self, const session_key& key, const std::strin
   self->request(session, st.config.close_timeout, close_atom::value, reason)
     .then([=](cleanup_report& report) { done(std::move(report)); },
           [=](caf::error& err) {
-            spdlog::warn("session {} did not close cleanly ({}); stopping it", log_name(key),
+            session_log(key)->warn("session {} did not close cleanly ({}); stopping it", log_name(key),
                          describe(err));
             self->send_exit(session, caf::exit_reason::kill);
             cleanup_report report;
@@ -171,7 +177,7 @@ void reap(supervisor_ptr self) {
             return;
           forget_closed(self, session_key, session);
           ++self->state.reaped;
-          spdlog::info("session {} reaped after {} s idle", log_name(session_key),
+          session_log(session_key)->info("session {} reaped after {} s idle", log_name(session_key),
                        idle_limit / 1000);
         },
         [](caf::error&) {});
@@ -288,9 +294,9 @@ void evict_then_open(supervisor_ptr self, const session_key& key, const caf::act
             forget_closed(self, other, session);
             ++st.evicted;
             auto idle_s = std::to_string(victim_idle / 1000);
-            spdlog::info("session {} evicted after {} s idle: a new session needed its room "
-                         "(--max-sessions {})",
-                         log_name(other), idle_s, st.config.max_sessions);
+            session_log(other)->info("session {} evicted after {} s idle: a new session needed its "
+                                     "room (--max-sessions {})",
+                                     log_name(other), idle_s, st.config.max_sessions);
             note_eviction(st, other,
                           "session \"" + other.second + "\" was closed to make room for a new "
                             "session: it had been idle for " + idle_s + " s (--evict-idle "
@@ -370,7 +376,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     std::vector<session_key> orphaned;
     for (auto i = st.sessions.begin(); i != st.sessions.end();) {
       if (i->second.session.address() == msg.source) {
-        spdlog::info("session {} ended", log_name(i->first));
+        session_log(i->first)->info("session {} ended", log_name(i->first));
         i = st.sessions.erase(i);
         continue;
       }
@@ -418,7 +424,8 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         i = st.eviction_notes.erase(i);
       }
       if (!mine.empty())
-        spdlog::info("client {} gone: {} of its sessions closed", client, mine.size());
+        tagged_logger(log_tag{client, {}})
+          ->info("client {} gone: {} of its sessions closed", client, mine.size());
       return static_cast<int32_t>(mine.size());
     },
     [=](stats_atom, const std::string& client) -> caf::result<stats_report> {

@@ -9,6 +9,7 @@
 #include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/log_tag.hpp"
 #include "util/unexpected_messages.hpp"
 
 namespace cua {
@@ -169,7 +170,9 @@ void on_turn(task_ptr self, model_turn turn) {
   if (!turn.text.empty()) {
     report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200));
     // The model's words also reach the client's log (notifications/message at info).
-    spdlog::info("session {} task {} step {}: {}", st.setup.session_log_name, st.setup.id, step, turn.text);
+    tagged_logger(st.setup.session_tag)
+      ->info("session {} task {} step {}: {}", st.setup.session_tag.session_name(), st.setup.id, step,
+             turn.text);
   }
   if (turn.actions.empty()) {
     auto text = turn.text;

@@ -11,6 +11,7 @@
 
 #include "messages/agent_messages.hpp"
 #include "messages/pool_messages.hpp"
+#include "util/log_tag.hpp"
 
 namespace cua {
 
@@ -29,7 +30,7 @@ struct agent_settings {
 struct task_setup {
   uint64_t id = 0;
   std::string session_id;
-  std::string session_log_name; // the session as log lines name it (with its client, over HTTP)
+  log_tag session_tag; // whom its log records are about
   std::string task;
   caf::actor session;  // gets (task_done, id, task_result) or (task_done, id, error)
   computer_lease computer;

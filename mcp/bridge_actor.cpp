@@ -99,7 +99,7 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
                                                                      : std::string{"?"};
   };
   auto client = params.contains("clientInfo") ? params["clientInfo"] : json::object();
-  spdlog::info("client {} {} connected, protocol {}", text_of(client, "name"),
+  self->state.log->info("client {} {} connected, protocol {}", text_of(client, "name"),
                text_of(client, "version"), st.version);
   reply(self, msg.id, mcp::initialize_result(st.version));
 }
@@ -278,7 +278,7 @@ void sweep_quick_calls(bridge_ptr self) {
     st.calls.erase(key);
     stop_call(self, call);
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.services.query_timeout).count();
-    spdlog::warn("{} got no answer from the supervisor within {} s", call.tool, secs);
+    self->state.log->warn("{} got no answer from the supervisor within {} s", call.tool, secs);
     reply_tool(self, call.id,
                tool_result::error(call.tool + ": the server did not answer within "
                                   + std::to_string(secs) + " s; try again"),
@@ -373,7 +373,7 @@ void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
     auto i = st.calls.find(key);
     if (i == st.calls.end())
       return; // finished already, or never ours: the spec says to ignore it
-    spdlog::info("request {} ({}) cancelled by the client", key, i->second.tool);
+    self->state.log->info("request {} ({}) cancelled by the client", key, i->second.tool);
     stop_call(self, i->second);
     st.calls.erase(i);
     check_drained(self);
@@ -393,7 +393,7 @@ void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
   auto& st = self->state;
   auto i = st.asked.find(msg.id.dump());
   if (i == st.asked.end()) {
-    spdlog::warn("a response to an unknown request {} was ignored", msg.id.dump());
+    self->state.log->warn("a response to an unknown request {} was ignored", msg.id.dump());
     return;
   }
   auto promise = i->second;
@@ -477,6 +477,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
   auto& st = self->state;
   st.writer = std::move(writer);
   st.services = std::move(services);
+  st.log = tagged_log{log_tag{st.services.client, {}}};
   st.config = config;
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
@@ -485,7 +486,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
         continue;
       // The call's actor died without answering (an exception in a tool): the client still gets
       // an answer, and the server goes on.
-      spdlog::error("tool {} stopped unexpectedly: {}", i->second.tool, caf::to_string(msg.reason));
+      st.log->error("tool {} stopped unexpectedly: {}", i->second.tool,
+                    caf::to_string(msg.reason));
       reply_tool(self, i->second.id,
                  tool_result::error("internal error: the tool " + i->second.tool
                                     + " stopped unexpectedly; the server goes on"),
@@ -501,7 +503,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       try {
         handle_line(self, line);
       } catch (const std::exception& e) {
-        spdlog::error("internal error on an incoming message: {}", e.what());
+        self->state.log->error("internal error on an incoming message: {}", e.what());
         reply_error(self, nullptr, jsonrpc::internal_error,
                     std::string{"internal error: "} + e.what());
       }

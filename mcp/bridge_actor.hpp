@@ -16,6 +16,7 @@
 #include "mcp/call_context.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/tool.hpp"
+#include "util/log_tag.hpp"
 
 namespace cua {
 
@@ -42,6 +43,7 @@ struct bridge_state {
 
   caf::actor writer;
   tool_services services;
+  tagged_log log; // records about this client's connection
   bridge_config config;
   bool initialized = false; // initialize answered
   std::string version;

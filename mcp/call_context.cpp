@@ -9,6 +9,7 @@
 #include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
 #include "util/json_text.hpp"
+#include "util/log_tag.hpp"
 
 namespace cua {
 
@@ -43,9 +44,8 @@ void call_context::using_session(const std::string& id) {
     return;
   tapping_logs_ = true;
   log_key_ = "call " + std::to_string(self_->id());
-  const auto& client = setup_.services.client;
   setup_.services.logs->watch(caf::actor_cast<caf::actor>(self_), log_key_,
-                              "session " + id + (client.empty() ? "" : " (client " + client + ")"));
+                              log_tag{setup_.services.client, id});
 }
 
 void call_context::log_reported(int32_t level, const std::string& logger, const std::string& text) {
@@ -89,7 +89,8 @@ void call_context::start() {
   try {
     setup_.tool->run(*this);
   } catch (const std::exception& e) {
-    spdlog::error("tool {} failed: {}", setup_.tool->name, e.what());
+    tagged_logger(log_tag{setup_.services.client, {}})
+      ->error("tool {} failed: {}", setup_.tool->name, e.what());
     finish(tool_result::error("internal error in " + setup_.tool->name + ": " + e.what()));
   }
 }

@@ -88,7 +88,8 @@ void route_response(client_ptr self, const json& message, const std::string& lin
       }
   auto post = st.posts.find(owner);
   if (post == st.posts.end()) {
-    spdlog::debug("client {}: a response nobody waits for any more was dropped", st.config.client_id);
+    st.log->debug("client {}: a response nobody waits for any more was dropped",
+                  st.config.client_id);
     return;
   }
   auto& p = post->second;
@@ -127,7 +128,7 @@ void route_other(client_ptr self, const std::string& line) {
     send_on_post(st.posts.rbegin()->second, line);
     return;
   }
-  spdlog::debug("client {}: no open stream for a server message; dropped", st.config.client_id);
+  st.log->debug("client {}: no open stream for a server message; dropped", st.config.client_id);
 }
 
 void route(client_ptr self, const std::string& line) {
@@ -244,7 +245,7 @@ void hang_up(client_ptr self, uint64_t exchange) {
     return;
   for (const auto& key : i->second.unanswered) {
     auto id = json::parse(key, nullptr, false);
-    spdlog::info("client {}: the connection of request {} closed; cancelling it",
+    self->state.log->info("client {}: the connection of request {} closed; cancelling it",
                  st.config.client_id, key);
     self->send(st.bridge, line_atom::value,
                json_text(jsonrpc::make_notification(
@@ -260,9 +261,9 @@ void end(client_ptr self, const std::string& reason) {
     return;
   st.ended = true;
   if (st.config.stateless)
-    spdlog::debug("stateless request of {} done ({})", st.config.client_id, reason);
+    self->state.log->debug("stateless request of {} done ({})", st.config.client_id, reason);
   else
-    spdlog::info("client {} ended ({})", st.config.client_id, reason);
+    self->state.log->info("client {} ended ({})", st.config.client_id, reason);
   for (auto& [id, post] : st.posts) {
     if (post.streaming)
       post.exchange->finish();
@@ -358,6 +359,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
   auto& st = self->state;
   st.config = std::move(config);
   st.supervisor = services.supervisor;
+  st.log = tagged_log{log_tag{st.config.client_id, {}}};
   services.client = st.config.client_id;
   if (services.default_session_id.empty() && !st.config.stateless)
     services.default_session_id = random_uuid();

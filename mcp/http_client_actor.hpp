@@ -16,6 +16,7 @@
 #include "mcp/tool.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/slot_request.hpp"
+#include "util/log_tag.hpp"
 
 namespace cua {
 
@@ -49,6 +50,7 @@ struct http_client_state {
   http_client_config config;
   caf::actor bridge;
   caf::actor supervisor;
+  tagged_log log; // records about this client
   const tool_catalog* tools = nullptr; // the bridge's, for the headers of stateless calls
   std::map<uint64_t, pending_post> posts;       // by exchange id
   std::map<std::string, uint64_t> post_of_request; // request id -> exchange id

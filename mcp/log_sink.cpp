@@ -35,20 +35,20 @@ std::optional<std::string> log_notification(int32_t spd_level, const std::string
 
 void mcp_log_sink::attach(caf::actor actor, std::string client) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto mention = client.empty() ? std::string{} : "client " + client;
-  targets_.push_back(target{std::move(actor), std::move(client), std::move(mention)});
+  bool everything = client.empty();
+  targets_.push_back(target{std::move(actor), client, everything, log_tag{client, {}}});
 }
 
 void mcp_log_sink::detach(const std::string& client) {
   std::lock_guard<std::mutex> guard(mutex_);
   targets_.erase(std::remove_if(targets_.begin(), targets_.end(),
-                                [&](const target& t) { return t.client == client; }),
+                                [&](const target& t) { return t.key == client; }),
                  targets_.end());
 }
 
-void mcp_log_sink::watch(caf::actor watcher, std::string key, std::string mention) {
+void mcp_log_sink::watch(caf::actor watcher, std::string key, log_tag about) {
   std::lock_guard<std::mutex> guard(mutex_);
-  targets_.push_back(target{std::move(watcher), "watch:" + key, std::move(mention)});
+  targets_.push_back(target{std::move(watcher), "watch:" + key, false, std::move(about)});
 }
 
 void mcp_log_sink::unwatch(const std::string& key) {
@@ -60,13 +60,23 @@ void mcp_log_sink::detach_all() {
   targets_.clear();
 }
 
+bool mcp_log_sink::reads(const target& t, const log_tag& tag) {
+  if (t.everything)
+    return true;
+  if (tag.client != t.about.client)
+    return false;
+  if (t.about.session.empty()) // a client: every record about it
+    return !tag.client.empty();
+  return tag.session == t.about.session; // a call: its session's (the stdio client's: no client)
+}
+
 void mcp_log_sink::sink_it_(const spdlog::details::log_msg& msg) {
   std::string_view text(msg.payload.data(), msg.payload.size());
+  auto tag = tag_of_logger(std::string_view{msg.logger_name.data(), msg.logger_name.size()});
   for (const auto& t : targets_) {
-    if (!t.mention.empty() && text.find(t.mention) == std::string_view::npos)
-      continue;
-    caf::anon_send(t.actor, log_atom::value, static_cast<int32_t>(msg.level),
-                   std::string(msg.logger_name.data(), msg.logger_name.size()), std::string(text));
+    if (reads(t, tag))
+      caf::anon_send(t.actor, log_atom::value, static_cast<int32_t>(msg.level),
+                     std::string{base_logger_name}, std::string(text));
   }
 }
 
