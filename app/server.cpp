@@ -30,6 +30,7 @@
 #include "computers/backend_registry.hpp"
 #include "mcp/bridge_actor.hpp"
 #include "mcp/http_client_actor.hpp"
+#include "mcp/http_rules.hpp"
 #include "mcp/log_sink.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -243,7 +244,7 @@ int run_server(const server_config& cfg) {
       client_cfg.max_pending = cfg.max_in_flight;
       return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
     };
-    listener.emplace(cfg.http, spawn_client, spawn_stateless);
+    listener.emplace(cfg.http, std::make_shared<mcp_http_rules>(), spawn_client, spawn_stateless);
     if (auto err = listener->start()) {
       spdlog::critical("{}", describe(err));
       listener.reset();

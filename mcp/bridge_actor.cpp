@@ -364,28 +364,31 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
   reply_error(self, msg.id, jsonrpc::method_not_found, "method \"" + msg.method + "\" not found");
 }
 
-void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
+// Stops the call of request `key` (its id as JSON text) without an answer: the client cancelled it,
+// or the connection it came on closed.
+void cancel_request(bridge_ptr self, const std::string& key, const char* why) {
   auto& st = self->state;
-  if (msg.method == "notifications/cancelled") {
-    if (!msg.params.is_object() || !msg.params.contains("requestId"))
-      return;
-    auto key = msg.params["requestId"].dump();
-    auto i = st.calls.find(key);
-    if (i == st.calls.end())
-      return; // finished already, or never ours: the spec says to ignore it
-    self->state.log->info("request {} ({}) cancelled by the client", key, i->second.tool);
-    stop_call(self, i->second);
-    st.calls.erase(i);
-    check_drained(self);
-    // A cancelled batch member gets no answer; the batch stops waiting for it.
-    if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
-      auto batch = b->second;
-      st.batch_of.erase(b);
-      if (st.batches[batch].pending > 0)
-        --st.batches[batch].pending;
-      flush_batch_if_done(self, batch);
-    }
+  auto i = st.calls.find(key);
+  if (i == st.calls.end())
+    return; // finished already, or never ours: the spec says to ignore it
+  st.log->info("request {} ({}) cancelled: {}", key, i->second.tool, why);
+  stop_call(self, i->second);
+  st.calls.erase(i);
+  check_drained(self);
+  // A cancelled batch member gets no answer; the batch stops waiting for it.
+  if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
+    auto batch = b->second;
+    st.batch_of.erase(b);
+    if (st.batches[batch].pending > 0)
+      --st.batches[batch].pending;
+    flush_batch_if_done(self, batch);
   }
+}
+
+void handle_notification(bridge_ptr self, const jsonrpc::message& msg) {
+  if (msg.method == "notifications/cancelled" && msg.params.is_object()
+      && msg.params.contains("requestId"))
+    cancel_request(self, msg.params["requestId"].dump(), "the client said so");
   // notifications/initialized, notifications/progress and the rest need nothing from us.
 }
 
@@ -427,6 +430,8 @@ void handle_message(bridge_ptr self, json&& value) {
   }
 }
 
+void handle_value(bridge_ptr self, json value);
+
 void handle_line(bridge_ptr self, const std::string& line) {
   if (line.find_first_not_of(" \t\r") == std::string::npos)
     return;
@@ -435,6 +440,11 @@ void handle_line(bridge_ptr self, const std::string& line) {
     reply_error(self, nullptr, jsonrpc::parse_error, "parse error: the line is not valid JSON");
     return;
   }
+  handle_value(self, std::move(value));
+}
+
+// Serves one parsed message, or a batch of them.
+void handle_value(bridge_ptr self, json value) {
   if (value.is_array()) {
     // Only protocol 2025-03-26 has batches.
     if (self->state.version != "2025-03-26" || value.empty()) {
@@ -461,6 +471,18 @@ void handle_line(bridge_ptr self, const std::string& line) {
     return;
   }
   handle_message(self, std::move(value));
+}
+
+// Runs `serve` on an incoming message: whatever a client sends, the connection goes on (an
+// exception escaping a handler would end the bridge).
+template <class Serve>
+void guarded(bridge_ptr self, Serve&& serve) {
+  try {
+    serve();
+  } catch (const std::exception& e) {
+    self->state.log->error("internal error on an incoming message: {}", e.what());
+    reply_error(self, nullptr, jsonrpc::internal_error, std::string{"internal error: "} + e.what());
+  }
 }
 
 } // namespace
@@ -499,14 +521,13 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
   });
   return {
     [=](line_atom, const std::string& line) {
-      // Whatever a client sends, the connection goes on: an exception here would end the bridge.
-      try {
-        handle_line(self, line);
-      } catch (const std::exception& e) {
-        self->state.log->error("internal error on an incoming message: {}", e.what());
-        reply_error(self, nullptr, jsonrpc::internal_error,
-                    std::string{"internal error: "} + e.what());
-      }
+      guarded(self, [&] { handle_line(self, line); });
+    },
+    [=](message_atom, json& value) {
+      guarded(self, [&] { handle_value(self, std::move(value)); });
+    },
+    [=](cancel_atom, const std::string& key) {
+      cancel_request(self, key, "the connection it came on closed");
     },
     [=](oversize_atom, uint64_t size) {
       reply_error(self, nullptr, jsonrpc::invalid_request,

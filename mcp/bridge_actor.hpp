@@ -7,6 +7,7 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
@@ -94,3 +95,6 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
                            tool_services services, bridge_config config);
 
 } // namespace cua
+
+// The transport hands the bridge messages it has parsed already, in this process only.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(nlohmann::json)

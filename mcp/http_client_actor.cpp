@@ -159,7 +159,7 @@ json error_body(int code, const std::string& text) {
 // A stateless request's MCP headers must mirror its body; returns whether they do (else the
 // POST has been refused).
 bool headers_mirror_body(const tool_catalog* tools, http_post& post) {
-  auto request = json::parse(post.body, nullptr, false);
+  const auto& request = post.message;
   if (!request.is_object())
     return true; // the bridge says what is wrong with it
   auto header = [&](std::string name) -> std::optional<std::string> {
@@ -190,7 +190,7 @@ void accept_post(client_ptr self, http_post& post) {
   auto& st = self->state;
   touch(self);
   if (post.request_keys.empty()) { // notifications and responses: the transport said 202
-    self->send(st.bridge, line_atom::value, std::move(post.body));
+    self->send(st.bridge, message_atom::value, std::move(post.message));
     if (st.config.stateless)
       end(self, "nothing to answer");
     return;
@@ -231,7 +231,7 @@ void accept_post(client_ptr self, http_post& post) {
     pending.progress_tokens.push_back(token);
     st.post_of_token[token] = id;
   }
-  self->send(st.bridge, line_atom::value, std::move(post.body));
+  self->send(st.bridge, message_atom::value, std::move(post.message));
 }
 
 // The peer went away before its answers: what it asked is cancelled, as if it had said so.
@@ -244,13 +244,9 @@ void hang_up(client_ptr self, uint64_t exchange) {
   if (i == st.posts.end())
     return;
   for (const auto& key : i->second.unanswered) {
-    auto id = json::parse(key, nullptr, false);
-    self->state.log->info("client {}: the connection of request {} closed; cancelling it",
+    st.log->info("client {}: the connection of request {} closed; cancelling it",
                  st.config.client_id, key);
-    self->send(st.bridge, line_atom::value,
-               json_text(jsonrpc::make_notification(
-                 "notifications/cancelled",
-                 {{"requestId", id}, {"reason", "the HTTP connection closed"}})));
+    self->send(st.bridge, cancel_atom::value, key);
   }
   forget_post(self, exchange, "its connection closed");
 }
@@ -269,7 +265,7 @@ void end(client_ptr self, const std::string& reason) {
       post.exchange->finish();
     else
       post.exchange->respond(404, json_type,
-                             error_body(-32001, "the session ended (" + reason + ")").dump());
+                             error_body(mcp::session_gone_code, "the session ended (" + reason + ")").dump());
   }
   st.posts.clear();
   for (auto& [id, stream] : st.streams)

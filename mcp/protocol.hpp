@@ -18,6 +18,11 @@ std::string negotiate_version(const std::string& requested);
 /// Returns whether `version` is `minimum` or newer (versions are dates, so text order works).
 bool at_least(const std::string& version, const std::string& minimum);
 
+/// The server-defined JSON-RPC errors of the Streamable HTTP transport: the MCP session a request
+/// names is gone (HTTP 404), and any other refusal by the server (503, 403...).
+inline constexpr int session_gone_code = -32001;
+inline constexpr int server_error_code = -32000;
+
 /// Log levels of notifications/message, lowest first.
 enum class log_level { debug, info, notice, warning, error, critical, alert, emergency };
 

@@ -43,6 +43,8 @@ using task_done_atom = caf::atom_constant<caf::atom("task_done")>;
 
 // bridge, tool calls and the stdio transport
 using line_atom = caf::atom_constant<caf::atom("line")>;
+using message_atom = caf::atom_constant<caf::atom("message")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using oversize_atom = caf::atom_constant<caf::atom("oversize")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;

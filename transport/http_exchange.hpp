@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <nlohmann/json.hpp>
 
 namespace cua {
 
@@ -46,7 +47,7 @@ using exchange_ptr = std::shared_ptr<http_exchange>;
 /// A POST to the MCP endpoint, read and checked by the transport.
 struct http_post {
   exchange_ptr exchange;
-  std::string body;                          // one JSON-RPC message or a batch (array)
+  nlohmann::json message;                    // one message or a batch (array), parsed once
   std::vector<std::string> request_keys;     // ids (as JSON text) of what needs an answer
   std::vector<std::string> progress_tokens;  // as JSON text, of the requests that want progress
   bool batch = false;                        // a JSON array (protocol 2025-03-26 only)

@@ -22,15 +22,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mcp/jsonrpc.hpp"
-#include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "transport/http_exchange.hpp"
 #include "transport/http_guard.hpp"
+#include "transport/http_protocol.hpp"
 #include "transport/slot_request.hpp"
 #include "util/ids.hpp"
-#include "util/json_text.hpp"
 
 namespace cua {
 
@@ -48,10 +46,6 @@ const std::string stateless_client = "(stateless)";
 constexpr auto header_timeout = std::chrono::seconds(30);   // a request's head and body
 constexpr auto keep_alive_timeout = std::chrono::seconds(120); // between requests
 constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
-
-std::string error_body(int code, const std::string& text) {
-  return json_text(jsonrpc::make_error(nullptr, code, text));
-}
 
 // What a client that asks for OAuth, or comes without the token, reads: SDK-based clients start
 // OAuth discovery on a 401, and would otherwise report only that client registration failed.
@@ -83,42 +77,15 @@ std::string chunk(const std::string& data) {
   return out.str();
 }
 
-// What the messages of one POST ask for: the ids that need answers, the progress tokens, and
-// whether it is an initialize.
-struct post_contents {
-  std::vector<std::string> request_keys;
-  std::vector<std::string> progress_tokens;
-  bool initialize = false;
-  bool modern = false; // a request of the stateless revision (its _meta says so)
-};
-
-void read_message(const json& value, post_contents& out) {
-  auto msg = jsonrpc::classify(value);
-  if (msg.type == jsonrpc::kind::request) {
-    out.request_keys.push_back(msg.id.dump());
-    if (msg.method == "initialize")
-      out.initialize = true;
-    // server/discover exists in the stateless revision only: served so even without its _meta
-    // (and then refused as malformed, with the request's id).
-    if (mcp::claims_modern(msg.params) || msg.method == "server/discover")
-      out.modern = true;
-    if (msg.params.is_object())
-      if (auto meta = msg.params.find("_meta"); meta != msg.params.end() && meta->is_object())
-        if (auto token = meta->find("progressToken"); token != meta->end())
-          out.progress_tokens.push_back(token->dump());
-  } else if (msg.type == jsonrpc::kind::invalid) {
-    out.request_keys.push_back(msg.id.is_null() ? "null" : msg.id.dump());
-  }
-}
-
 } // namespace
 
 class http_connection;
 
 struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
-  core(http_options opts, http_client_spawner spawn, http_stateless_spawner stateless)
-    : options(std::move(opts)), guard(options), spawn_client(std::move(spawn)),
-      spawn_stateless(std::move(stateless)) {
+  core(http_options opts, std::shared_ptr<const http_protocol> rules, http_client_spawner spawn,
+       http_stateless_spawner stateless)
+    : options(std::move(opts)), guard(options), protocol(std::move(rules)),
+      spawn_client(std::move(spawn)), spawn_stateless(std::move(stateless)) {
   }
 
   net::io_context ioc{1};
@@ -127,6 +94,7 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   std::thread thread;
   http_options options;
   http_guard guard;
+  std::shared_ptr<const http_protocol> protocol;
   http_client_spawner spawn_client;
   http_stateless_spawner spawn_stateless;
   // Everything below is touched on the I/O thread only.
@@ -230,7 +198,8 @@ public:
     if (streaming_)
       return finish(exchange);
     respond(exchange, 404, json_type,
-            error_body(-32001, "session not found: it ended; initialize again"), {});
+            core_->protocol->refusal_body(404, "session not found: it ended; initialize again"),
+            {});
   }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
@@ -268,7 +237,7 @@ private:
       keep_alive_ = false;
       current_ = core_->next_exchange++;
       respond(current_, 413, json_type,
-              error_body(jsonrpc::invalid_request,
+              core_->protocol->refusal_body(413,
                          "the request body exceeds the limit of "
                            + std::to_string(core_->options.max_body) + " bytes (--max-body)"),
               {});
@@ -295,8 +264,7 @@ private:
     current_ = core_->next_exchange++;
     if (text.empty())
       return respond(current_, status, "", "", headers);
-    auto code = status == 400 ? jsonrpc::invalid_request : status == 404 ? -32001 : -32000;
-    respond(current_, status, json_type, error_body(code, text), headers);
+    respond(current_, status, json_type, core_->protocol->refusal_body(status, text), headers);
   }
 
   void handle(http::request<http::string_body> req) {
@@ -343,8 +311,7 @@ private:
       return std::nullopt;
     }
     auto version = std::string{req["MCP-Protocol-Version"]};
-    const auto& known = mcp::supported_versions();
-    if (!version.empty() && std::find(known.begin(), known.end(), version) == known.end()) {
+    if (!version.empty() && !core_->protocol->speaks(version)) {
       reply_now(400, "unsupported MCP-Protocol-Version \"" + version + "\"");
       return std::nullopt;
     }
@@ -363,26 +330,17 @@ private:
     auto value = json::parse(req.body(), nullptr, false);
     if (value.is_discarded()) {
       current_ = c.next_exchange++;
-      return respond(current_, 400, json_type,
-                     error_body(jsonrpc::parse_error, "parse error: the body is not valid JSON"), {});
+      return respond(current_, 400, json_type, c.protocol->unreadable_body(), {});
     }
-    post_contents contents;
-    if (value.is_array()) {
-      if (value.empty())
-        return reply_now(400, "an empty batch");
-      for (const auto& item : value)
-        read_message(item, contents);
-      if (contents.initialize)
-        return reply_now(400, "initialize must be sent on its own, not in a batch");
-    } else {
-      read_message(value, contents);
-    }
+    auto reading = c.protocol->read_post(value);
+    if (!reading.refusal.empty())
+      return reply_now(400, reading.refusal);
     http_post post;
-    post.body = std::move(req.body());
-    post.request_keys = std::move(contents.request_keys);
-    post.progress_tokens = std::move(contents.progress_tokens);
-    post.batch = value.is_array();
-    if (!post.batch && (contents.modern || modern_header(req)) && c.spawn_stateless) {
+    post.message = std::move(value); // parsed once, here: the actors take it as it is
+    post.request_keys = std::move(reading.request_keys);
+    post.progress_tokens = std::move(reading.progress_tokens);
+    post.batch = reading.batch;
+    if (!post.batch && (reading.stateless || stateless_header(req)) && c.spawn_stateless) {
       // The stateless revision: no MCP session (an Mcp-Session-Id is ignored), one actor per POST.
       post.mcp_headers = mcp_headers_of(req);
       auto client = c.spawn_stateless();
@@ -393,7 +351,7 @@ private:
       current_ = c.next_exchange++;
       return hand_over(stateless_client, client, std::move(post), {});
     }
-    if (contents.initialize && req["Mcp-Session-Id"].empty()) {
+    if (reading.opens_session && req["Mcp-Session-Id"].empty()) {
       if (static_cast<int32_t>(c.clients.size()) < c.options.max_clients)
         return admit(std::move(post));
       // Every slot is taken: the initialize waits (bounded) while an idle client gives one up.
@@ -436,7 +394,7 @@ public:
     auto seconds = c.seconds_until_a_slot();
     auto retry = std::to_string(soonest ? std::min(seconds, *soonest) : seconds);
     respond(exchange, 503, json_type,
-            error_body(-32000, "the server already serves " + std::to_string(c.clients.size())
+            c.protocol->refusal_body(503, "the server already serves " + std::to_string(c.clients.size())
                                  + " clients, its limit (--max-clients), and none is idle enough "
                                    "to give up its slot; try again in " + retry + " s"),
             {{"Retry-After", retry}});
@@ -473,12 +431,12 @@ private:
   }
 
   // Whether the request says it speaks the stateless revision in its MCP-Protocol-Version header.
-  static bool modern_header(const http::request<http::string_body>& req) {
+  bool stateless_header(const http::request<http::string_body>& req) const {
     auto version = std::string{req["MCP-Protocol-Version"]};
     auto first = version.find_first_not_of(" \t");
     auto last = version.find_last_not_of(" \t");
     return first != std::string::npos
-           && version.substr(first, last - first + 1) == mcp::modern_version();
+           && core_->protocol->is_stateless(version.substr(first, last - first + 1));
   }
 
   // The headers the stateless revision has mirror a request's body, names in lower case.
@@ -497,9 +455,9 @@ private:
 
   // The stateless revision has no GET stream and no session to DELETE.
   bool refused_as_modern(const http::request<http::string_body>& req) {
-    if (!modern_header(req))
+    if (!stateless_header(req))
       return false;
-    reply_now(405, "protocol " + mcp::modern_version() + " has no GET stream and no session "
+    reply_now(405, "protocol " + core_->protocol->stateless_version() + " has no GET stream and no session "
                      "to delete: POST each request",
               {{"Allow", "POST"}});
     return true;
@@ -890,9 +848,10 @@ std::shared_ptr<http_listener::core> http_connection::shared_core() {
   return core_->shared_from_this();
 }
 
-http_listener::http_listener(http_options options, http_client_spawner spawn_client,
+http_listener::http_listener(http_options options, std::shared_ptr<const http_protocol> protocol,
+                             http_client_spawner spawn_client,
                              http_stateless_spawner spawn_stateless)
-  : core_(std::make_shared<core>(std::move(options), std::move(spawn_client),
+  : core_(std::make_shared<core>(std::move(options), std::move(protocol), std::move(spawn_client),
                                  std::move(spawn_stateless))) {
 }
 

@@ -9,6 +9,7 @@
 #include <caf/error.hpp>
 
 #include "transport/http_options.hpp"
+#include "transport/http_protocol.hpp"
 
 namespace cua {
 
@@ -22,14 +23,14 @@ using http_stateless_spawner = std::function<caf::actor()>;
 
 /// The Streamable HTTP transport: accepts connections on its own I/O thread (Boost.Beast), checks
 /// every request (path, Host and Origin, bearer token, sizes, limits, headers), keeps the map from
-/// Mcp-Session-Id to client actor, and hands each checked message to its client's actor with an
-/// exchange to answer on. A POST of the stateless revision (2026-07-28: its _meta or its
+/// Mcp-Session-Id to client actor, and hands each checked message, parsed, to its client's actor
+/// with an exchange to answer on. What the messages mean it asks `protocol`. A POST of the stateless revision (2026-07-28: its _meta or its
 /// MCP-Protocol-Version header says so) goes to an actor of its own, whatever Mcp-Session-Id it
 /// carries; GET and DELETE of that revision get 405.
 class http_listener {
 public:
-  http_listener(http_options options, http_client_spawner spawn_client,
-                http_stateless_spawner spawn_stateless = nullptr);
+  http_listener(http_options options, std::shared_ptr<const http_protocol> protocol,
+                http_client_spawner spawn_client, http_stateless_spawner spawn_stateless = nullptr);
   ~http_listener();
 
   http_listener(const http_listener&) = delete;

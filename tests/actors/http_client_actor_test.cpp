@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/supervisor_actor.hpp"
+#include "mcp/http_rules.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
@@ -82,14 +83,14 @@ protected:
   // POSTs `message` as the transport would, and returns the exchange it is answered on.
   std::shared_ptr<recorded_exchange> post(caf::actor client, const json& message) {
     auto exchange = std::make_shared<recorded_exchange>(next_exchange_++);
+    auto reading = mcp_http_rules{}.read_post(message);
     http_post p;
-    p.body = message.dump();
-    if (message.contains("id")) {
+    p.message = message;
+    p.request_keys = reading.request_keys;
+    p.progress_tokens = reading.progress_tokens;
+    p.batch = reading.batch;
+    if (!p.request_keys.empty())
       p.exchange = exchange;
-      p.request_keys.push_back(message["id"].dump());
-      if (message.contains("params") && message["params"].contains("_meta"))
-        p.progress_tokens.push_back(message["params"]["_meta"]["progressToken"].dump());
-    }
     caf::anon_send(client, post_atom::value, std::move(p));
     run();
     return exchange;
