@@ -51,10 +51,7 @@ caf::expected<computer_info> start_backend(computer_state& st) {
 // Clients drop results over 1 MB (Claude Desktop does): a screenshot stays below that.
 constexpr size_t max_screenshot_bytes = 1'000'000;
 
-caf::expected<encoded_image> take_screenshot(computer_state& st, const std::string& format) {
-  if (format != "png" && format != "jpeg")
-    return make_error(errc::invalid_arguments,
-                      "screenshot format \"" + format + "\" is not supported; use png or jpeg");
+caf::expected<encoded_image> take_screenshot(computer_state& st, image_format format) {
   if (auto err = st.backend->capture_into(st.frame))
     return err;
   const rgb_image* image = &st.frame;
@@ -68,7 +65,7 @@ caf::expected<encoded_image> take_screenshot(computer_state& st, const std::stri
   out.height = scaled.height;
   out.screen_width = st.info.screen_width;
   out.screen_height = st.info.screen_height;
-  if (format == "png") {
+  if (format == image_format::png) {
     auto png = encode_png(scaled);
     if (!png)
       return png.error();
@@ -122,7 +119,7 @@ caf::expected<action_outcome> perform_action(computer_state& st, computer_action
 
 // A computer that failed (its X server died, say) is of no use to anyone: the actor answers with the
 // error and ends, so that the session learns why and the pool, which monitors it, replaces it.
-caf::error end_if_broken(caf::stateful_actor<computer_state>* self, caf::error err) {
+caf::error end_if_broken(computer_api::stateful_pointer<computer_state> self, caf::error err) {
   if (err == errc::computer_failed)
     self->quit(err);
   return err;
@@ -130,8 +127,8 @@ caf::error end_if_broken(caf::stateful_actor<computer_state>* self, caf::error e
 
 } // namespace
 
-caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
-                             std::shared_ptr<computer> backend) {
+computer_api::behavior_type computer_actor(computer_api::stateful_pointer<computer_state> self,
+                                           std::shared_ptr<computer> backend) {
   log_unexpected_messages(self);
   self->state.backend = std::move(backend);
   auto not_started = [] {
@@ -144,7 +141,7 @@ caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
         return info.error();
       return *info;
     },
-    [=](screenshot_atom, const std::string& format) -> caf::result<encoded_image> {
+    [=](screenshot_atom, image_format format) -> caf::result<encoded_image> {
       if (!self->state.started)
         return not_started();
       auto image = take_screenshot(self->state, format);

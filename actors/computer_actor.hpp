@@ -5,6 +5,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "computers/computer.hpp"
 #include "computers/rgb_image.hpp"
@@ -24,20 +25,17 @@ struct computer_state {
   static inline const char* name = "computer";
 };
 
-/// Drives one computer backend. Its calls block, so production code spawns this actor detached (a
-/// thread of its own); the mailbox then makes every action on the screen happen one at a time.
-///
-/// Messages: (start) -> computer_info; (screenshot, format) -> encoded_image;
-/// (perform, computer_action) -> action_outcome, coordinates in image space; (reset) ->
-/// computer_info; (stop) -> unit, then the actor ends. The backend is destroyed whenever the actor
-/// ends, for whatever reason.
-caf::behavior computer_actor(caf::stateful_actor<computer_state>* self,
-                             std::shared_ptr<computer> backend);
+/// Drives one computer backend, speaking computer_api (messages/computer_messages.hpp); action
+/// coordinates are in image space. Its calls block, so production code spawns this actor detached
+/// (a thread of its own); the mailbox then makes every action on the screen happen one at a time.
+/// The backend is destroyed whenever the actor ends, for whatever reason.
+computer_api::behavior_type computer_actor(computer_api::stateful_pointer<computer_state> self,
+                                           std::shared_ptr<computer> backend);
 
 /// A computer actor, with the way to end its backend's processes from outside when a call on it
 /// hangs (the actor itself is blocked then and reads no message).
 struct spawned_computer {
-  caf::actor actor;
+  computer_api actor;
   std::function<void()> interrupt;
 };
 

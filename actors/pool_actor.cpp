@@ -126,9 +126,9 @@ void let_go(pool_ptr self, const caf::actor_addr& computer, const std::string& f
   st.all.erase(i);
 }
 
-void discard(pool_ptr self, const caf::actor& computer, const std::string& failure) {
+void discard(pool_ptr self, const computer_api& computer, const std::string& failure) {
   let_go(self, computer.address(), failure);
-  self->demonitor(computer);
+  self->demonitor(computer.address());
   self->send(computer, stop_atom::value);
 }
 
@@ -259,7 +259,7 @@ pool_stats current_stats(const pool_state& st) {
 
 pool_state::~pool_state() {
   for (auto& [addr, live] : all)
-    if (auto computer = caf::actor_cast<caf::actor>(addr))
+    if (auto computer = caf::actor_cast<computer_api>(addr))
       caf::anon_send_exit(computer, caf::exit_reason::user_shutdown);
 }
 
@@ -323,7 +323,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         return;
       }
     },
-    [=](release_atom, const caf::actor& computer) {
+    [=](release_atom, const computer_api& computer) {
       auto& st = self->state;
       auto i = st.on_loan.find(computer.address());
       if (i == st.on_loan.end())
@@ -332,7 +332,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       st.on_loan.erase(i);
       recycle(self, std::move(item));
     },
-    [=](broken_atom, const caf::actor& computer, const std::string& why) {
+    [=](broken_atom, const computer_api& computer, const std::string& why) {
       auto& st = self->state;
       auto i = st.on_loan.find(computer.address());
       if (i == st.on_loan.end())
@@ -342,7 +342,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
       // Its thread may be blocked in a call to a hung process: ending the processes ends the call.
       if (auto live = st.all.find(computer.address()); live != st.all.end() && live->second.interrupt)
         live->second.interrupt();
-      self->demonitor(computer);
+      self->demonitor(computer.address());
       self->send_exit(computer, caf::exit_reason::kill);
       let_go(self, computer.address(), why);
       ++st.counters.failed;
@@ -380,7 +380,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config conf
         }
       };
       for (auto& [addr, live] : st.all) {
-        auto computer = caf::actor_cast<caf::actor>(addr);
+        auto computer = caf::actor_cast<computer_api>(addr);
         self->demonitor(addr);
         if (!computer) {
           one_done();

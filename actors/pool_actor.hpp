@@ -41,7 +41,7 @@ using computer_spawner = std::function<spawned_computer(caf::actor_system& sys, 
 
 struct pool_state {
   struct pooled {
-    caf::actor computer;
+    computer_api computer;
     computer_info info;
   };
   struct loan {

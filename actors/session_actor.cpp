@@ -205,7 +205,7 @@ cleanup_report close_session(session_ptr self, const std::string& reason) {
                                                  + reason + ")");
   run_waiting(self); // callers still waiting for the computer learn that it will not come
   if (st.has_computer) {
-    self->demonitor(st.computer.computer);
+    self->demonitor(st.computer.computer.address());
     self->send(st.pool, release_atom::value, st.computer.computer);
     st.has_computer = false;
     report.computer_returned = true;
@@ -225,7 +225,7 @@ void computer_hung(session_ptr self) {
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.action_timeout).count();
   st.failure = "its computer " + st.computer.info.id + " did not answer within "
                + std::to_string(secs) + " s (--action-timeout) and was replaced";
-  self->demonitor(st.computer.computer);
+  self->demonitor(st.computer.computer.address());
   self->send(st.pool, broken_atom::value, st.computer.computer, st.failure);
   st.has_computer = false;
   st.status = session_status::failed;
@@ -277,7 +277,7 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
   self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });
   acquire_computer(self);
   return {
-    [=](screenshot_atom, const std::string& format) -> caf::result<encoded_image> {
+    [=](screenshot_atom, image_format format) -> caf::result<encoded_image> {
       return on_computer<encoded_image>(self, screenshot_atom::value, format);
     },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {

@@ -57,7 +57,7 @@ void after(task_ptr self, caf::timespan delay, std::function<void()> next) {
 void with_screenshot(task_ptr self, std::function<void(const encoded_image&)> next) {
   auto& st = self->state;
   self->request(st.setup.computer.computer, st.setup.settings.action_timeout, screenshot_atom::value,
-                std::string{"png"})
+                image_format::png)
     .then(
       [=](const encoded_image& image) {
         self->state.has_screenshot = true;
@@ -85,7 +85,7 @@ void finish(task_ptr self, std::string stop_reason, std::string text) {
   };
   // The final screenshot shows the screen as the task left it.
   self->request(self->state.setup.computer.computer, self->state.setup.settings.action_timeout,
-                screenshot_atom::value, std::string{"png"})
+                screenshot_atom::value, image_format::png)
     .then([=](const encoded_image& image) { deliver(&image); },
           [=](caf::error&) {
             auto& st = self->state;

@@ -5,9 +5,12 @@
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
+#include <caf/typed_actor.hpp>
 
-// What sessions, tasks and the pool say to a computer actor, and what it answers. Plain structs so
-// that CAF can later carry them between nodes.
+#include "messages/atoms.hpp"
+
+// What sessions, tasks and the pool say to a computer actor, and what it answers: plain structs
+// and enums, so that CAF can carry them between nodes.
 
 namespace cua {
 
@@ -72,6 +75,9 @@ typename Inspector::result_type inspect(Inspector& f, action_outcome& x) {
            x.settle_ms);
 }
 
+/// How a screenshot is encoded. PNG is exact; JPEG is smaller on busy screens.
+enum class image_format : uint8_t { png, jpeg };
+
 /// An encoded screenshot, scaled to fit what clients and model APIs accept.
 struct encoded_image {
   std::string mime_type; // image/png or image/jpeg
@@ -103,5 +109,14 @@ typename Inspector::result_type inspect(Inspector& f, computer_info& x) {
   return f(caf::meta::type_name("computer_info"), x.id, x.backend, x.screen_width, x.screen_height,
            x.image_width, x.image_height);
 }
+
+/// What a computer actor understands (actors/computer_actor.hpp). Every message is serializable,
+/// as this is the protocol that crosses machines: (stop) destroys the computer, then the actor ends.
+using computer_api = caf::typed_actor<
+  caf::replies_to<start_atom>::with<computer_info>,
+  caf::replies_to<screenshot_atom, image_format>::with<encoded_image>,
+  caf::replies_to<perform_atom, computer_action>::with<action_outcome>,
+  caf::replies_to<reset_atom>::with<computer_info>,
+  caf::reacts_to<stop_atom>>;
 
 } // namespace cua

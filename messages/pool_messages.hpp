@@ -12,7 +12,7 @@ namespace cua {
 /// A computer handed out by the pool. The borrower gives it back with `release_atom`; if the
 /// borrower dies first, the pool takes it back by itself.
 struct computer_lease {
-  caf::actor computer;
+  computer_api computer;
   computer_info info;
 };
 

@@ -11,6 +11,8 @@
 namespace cua {
 
 void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<image_format>("image_format");
+  cfg.add_message_type<scroll_direction>("scroll_direction");
   cfg.add_message_type<computer_action>("computer_action");
   cfg.add_message_type<action_outcome>("action_outcome");
   cfg.add_message_type<encoded_image>("encoded_image");

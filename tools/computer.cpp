@@ -26,7 +26,7 @@ void finish_with_screen(tool_context* ctx, const session_handle& handle, std::st
   }
   ctx->self()
     ->request(handle.session, ctx->services().session_call_timeout, screenshot_atom::value,
-              ctx->arguments().value("format", std::string{"png"}))
+              format_of(*ctx))
     .then(
       [=](const encoded_image& image) {
         tool_result result;

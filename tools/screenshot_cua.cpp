@@ -8,7 +8,7 @@ namespace {
 
 void take_screenshot(tool_context& ctx) {
   auto* context = &ctx;
-  auto format = ctx.arguments().value("format", std::string{"png"});
+  auto format = format_of(ctx);
   with_session(ctx, [=](const session_handle& handle) {
     context->self()
       ->request(handle.session, context->services().session_call_timeout, screenshot_atom::value,

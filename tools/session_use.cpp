@@ -40,6 +40,11 @@ nlohmann::json format_property() {
                           "screens. A PNG over 1 MB comes as JPEG."}};
 }
 
+image_format format_of(tool_context& ctx) {
+  return ctx.arguments().value("format", std::string{"png"}) == "jpeg" ? image_format::jpeg
+                                                                       : image_format::png;
+}
+
 nlohmann::json session_id_property() {
   return {{"type", "string"},
           {"minLength", 1},

@@ -26,4 +26,7 @@ nlohmann::json session_id_property();
 /// Returns the schema fragment of the optional screenshot format argument (png, jpeg).
 nlohmann::json format_property();
 
+/// Returns the call's screenshot format argument (checked against format_property() already).
+image_format format_of(tool_context& ctx);
+
 } // namespace cua

@@ -56,16 +56,17 @@ protected:
   }
 
   /// Remembers `a` so that the fixture stops it at the end.
-  caf::actor own(caf::actor a) {
-    owned_.push_back(a);
+  template <class Handle>
+  Handle own(Handle a) {
+    owned_.push_back(caf::actor_cast<caf::actor>(a));
     return a;
   }
 
   /// Sends `xs` to `dest` as a request from a fresh actor and returns where its reply lands. The
   /// asking actor lives on until the fixture ends, so tests can kill it to play a client (or a
   /// borrower) that went away (see asker()).
-  template <class T, class... Ts>
-  std::shared_ptr<reply<T>> ask(caf::actor dest, Ts... xs) {
+  template <class T, class Handle, class... Ts>
+  std::shared_ptr<reply<T>> ask(Handle dest, Ts... xs) {
     auto out = std::make_shared<reply<T>>();
     spawn_asker(dest, [out](T& value) {
       out->value = std::move(value);
@@ -75,8 +76,8 @@ protected:
   }
 
   /// Like ask(), for requests answered with an empty message.
-  template <class... Ts>
-  std::shared_ptr<reply<bool>> ask_done(caf::actor dest, Ts... xs) {
+  template <class Handle, class... Ts>
+  std::shared_ptr<reply<bool>> ask_done(Handle dest, Ts... xs) {
     auto out = std::make_shared<reply<bool>>();
     spawn_asker(dest, [out]() {
       out->value = true;
@@ -92,8 +93,8 @@ protected:
   }
 
   // Spawns the asking actor; `on_value` takes the answer (and marks the reply done).
-  template <class OnValue, class Reply, class... Ts>
-  void spawn_asker(caf::actor dest, OnValue on_value, std::shared_ptr<Reply> out, Ts... xs) {
+  template <class Handle, class OnValue, class Reply, class... Ts>
+  void spawn_asker(Handle dest, OnValue on_value, std::shared_ptr<Reply> out, Ts... xs) {
     last_asker_ = own(sys_->spawn([=](caf::event_based_actor* self) -> caf::behavior {
       self->request(dest, caf::timespan{std::chrono::seconds(3600)}, xs...)
         .then(

@@ -121,14 +121,14 @@ TEST_F(pool_actor_test, resets_a_computer_before_the_next_borrower_gets_it) {
   run();
   ASSERT_TRUE(first.lease->value);
   auto computer = first.lease->value->computer;
-  auto fresh = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  auto fresh = ask<encoded_image>(computer, screenshot_atom::value, image_format::png);
   computer_action click;
   click.kind = action_kind::left_click;
   click.has_coordinate = true;
   click.x = 300;
   click.y = 300;
   auto clicked = ask<action_outcome>(computer, perform_atom::value, click);
-  auto dirty = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  auto dirty = ask<encoded_image>(computer, screenshot_atom::value, image_format::png);
   run();
   ASSERT_TRUE(fresh->value && dirty->value && clicked->value);
   EXPECT_NE(fresh->value->bytes, dirty->value->bytes);
@@ -137,7 +137,7 @@ TEST_F(pool_actor_test, resets_a_computer_before_the_next_borrower_gets_it) {
   run();
   ASSERT_TRUE(second.lease->value);
   EXPECT_EQ(second.lease->value->computer, computer);
-  auto after = ask<encoded_image>(computer, screenshot_atom::value, std::string{"png"});
+  auto after = ask<encoded_image>(computer, screenshot_atom::value, image_format::png);
   run();
   ASSERT_TRUE(after->value);
   EXPECT_EQ(after->value->bytes, fresh->value->bytes);

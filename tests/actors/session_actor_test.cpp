@@ -59,7 +59,7 @@ protected:
 
 TEST_F(session_actor_test, calls_made_before_the_computer_arrives_are_served_after) {
   auto session = make_session("replay:/dev/null");
-  auto shot = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  auto shot = ask<encoded_image>(session, screenshot_atom::value, image_format::png);
   run();
   ASSERT_TRUE(shot->value) << describe(shot->error);
   EXPECT_EQ(shot->value->width, 1280);
@@ -145,7 +145,7 @@ TEST_F(session_actor_test, a_task_stops_when_its_requester_goes_away) {
 
 TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
   // A pool whose computers the test can reach, to kill one behind the session's back.
-  auto made = std::make_shared<std::vector<caf::actor>>();
+  auto made = std::make_shared<std::vector<computer_api>>();
   auto base = sim_spawner();
   pool_config pc;
   pc.size = 1;
@@ -157,13 +157,13 @@ TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
   }));
   session_config cfg;
   auto session = own(sys().spawn(session_actor, std::string{"s"}, pool, cfg, false));
-  auto first = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  auto first = ask<encoded_image>(session, screenshot_atom::value, image_format::png);
   run();
   ASSERT_TRUE(first->value);
   ASSERT_EQ(made->size(), 1u);
   caf::anon_send_exit(made->front(), caf::exit_reason::kill);
   run();
-  auto second = ask<encoded_image>(session, screenshot_atom::value, std::string{"png"});
+  auto second = ask<encoded_image>(session, screenshot_atom::value, image_format::png);
   run();
   ASSERT_TRUE(second->done);
   EXPECT_EQ(second->error, errc::computer_failed);
@@ -171,7 +171,7 @@ TEST_F(session_actor_test, a_dead_computer_fails_the_next_call_clearly) {
   EXPECT_EQ(info(session).status, session_status::failed);
   // The pool replaced the computer for whoever comes next.
   auto next = own(sys().spawn(session_actor, std::string{"t"}, pool, cfg, false));
-  auto shot = ask<encoded_image>(next, screenshot_atom::value, std::string{"png"});
+  auto shot = ask<encoded_image>(next, screenshot_atom::value, image_format::png);
   run();
   EXPECT_TRUE(shot->value); // the dead computer's slot went back to the pool at once
   auto report = ask<cleanup_report>(session, close_atom::value, std::string{"requested"});
@@ -190,7 +190,7 @@ TEST_F(session_actor_test, a_session_without_a_computer_tells_its_waiting_caller
   auto first = own(sys().spawn(session_actor, std::string{"a"}, small_pool, cfg, false));
   run();
   auto second = own(sys().spawn<caf::lazy_init>(session_actor, std::string{"b"}, small_pool, cfg, false));
-  auto shot = ask<encoded_image>(second, screenshot_atom::value, std::string{"png"});
+  auto shot = ask<encoded_image>(second, screenshot_atom::value, image_format::png);
   run();
   EXPECT_FALSE(shot->done);
   advance(6s);

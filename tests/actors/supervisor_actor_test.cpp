@@ -103,7 +103,7 @@ TEST_F(supervisor_actor_test, activity_keeps_a_session_from_being_reaped) {
   ASSERT_TRUE(h->value);
   for (int i = 0; i < 15; ++i) {
     advance(60s);
-    ask<encoded_image>(h->value->session, screenshot_atom::value, std::string{"png"});
+    ask<encoded_image>(h->value->session, screenshot_atom::value, image_format::png);
     run();
   }
   EXPECT_EQ(stats(sup).sessions.size(), 1u);
@@ -339,7 +339,7 @@ TEST_F(supervisor_actor_test, a_session_of_a_client_active_elsewhere_is_not_evic
   auto used = open(sup, other, "used");
   ASSERT_TRUE(used->value);
   advance(120s);
-  ask<encoded_image>(used->value->session, screenshot_atom::value, std::string{"png"});
+  ask<encoded_image>(used->value->session, screenshot_atom::value, image_format::png);
   run();
   // "parked" has been idle for two minutes, but its client works on "used" just now.
   auto mine = open(sup, me, "mine");

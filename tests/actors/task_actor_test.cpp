@@ -49,7 +49,7 @@ protected:
     return record;
   }
 
-  caf::actor computer_;
+  computer_api computer_;
   computer_info info_;
 };
 
@@ -61,7 +61,7 @@ TEST_F(task_actor_test, replays_actions_on_the_computer) {
 {"actions":[{"action":"cursor_position"}]}
 {"text":"all done"}
 )");
-  auto before = ask<encoded_image>(computer_, screenshot_atom::value, std::string{"png"});
+  auto before = ask<encoded_image>(computer_, screenshot_atom::value, image_format::png);
   run();
   auto record = run_task(script.model());
   ASSERT_TRUE(record->result) << describe(record->error);
