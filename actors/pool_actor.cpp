@@ -17,7 +17,7 @@ namespace cua {
 
 namespace {
 
-using pool_ptr = caf::stateful_actor<pool_state>*;
+using pool_ptr = pool_api::stateful_pointer<pool_state>;
 using pooled = pool_state::pooled;
 
 int32_t total(const pool_state& st) {
@@ -263,8 +263,8 @@ pool_state::~pool_state() {
       caf::anon_send_exit(computer, caf::exit_reason::user_shutdown);
 }
 
-caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
-                         computer_spawner spawn_computer) {
+pool_api::behavior_type pool_actor(pool_api::stateful_pointer<pool_state> self, pool_config config,
+                                   computer_spawner spawn_computer) {
   log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.spawn_computer = std::move(spawn_computer);

@@ -87,11 +87,10 @@ struct pool_state {
 /// failed one is out of service until a probe: after the probe interval it is started again
 /// when there is demand, and stays out for another interval if that fails too.
 ///
-/// Messages: (acquire) -> computer_lease, the sender being the borrower; (release, computer);
-/// (broken, computer, why): a computer that stopped answering is killed (its processes too, so a
-/// call it is stuck in returns) and replaced;
-/// (stats) -> pool_stats; (shutdown) -> unit once every computer is stopped.
-caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, pool_config config,
-                         computer_spawner spawn_computer);
+/// It speaks pool_api (messages/pool_messages.hpp); the sender of (acquire) is the borrower. A
+/// computer reported broken is killed (its processes too, so that a call it is stuck in returns)
+/// and replaced.
+pool_api::behavior_type pool_actor(pool_api::stateful_pointer<pool_state> self, pool_config config,
+                                   computer_spawner spawn_computer);
 
 } // namespace cua

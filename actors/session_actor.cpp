@@ -263,7 +263,7 @@ session_state::~session_state() {
 }
 
 caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
-                            caf::actor pool, session_config config, bool ephemeral) {
+                            pool_api pool, session_config config, bool ephemeral) {
   log_unexpected_messages(self);
   auto& st = self->state;
   st.id = std::move(id);

@@ -46,7 +46,7 @@ struct session_state {
   };
 
   std::string id;
-  caf::actor pool;
+  pool_api pool;
   session_config config;
   bool ephemeral = false;
   session_status status = session_status::starting;
@@ -77,6 +77,6 @@ struct session_state {
 /// true if the session was idle that long and closed itself (for `reason`: idle, evicted). A task whose
 /// requester stops is cancelled.
 caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
-                            caf::actor pool, session_config config, bool ephemeral);
+                            pool_api pool, session_config config, bool ephemeral);
 
 } // namespace cua

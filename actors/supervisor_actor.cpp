@@ -367,7 +367,7 @@ supervisor_state::~supervisor_state() {
 }
 
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
-                               supervisor_config config, caf::actor pool) {
+                               supervisor_config config, pool_api pool) {
   log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.pool = std::move(pool);

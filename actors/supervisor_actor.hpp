@@ -41,7 +41,7 @@ struct supervisor_state {
   };
 
   supervisor_config config;
-  caf::actor pool;
+  pool_api pool;
   std::map<session_key, entry> sessions;
   uint64_t next_order = 1;
   bool shutting_down = false;
@@ -88,6 +88,6 @@ struct supervisor_state {
 /// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
 /// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
-                               supervisor_config config, caf::actor pool);
+                               supervisor_config config, pool_api pool);
 
 } // namespace cua

@@ -248,7 +248,7 @@ int run_server(const server_config& cfg) {
     if (auto err = listener->start()) {
       spdlog::critical("{}", describe(err));
       listener.reset();
-      for (const auto& a : {supervisor, pool})
+      for (const auto& a : {supervisor, caf::actor_cast<caf::actor>(pool)})
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       close(signal_fd);
       close(eof_fd);
@@ -293,7 +293,7 @@ int run_server(const server_config& cfg) {
     caf::scoped_actor self{sys};
     // Every step has its own bound, and all of them together stay inside the watchdog's.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
-    auto ask = [&](const caf::actor& whom, caf::timespan bound, auto atom) {
+    auto ask = [&](const auto& whom, caf::timespan bound, auto atom) {
       auto left = std::chrono::duration_cast<caf::timespan>(deadline
                                                             - std::chrono::steady_clock::now());
       bound = std::max(caf::timespan{std::chrono::milliseconds(1)}, std::min(bound, left));
@@ -315,7 +315,7 @@ int run_server(const server_config& cfg) {
     deadline += std::chrono::milliseconds(400);
     if (writer)
       ask(writer, std::chrono::milliseconds(500), flush_atom::value);
-    for (const auto& a : {bridge, supervisor, pool, writer})
+    for (const auto& a : {bridge, supervisor, caf::actor_cast<caf::actor>(pool), writer})
       if (a)
         self->send_exit(a, caf::exit_reason::user_shutdown);
   }

@@ -50,8 +50,7 @@ struct harness {
       cua::backend_options options;
       options.screen_width = 160; // small screens keep each input fast
       options.screen_height = 100;
-      std::shared_ptr<cua::computer> c = cua::make_sim_computer(id, options);
-      return s.spawn(cua::computer_actor, c);
+      return cua::spawn_computer(s, cua::make_sim_computer(id, options), false);
     });
     cua::supervisor_config sc;
     sc.max_sessions = 4;

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "messages/computer_messages.hpp"
 
@@ -44,5 +46,18 @@ typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
            x.waiting, x.unavailable, x.created, x.destroyed, x.failed, x.timed_out, x.isolation,
            x.unconfined);
 }
+
+/// What the pool actor understands (actors/pool_actor.hpp): (acquire) lends a computer to the
+/// sender; (release, computer) gives it back; (broken, computer, why) reports one that stopped
+/// answering; (stats); (shutdown) answers once every computer is stopped. expire and probe are the
+/// pool's own timers.
+using pool_api = caf::typed_actor<
+  caf::replies_to<acquire_atom>::with<computer_lease>,
+  caf::reacts_to<release_atom, computer_api>,
+  caf::reacts_to<broken_atom, computer_api, std::string>,
+  caf::replies_to<stats_atom>::with<pool_stats>,
+  caf::reacts_to<shutdown_atom>,
+  caf::reacts_to<expire_atom, uint64_t>,
+  caf::reacts_to<probe_atom, std::string>>;
 
 } // namespace cua

@@ -14,7 +14,7 @@ namespace {
 
 class pool_actor_test : public test::deterministic {
 protected:
-  caf::actor make_pool(int32_t size, int32_t warm, caf::timespan acquire_timeout = 30s) {
+  pool_api make_pool(int32_t size, int32_t warm, caf::timespan acquire_timeout = 30s) {
     pool_config cfg;
     cfg.size = size;
     cfg.warm = warm;
@@ -22,7 +22,7 @@ protected:
     return own(sys().spawn(pool_actor, cfg, sim_spawner()));
   }
 
-  pool_stats stats(caf::actor pool) {
+  pool_stats stats(pool_api pool) {
     auto r = ask<pool_stats>(pool, stats_atom::value);
     run();
     EXPECT_TRUE(r->value);
@@ -35,7 +35,7 @@ protected:
     caf::actor actor;
   };
 
-  borrower borrow(caf::actor pool) {
+  borrower borrow(pool_api pool) {
     auto r = ask<computer_lease>(pool, acquire_atom::value);
     return {r, asker()};
   }
@@ -200,7 +200,7 @@ namespace {
 // computer-server that does not answer.
 class fixed_pool_test : public pool_actor_test {
 protected:
-  caf::actor make_fixed_pool(std::vector<std::string> ids, int32_t warm,
+  pool_api make_fixed_pool(std::vector<std::string> ids, int32_t warm,
                              caf::timespan acquire_timeout = 120s) {
     pool_config cfg;
     cfg.size = static_cast<int32_t>(ids.size());

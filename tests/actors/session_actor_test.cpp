@@ -34,7 +34,7 @@ protected:
   }
 
   /// A pool of one fixed computer that dies before it starts: the pool then refuses at once.
-  caf::actor make_dead_pool() {
+  pool_api make_dead_pool() {
     pool_config pc;
     pc.size = 1;
     pc.warm = 0;
@@ -52,7 +52,7 @@ protected:
     return r->value.value_or(session_info{});
   }
 
-  caf::actor pool_;
+  pool_api pool_;
 };
 
 } // namespace

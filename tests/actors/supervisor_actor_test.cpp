@@ -48,7 +48,7 @@ protected:
     return r->value.value_or(stats_report{});
   }
 
-  caf::actor pool_;
+  pool_api pool_;
 };
 
 } // namespace
@@ -256,13 +256,14 @@ TEST_F(supervisor_actor_test, the_per_client_limit_refuses_one_client_and_leaves
 TEST_F(supervisor_actor_test, stats_calls_at_once_share_pool_queries_and_each_gets_fresh_figures) {
   // A pool that numbers its answers, so an answer tells which query it came from.
   auto queries = std::make_shared<int64_t>(0);
-  auto pool = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+  // Only stats is asked of it here: an untyped fake, cast to the pool's interface.
+  auto pool = caf::actor_cast<pool_api>(own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
     return {[=](stats_atom) {
       pool_stats figures;
       figures.created = ++*queries;
       return figures;
     }};
-  }));
+  })));
   supervisor_config cfg;
   auto sup = own(sys().spawn(supervisor_actor, cfg, pool));
   auto first = ask<stats_report>(sup, stats_atom::value, me);
@@ -283,9 +284,9 @@ TEST_F(supervisor_actor_test, stats_calls_at_once_share_pool_queries_and_each_ge
 }
 
 TEST_F(supervisor_actor_test, stats_come_without_pool_figures_when_the_pool_does_not_answer) {
-  auto pool = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
+  auto pool = caf::actor_cast<pool_api>(own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
     return {[=](stats_atom) -> caf::result<pool_stats> { return caf::delegated<pool_stats>{}; }};
-  }));
+  })));
   supervisor_config cfg;
   cfg.max_sessions = 7;
   auto sup = own(sys().spawn(supervisor_actor, cfg, pool));
