@@ -115,6 +115,104 @@ std::string wait_for_end(int signal_fd, int eof_fd) {
 
 } // namespace
 
+// How the pool is set up for `backend`.
+pool_config pool_config_of(const server_config& cfg, const backend_entry& backend) {
+  pool_config pool_cfg;
+  pool_cfg.size = cfg.pool_size > 0 ? cfg.pool_size : cfg.max_sessions;
+  pool_cfg.warm = std::min(cfg.pool_warm, pool_cfg.size);
+  pool_cfg.acquire_timeout = seconds(cfg.acquire_timeout_s);
+  pool_cfg.backend_name = backend.name;
+  if (backend.isolation)
+    std::tie(pool_cfg.isolation, pool_cfg.unconfined) = backend.isolation(cfg.backend);
+  if (backend.fixed_ids) {
+    pool_cfg.fixed_ids = backend.fixed_ids(cfg.backend);
+    pool_cfg.size = std::min(pool_cfg.size, static_cast<int32_t>(pool_cfg.fixed_ids.size()));
+    pool_cfg.warm = std::min(pool_cfg.warm, pool_cfg.size);
+    // A remote start is a status check, the reset command and a command, each with its own bound:
+    // the pool waits for all of them rather than give up on a computer that is merely slow.
+    const auto& b = cfg.backend;
+    pool_cfg.start_timeout = std::max(pool_cfg.start_timeout,
+                                      seconds(2 * b.cua_timeout_s + b.cua_reset_timeout_s + 10));
+    pool_cfg.reset_timeout = std::max(pool_cfg.reset_timeout,
+                                      seconds(b.cua_timeout_s + b.cua_reset_timeout_s + 5));
+  }
+  pool_cfg.probe_interval = seconds(cfg.probe_interval_s);
+  return pool_cfg;
+}
+
+// How the supervisor and its sessions are set up.
+supervisor_config supervisor_config_of(const server_config& cfg) {
+  supervisor_config sup_cfg;
+  sup_cfg.max_sessions = cfg.max_sessions;
+  sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
+  sup_cfg.evict_idle = seconds(cfg.evict_idle_s);
+  sup_cfg.reap_interval = seconds(cfg.reap_interval_s);
+  sup_cfg.session.acquire_timeout = seconds(cfg.acquire_timeout_s + 5);
+  sup_cfg.session.action_timeout = seconds(cfg.action_timeout_s);
+  sup_cfg.session.agent.model = cfg.model;
+  sup_cfg.session.agent.max_steps = cfg.max_steps;
+  sup_cfg.session.agent.max_images = cfg.max_images;
+  sup_cfg.session.agent.model_timeout = seconds(cfg.model_timeout_s);
+  sup_cfg.session.agent.model_retries = cfg.model_retries;
+  sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
+  sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
+  return sup_cfg;
+}
+
+// How the actor of HTTP client `client_id` is set up.
+http_client_config http_client_config_of(const server_config& cfg, const std::string& client_id) {
+  http_client_config client_cfg;
+  client_cfg.client_id = client_id;
+  client_cfg.idle_timeout = seconds(cfg.http.client_idle_timeout_s);
+  client_cfg.keepalive_interval = seconds(cfg.http.keepalive_interval_s);
+  client_cfg.empty_timeout = seconds(cfg.http.empty_client_timeout_s);
+  client_cfg.reclaim_idle = seconds(cfg.evict_idle_s);
+  client_cfg.max_pending = cfg.max_in_flight;
+  return client_cfg;
+}
+
+// The long-lived actors, as shutdown stops them (bridge and writer: stdio only).
+struct running_actors {
+  caf::actor bridge;
+  caf::actor writer;
+  caf::actor supervisor;
+  pool_api pool;
+};
+
+// Stops the actors in order, each step bounded, all of them within the watchdog's bound; after the
+// end of the input (`input_ended`), the calls read so far finish first.
+void stop_actors(caf::actor_system& sys, const running_actors& actors, bool input_ended) {
+  const auto& [bridge, writer, supervisor, pool] = actors;
+  caf::scoped_actor self{sys};
+  // Every step has its own bound, and all of them together stay inside the watchdog's.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
+  auto ask = [&](const auto& whom, caf::timespan bound, auto atom) {
+    auto left = std::chrono::duration_cast<caf::timespan>(deadline
+                                                          - std::chrono::steady_clock::now());
+    bound = std::max(caf::timespan{std::chrono::milliseconds(1)}, std::min(bound, left));
+    self->request(whom, bound, atom).receive([] {}, [](caf::error&) {});
+  };
+  // A client that closes its input right after its requests (`echo ... | cua-mcp-server`)
+  // still gets their answers: the calls read so far finish first (tasks are cancelled).
+  if (bridge && input_ended)
+    ask(bridge, std::chrono::milliseconds(2500), drain_atom::value);
+  // Then calls (nothing new starts; those left are answered as cancelled), then sessions (tasks
+  // cancelled, computers returned), then the computers themselves, then whatever is still
+  // queued for stdout, which is given the last of the time.
+  // Asked, not told: the answers of the calls it cancels reach the writer before the flush.
+  if (bridge)
+    ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
+  deadline -= std::chrono::milliseconds(400);
+  ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
+  ask(pool, std::chrono::seconds(2), shutdown_atom::value);
+  deadline += std::chrono::milliseconds(400);
+  if (writer)
+    ask(writer, std::chrono::milliseconds(500), flush_atom::value);
+  for (const auto& a : {bridge, supervisor, caf::actor_cast<caf::actor>(pool), writer})
+    if (a)
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
 int run_server(const server_config& cfg) {
   // Signals are taken by a signalfd, so every thread (CAF's included, which inherit the mask) must
   // have them blocked before it starts.
@@ -160,26 +258,7 @@ int run_server(const server_config& cfg) {
     return 1;
   }
 
-  pool_config pool_cfg;
-  pool_cfg.size = cfg.pool_size > 0 ? cfg.pool_size : cfg.max_sessions;
-  pool_cfg.warm = std::min(cfg.pool_warm, pool_cfg.size);
-  pool_cfg.acquire_timeout = seconds(cfg.acquire_timeout_s);
-  pool_cfg.backend_name = backend->name;
-  if (backend->isolation)
-    std::tie(pool_cfg.isolation, pool_cfg.unconfined) = backend->isolation(cfg.backend);
-  if (backend->fixed_ids) {
-    pool_cfg.fixed_ids = backend->fixed_ids(cfg.backend);
-    pool_cfg.size = std::min(pool_cfg.size, static_cast<int32_t>(pool_cfg.fixed_ids.size()));
-    pool_cfg.warm = std::min(pool_cfg.warm, pool_cfg.size);
-    // A remote start is a status check, the reset command and a command, each with its own bound:
-    // the pool waits for all of them rather than give up on a computer that is merely slow.
-    const auto& b = cfg.backend;
-    pool_cfg.start_timeout = std::max(pool_cfg.start_timeout,
-                                      seconds(2 * b.cua_timeout_s + b.cua_reset_timeout_s + 10));
-    pool_cfg.reset_timeout = std::max(pool_cfg.reset_timeout,
-                                      seconds(b.cua_timeout_s + b.cua_reset_timeout_s + 5));
-  }
-  pool_cfg.probe_interval = seconds(cfg.probe_interval_s);
+  auto pool_cfg = pool_config_of(cfg, *backend);
   auto options = cfg.backend;
   auto create = backend->create;
   computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
@@ -187,20 +266,7 @@ int run_server(const server_config& cfg) {
   };
   auto pool = sys.spawn(pool_actor, pool_cfg, spawner);
 
-  supervisor_config sup_cfg;
-  sup_cfg.max_sessions = cfg.max_sessions;
-  sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
-  sup_cfg.evict_idle = seconds(cfg.evict_idle_s);
-  sup_cfg.reap_interval = seconds(cfg.reap_interval_s);
-  sup_cfg.session.acquire_timeout = seconds(cfg.acquire_timeout_s + 5);
-  sup_cfg.session.action_timeout = seconds(cfg.action_timeout_s);
-  sup_cfg.session.agent.model = cfg.model;
-  sup_cfg.session.agent.max_steps = cfg.max_steps;
-  sup_cfg.session.agent.max_images = cfg.max_images;
-  sup_cfg.session.agent.model_timeout = seconds(cfg.model_timeout_s);
-  sup_cfg.session.agent.model_retries = cfg.model_retries;
-  sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
-  sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
+  auto sup_cfg = supervisor_config_of(cfg);
   auto supervisor = sys.spawn(supervisor_actor, sup_cfg, pool);
 
   tool_services services;
@@ -220,13 +286,7 @@ int run_server(const server_config& cfg) {
     auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
                           const std::string& client_id,
                           std::function<void(const std::string&)> on_end) {
-      http_client_config client_cfg;
-      client_cfg.client_id = client_id;
-      client_cfg.idle_timeout = seconds(cfg.http.client_idle_timeout_s);
-      client_cfg.keepalive_interval = seconds(cfg.http.keepalive_interval_s);
-      client_cfg.empty_timeout = seconds(cfg.http.empty_client_timeout_s);
-      client_cfg.reclaim_idle = seconds(cfg.evict_idle_s);
-      client_cfg.max_pending = cfg.max_in_flight;
+      auto client_cfg = http_client_config_of(cfg, client_id);
       client_cfg.on_end = [to_client, on_end](const std::string& gone) {
         to_client->detach(gone);
         on_end(gone);
@@ -289,36 +349,7 @@ int run_server(const server_config& cfg) {
   to_client->detach_all();
   if (listener)
     listener->stop(); // every client ends: its calls stop, its sessions close
-  {
-    caf::scoped_actor self{sys};
-    // Every step has its own bound, and all of them together stay inside the watchdog's.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
-    auto ask = [&](const auto& whom, caf::timespan bound, auto atom) {
-      auto left = std::chrono::duration_cast<caf::timespan>(deadline
-                                                            - std::chrono::steady_clock::now());
-      bound = std::max(caf::timespan{std::chrono::milliseconds(1)}, std::min(bound, left));
-      self->request(whom, bound, atom).receive([] {}, [](caf::error&) {});
-    };
-    // A client that closes its input right after its requests (`echo ... | cua-mcp-server`)
-    // still gets their answers: the calls read so far finish first (tasks are cancelled).
-    if (bridge && why == end_of_input)
-      ask(bridge, std::chrono::milliseconds(2500), drain_atom::value);
-    // Then calls (nothing new starts; those left are answered as cancelled), then sessions (tasks
-    // cancelled, computers returned), then the computers themselves, then whatever is still
-    // queued for stdout, which is given the last of the time.
-    // Asked, not told: the answers of the calls it cancels reach the writer before the flush.
-    if (bridge)
-      ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
-    deadline -= std::chrono::milliseconds(400);
-    ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
-    ask(pool, std::chrono::seconds(2), shutdown_atom::value);
-    deadline += std::chrono::milliseconds(400);
-    if (writer)
-      ask(writer, std::chrono::milliseconds(500), flush_atom::value);
-    for (const auto& a : {bridge, supervisor, caf::actor_cast<caf::actor>(pool), writer})
-      if (a)
-        self->send_exit(a, caf::exit_reason::user_shutdown);
-  }
+  stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
   close(signal_fd);
   close(eof_fd);
   spdlog::info("stopped");
