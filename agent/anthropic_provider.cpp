@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/http_model.hpp"
+#include "agent/provider_wire.hpp"
 #include "agent/tool_use_conversation.hpp"
 #include "messages/errors.hpp"
 #include "util/base64.hpp"
@@ -38,30 +39,24 @@ json tool_result(const tool_output& output) {
 
 http_request anthropic_request(const model_request& request, const provider_settings& settings) {
   auto messages = tool_use_conversation(request, tool_result);
-  json body{{"model", settings.model},
-            {"max_tokens", settings.max_tokens},
-            {"tools",
-             {{{"type", anthropic_computer_tool},
+  json tools{{{"type", anthropic_computer_tool},
                {"name", "computer"},
                {"display_width_px", request.display_width},
-               {"display_height_px", request.display_height}}}},
-            {"messages", messages}};
-  http_request out;
-  out.url = settings.base_url + "/v1/messages";
-  out.headers = {"content-type: application/json", "anthropic-version: 2023-06-01",
-                 std::string("anthropic-beta: ") + anthropic_computer_beta,
-                 "x-api-key: " + settings.api_key};
-  out.body = json_text(body);
-  out.timeout = settings.timeout;
-  return out;
+               {"display_height_px", request.display_height}}};
+  return model_post(settings, "/v1/messages",
+                    {"anthropic-version: 2023-06-01",
+                     std::string("anthropic-beta: ") + anthropic_computer_beta,
+                     "x-api-key: " + settings.api_key},
+                    std::move(tools), std::move(messages));
 }
 
 caf::expected<model_turn> anthropic_turn(const http_response& response,
                                          const provider_settings& settings) {
-  if (response.status < 200 || response.status >= 300)
-    return http_status_error("anthropic", settings, response.status, response.body);
-  auto body = json::parse(response.body, nullptr, false);
-  if (!body.is_object() || !body.contains("content") || !body["content"].is_array())
+  auto reply = reply_object("anthropic", settings, response);
+  if (!reply)
+    return reply.error();
+  const auto& body = *reply;
+  if (!body.contains("content") || !body["content"].is_array())
     return make_error(errc::model_failed, "anthropic sent a reply without content: "
                                             + response.body.substr(0, 300));
   model_turn turn;
@@ -76,10 +71,7 @@ caf::expected<model_turn> anthropic_turn(const http_response& response,
       turn.actions.push_back(model_action{block.value("id", ""), json_text(input)});
     }
   }
-  if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {
-    turn.input_tokens = usage->value("input_tokens", int64_t{0});
-    turn.output_tokens = usage->value("output_tokens", int64_t{0});
-  }
+  read_usage(body, "input_tokens", "output_tokens", turn);
   return turn;
 }
 

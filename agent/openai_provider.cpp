@@ -6,6 +6,7 @@
 
 #include "agent/computer_action_schema.hpp"
 #include "agent/http_model.hpp"
+#include "agent/provider_wire.hpp"
 #include "messages/errors.hpp"
 #include "util/base64.hpp"
 #include "util/json_text.hpp"
@@ -65,26 +66,20 @@ http_request openai_request(const model_request& request, const provider_setting
       messages.push_back({{"role", "user"}, {"content", images}});
     }
   }
-  json body{{"model", settings.model},
-            {"max_tokens", settings.max_tokens},
-            {"tools", json::array({computer_function(request)})},
-            {"messages", messages}};
-  http_request out;
-  out.url = settings.base_url + "/chat/completions";
-  out.headers = {"content-type: application/json"};
+  std::vector<std::string> headers;
   if (!settings.api_key.empty())
-    out.headers.push_back("authorization: Bearer " + settings.api_key);
-  out.body = json_text(body);
-  out.timeout = settings.timeout;
-  return out;
+    headers.push_back("authorization: Bearer " + settings.api_key);
+  return model_post(settings, "/chat/completions", std::move(headers),
+                    json::array({computer_function(request)}), std::move(messages));
 }
 
 caf::expected<model_turn> openai_turn(const http_response& response,
                                       const provider_settings& settings) {
-  if (response.status < 200 || response.status >= 300)
-    return http_status_error("openai", settings, response.status, response.body);
-  auto body = json::parse(response.body, nullptr, false);
-  if (!body.is_object() || !body.contains("choices") || !body["choices"].is_array()
+  auto reply = reply_object("openai", settings, response);
+  if (!reply)
+    return reply.error();
+  const auto& body = *reply;
+  if (!body.contains("choices") || !body["choices"].is_array()
       || body["choices"].empty() || !body["choices"][0].contains("message"))
     return make_error(errc::model_failed, "openai sent a reply without choices: "
                                             + response.body.substr(0, 300));
@@ -102,10 +97,7 @@ caf::expected<model_turn> openai_turn(const http_response& response,
                          : json_text(function.value("arguments", json::object()));
       turn.actions.push_back(model_action{call.value("id", std::string{}), arguments});
     }
-  if (auto usage = body.find("usage"); usage != body.end() && usage->is_object()) {
-    turn.input_tokens = usage->value("prompt_tokens", int64_t{0});
-    turn.output_tokens = usage->value("completion_tokens", int64_t{0});
-  }
+  read_usage(body, "prompt_tokens", "completion_tokens", turn);
   return turn;
 }
 

@@ -11,24 +11,20 @@ void run_task(tool_context& ctx) {
   auto* context = &ctx;
   auto task = ctx.arguments().at("task").get<std::string>();
   with_session(ctx, [=](const session_handle& handle) {
-    auto* self = context->self();
-    auto session_id = handle.id;
-    context->progress("running the task on session " + session_id);
-    self
-      ->request(handle.session, caf::infinite, run_task_atom::value, task,
-                caf::actor{self})
-      .then(
-        [=](const task_result& outcome) {
-          tool_result result;
-          result.add_text(task_text(outcome));
-          if (outcome.has_screenshot)
-            result.add_image(outcome.final_screenshot);
-          result.structured = task_summary(task, session_id, outcome);
-          context->finish(std::move(result));
-        },
-        [=](caf::error& err) {
-          context->finish(tool_result::error("Task failed: " + describe(err)));
-        });
+    context->progress("running the task on session " + handle.id);
+    // The call's actor hears the task's progress; the task has no bound of its own here (its
+    // steps are bounded).
+    ask_and_finish<task_result>(
+      *context, handle, caf::infinite, "Task",
+      [task](const session_handle& session, const task_result& outcome) {
+        tool_result result;
+        result.add_text(task_text(outcome));
+        if (outcome.has_screenshot)
+          result.add_image(outcome.final_screenshot);
+        result.structured = task_summary(task, session.id, outcome);
+        return result;
+      },
+      run_task_atom::value, task, caf::actor{context->self()});
   });
 }
 

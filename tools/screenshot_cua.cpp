@@ -7,22 +7,14 @@ namespace cua {
 namespace {
 
 void take_screenshot(tool_context& ctx) {
-  auto* context = &ctx;
-  auto format = format_of(ctx);
-  with_session(ctx, [=](const session_handle& handle) {
-    context->self()
-      ->request(handle.session, context->services().session_call_timeout, screenshot_atom::value,
-                format)
-      .then(
-        [=](const encoded_image& image) {
-          tool_result result;
-          result.add_image(image);
-          context->finish(std::move(result));
-        },
-        [=](caf::error& err) {
-          context->finish(tool_result::error("Screenshot failed: " + describe(err)));
-        });
-  });
+  ask_session<encoded_image>(
+    ctx, ctx.services().session_call_timeout, "Screenshot",
+    [](const session_handle&, const encoded_image& image) {
+      tool_result result;
+      result.add_image(image);
+      return result;
+    },
+    screenshot_atom::value, format_of(ctx));
 }
 
 } // namespace
