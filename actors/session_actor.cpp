@@ -17,7 +17,7 @@ namespace cua {
 
 namespace {
 
-using session_ptr = caf::stateful_actor<session_state>*;
+using session_ptr = session_api::stateful_pointer<session_state>;
 
 void touch(session_ptr self) {
   self->state.last_activity = self->clock().now();
@@ -262,7 +262,7 @@ session_state::~session_state() {
     caf::anon_send_exit(task.task, caf::exit_reason::user_shutdown);
 }
 
-caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
+session_api::behavior_type session_actor(session_ptr self, std::string id,
                             pool_api pool, session_config config, bool ephemeral) {
   log_unexpected_messages(self);
   auto& st = self->state;
@@ -293,7 +293,7 @@ caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::strin
         if (requester)
           self->monitor(requester);
         if (!st.tasks.empty() && listener)
-          self->send(listener, progress_atom::value,
+          caf::anon_send(listener, progress_atom::value,
                      task_progress{st.id, 0, st.config.agent.max_steps,
                                    "waiting for the task already running on session " + st.id});
         st.queue.push_back(session_state::queued_task{task, listener, requester.address(), rp});

@@ -12,6 +12,7 @@
 #include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/timespan.hpp>
 
 #include "actors/task_actor.hpp"
@@ -76,7 +77,8 @@ struct session_state {
 /// (close, reason) -> cleanup_report, after which the actor ends; (reap, idle_ms, reason) -> bool,
 /// true if the session was idle that long and closed itself (for `reason`: idle, evicted). A task whose
 /// requester stops is cancelled.
-caf::behavior session_actor(caf::stateful_actor<session_state>* self, std::string id,
+session_api::behavior_type session_actor(session_api::stateful_pointer<session_state> self,
+                                         std::string id,
                             pool_api pool, session_config config, bool ephemeral);
 
 } // namespace cua

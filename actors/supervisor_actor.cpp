@@ -137,7 +137,7 @@ void close_session(supervisor_ptr self, const session_key& key, const std::strin
     return;
   auto session = i->second.session;
   st.sessions.erase(i);
-  self->demonitor(session);
+  self->demonitor(session.address());
   self->request(session, st.config.close_timeout, close_atom::value, reason)
     .then([=](cleanup_report& report) { done(std::move(report)); },
           [=](caf::error& err) {
@@ -153,10 +153,10 @@ void close_session(supervisor_ptr self, const session_key& key, const std::strin
 
 // Forgets `key` once its session closed itself (reaped or evicted), unless the key already names
 // a newer session.
-void forget_closed(supervisor_ptr self, const session_key& key, const caf::actor& session) {
+void forget_closed(supervisor_ptr self, const session_key& key, const session_api& session) {
   auto& st = self->state;
   if (auto i = st.sessions.find(key); i != st.sessions.end() && i->second.session == session) {
-    self->demonitor(session);
+    self->demonitor(session.address());
     st.sessions.erase(i);
   }
 }

@@ -35,7 +35,7 @@ using session_key = std::pair<std::string, std::string>; // client, session id
 
 struct supervisor_state {
   struct entry {
-    caf::actor session;
+    session_api session;
     uint64_t order = 0;      // creation order, for closing in reverse on shutdown
     caf::actor_addr owner;   // ephemeral sessions end with their owner
   };

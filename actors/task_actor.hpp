@@ -10,6 +10,7 @@
 #include <caf/timespan.hpp>
 
 #include "messages/agent_messages.hpp"
+#include "messages/session_messages.hpp"
 #include "messages/pool_messages.hpp"
 #include "util/log_tag.hpp"
 
@@ -32,7 +33,7 @@ struct task_setup {
   std::string session_id;
   log_tag session_tag; // whom its log records are about
   std::string task;
-  caf::actor session;  // gets (task_done, id, task_result) or (task_done, id, error)
+  session_api session; // gets (task_done, id, task_result) or (task_done, id, error)
   computer_lease computer;
   caf::actor listener; // gets (progress, task_progress); may be null
   agent_settings settings;

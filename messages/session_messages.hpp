@@ -6,22 +6,12 @@
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/typed_actor.hpp>
 
+#include "messages/agent_messages.hpp"
 #include "messages/pool_messages.hpp"
 
 namespace cua {
-
-/// A session as the supervisor hands it out.
-struct session_handle {
-  std::string id;
-  caf::actor session;
-  bool created = false; // false: it existed already
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_handle& x) {
-  return f(caf::meta::type_name("session_handle"), x.id, x.session, x.created);
-}
 
 /// Where a session is in its life.
 enum class session_status : uint8_t {
@@ -80,6 +70,34 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
   return f(caf::meta::type_name("cleanup_report"), x.session_id, x.cancelled_tasks,
            x.computer_returned, x.reason);
+}
+
+/// What a session actor understands (actors/session_actor.hpp): the computer's screenshot and
+/// actions, and tasks (run_task's actor hears the task's progress), each waiting for the computer
+/// if need be; its state (info), whether it has its computer (ready), close with a reason, and reap
+/// (closes it if idle for at least the given ms; says whether it did). task_done is from its own
+/// task actors.
+using session_api = caf::typed_actor<
+  caf::replies_to<screenshot_atom, image_format>::with<encoded_image>,
+  caf::replies_to<perform_atom, computer_action>::with<action_outcome>,
+  caf::replies_to<run_task_atom, std::string, caf::actor>::with<task_result>,
+  caf::reacts_to<task_done_atom, uint64_t, task_result>,
+  caf::reacts_to<task_done_atom, uint64_t, caf::error>,
+  caf::replies_to<info_atom>::with<session_info>,
+  caf::replies_to<ready_atom>::with<bool>,
+  caf::replies_to<close_atom, std::string>::with<cleanup_report>,
+  caf::replies_to<reap_atom, int64_t, std::string>::with<bool>>;
+
+/// A session as the supervisor hands it out.
+struct session_handle {
+  std::string id;
+  session_api session;
+  bool created = false; // false: it existed already
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_handle& x) {
+  return f(caf::meta::type_name("session_handle"), x.id, x.session, x.created);
 }
 
 /// The whole picture for get_session_stats.

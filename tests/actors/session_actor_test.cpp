@@ -27,7 +27,7 @@ protected:
     pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
   }
 
-  caf::actor make_session(const std::string& model) {
+  session_api make_session(const std::string& model) {
     session_config cfg;
     cfg.agent.model = model;
     return own(sys().spawn(session_actor, std::string{"s1"}, pool_, cfg, false));
@@ -46,7 +46,7 @@ protected:
     }));
   }
 
-  session_info info(caf::actor session) {
+  session_info info(session_api session) {
     auto r = ask<session_info>(session, info_atom::value);
     run();
     return r->value.value_or(session_info{});

@@ -39,7 +39,7 @@ protected:
     task_setup setup;
     setup.id = 1;
     setup.task = "test";
-    setup.session = session;
+    setup.session = caf::actor_cast<session_api>(session); // a task only says task_done to it
     setup.listener = session;
     setup.computer = computer_lease{computer_, info_};
     setup.settings.model = model;
