@@ -23,7 +23,7 @@ namespace cua {
 
 namespace {
 
-using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+using supervisor_ptr = supervisor_api::stateful_pointer<supervisor_state>;
 
 std::string way_out(const supervisor_state& st) {
   auto idle = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
@@ -366,7 +366,7 @@ supervisor_state::~supervisor_state() {
     caf::anon_send_exit(entry.session, caf::exit_reason::user_shutdown);
 }
 
-caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
+supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
                                supervisor_config config, pool_api pool) {
   log_unexpected_messages(self);
   self->state.config = std::move(config);

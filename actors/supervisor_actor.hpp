@@ -10,6 +10,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/timespan.hpp>
 
 #include "actors/session_actor.hpp"
@@ -87,7 +88,7 @@ struct supervisor_state {
 /// client) -> int64_t, how long (ms) all of that client's sessions have been idle (0 while one
 /// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
 /// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.
-caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
+supervisor_api::behavior_type supervisor_actor(supervisor_api::stateful_pointer<supervisor_state> self,
                                supervisor_config config, pool_api pool);
 
 } // namespace cua

@@ -175,7 +175,7 @@ http_client_config http_client_config_of(const server_config& cfg, const std::st
 struct running_actors {
   caf::actor bridge;
   caf::actor writer;
-  caf::actor supervisor;
+  supervisor_api supervisor;
   pool_api pool;
 };
 
@@ -208,7 +208,7 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   deadline += std::chrono::milliseconds(400);
   if (writer)
     ask(writer, std::chrono::milliseconds(500), flush_atom::value);
-  for (const auto& a : {bridge, supervisor, caf::actor_cast<caf::actor>(pool), writer})
+  for (const auto& a : {bridge, caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool), writer})
     if (a)
       self->send_exit(a, caf::exit_reason::user_shutdown);
 }
@@ -308,7 +308,7 @@ int run_server(const server_config& cfg) {
     if (auto err = listener->start()) {
       spdlog::critical("{}", describe(err));
       listener.reset();
-      for (const auto& a : {supervisor, caf::actor_cast<caf::actor>(pool)})
+      for (const auto& a : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool)})
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       close(signal_fd);
       close(eof_fd);

@@ -49,7 +49,7 @@ struct http_client_state {
 
   http_client_config config;
   caf::actor bridge;
-  caf::actor supervisor;
+  supervisor_api supervisor;
   tagged_log log; // records about this client
   const tool_catalog* tools = nullptr; // the bridge's, for the headers of stateless calls
   std::map<uint64_t, pending_post> posts;       // by exchange id

@@ -12,6 +12,7 @@
 
 #include "mcp/tool_result.hpp"
 #include "messages/agent_messages.hpp"
+#include "messages/session_messages.hpp"
 #include "util/log_tap.hpp"
 
 namespace cua {
@@ -20,7 +21,7 @@ namespace cua {
 /// here: it is bounded by its steps (--max-steps), each bounded by the model and action timeouts,
 /// and a request timeout of hours would pin every finished call in memory until it fired.
 struct tool_services {
-  caf::actor supervisor;
+  supervisor_api supervisor;
   std::string client;             // who the sessions opened through these services belong to
   std::string default_session_id; // this client connection's own session
   int32_t max_tasks_per_call = 20;

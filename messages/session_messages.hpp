@@ -123,4 +123,18 @@ typename Inspector::result_type inspect(Inspector& f, stats_report& x) {
            x.evict_idle_s, x.pool);
 }
 
+/// What the supervisor understands (actors/supervisor_actor.hpp): open a client's session by id
+/// (made on demand) or a new one for a single task (ephemeral: it ends with the asker); close one,
+/// or all of a client's (answering how many); stats for a client; how long all of a client's
+/// sessions have been idle (ms); shutdown. reap is its own timer.
+using supervisor_api = caf::typed_actor<
+  caf::replies_to<open_atom, std::string, std::string>::with<session_handle>,
+  caf::replies_to<open_atom, std::string, ephemeral_atom>::with<session_handle>,
+  caf::replies_to<close_atom, std::string, std::string>::with<cleanup_report>,
+  caf::replies_to<close_atom, client_atom, std::string>::with<int32_t>,
+  caf::replies_to<stats_atom, std::string>::with<stats_report>,
+  caf::replies_to<idle_atom, client_atom, std::string>::with<int64_t>,
+  caf::reacts_to<reap_atom>,
+  caf::reacts_to<shutdown_atom>>;
+
 } // namespace cua

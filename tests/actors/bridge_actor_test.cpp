@@ -35,7 +35,7 @@ protected:
   }
 
   /// Starts the bridge under test (again) with `supervisor` behind it.
-  void start_bridge(caf::actor supervisor) {
+  void start_bridge(supervisor_api supervisor) {
     auto lines = lines_;
     // Stands in for stdout: keeps every line the bridge writes.
     auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
@@ -71,7 +71,7 @@ protected:
   }
 
   test::replay_file script_{slow_script};
-  caf::actor supervisor_;
+  supervisor_api supervisor_;
   caf::actor bridge_;
   std::shared_ptr<std::vector<std::string>> lines_ = std::make_shared<std::vector<std::string>>();
 };
@@ -259,7 +259,7 @@ TEST_F(bridge_actor_test, a_quick_call_runs_on_the_bridge_and_is_bounded_by_the_
       },
     };
   }));
-  start_bridge(silent);
+  start_bridge(caf::actor_cast<supervisor_api>(silent)); // a fake that answers stats only
   initialize();
   auto stats_call = [](int id) {
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},

@@ -125,7 +125,7 @@ protected:
   }
 
   test::replay_file script_{slow_script};
-  caf::actor supervisor_;
+  supervisor_api supervisor_;
   caf::actor client_;
   uint64_t next_exchange_ = 1;
   std::shared_ptr<std::vector<std::string>> ended_ = std::make_shared<std::vector<std::string>>();

@@ -22,7 +22,7 @@ protected:
     pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
   }
 
-  caf::actor make_supervisor(int32_t max_sessions, caf::timespan idle = 600s,
+  supervisor_api make_supervisor(int32_t max_sessions, caf::timespan idle = 600s,
                              caf::timespan interval = 60s, int32_t per_client = 0,
                              caf::timespan evict_idle = 60s) {
     supervisor_config cfg;
@@ -35,13 +35,13 @@ protected:
   }
 
   /// Opens session `id` of `client` and lets everything run; returns the answer.
-  auto open(caf::actor sup, const std::string& client, const std::string& id) {
+  auto open(supervisor_api sup, const std::string& client, const std::string& id) {
     auto answer = ask<session_handle>(sup, open_atom::value, client, id);
     run();
     return answer;
   }
 
-  stats_report stats(caf::actor sup, const std::string& client = me) {
+  stats_report stats(supervisor_api sup, const std::string& client = me) {
     auto r = ask<stats_report>(sup, stats_atom::value, client);
     run();
     EXPECT_TRUE(r->value) << describe(r->error);
