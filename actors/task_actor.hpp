@@ -41,7 +41,7 @@ struct task_setup {
 
 struct task_state {
   task_setup setup;
-  caf::actor model;
+  model_api model;
   std::vector<agent_round> history;
   size_t next_action = 0; // in the last round
   int32_t actions_done = 0;

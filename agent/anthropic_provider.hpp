@@ -27,7 +27,7 @@ caf::expected<model_turn> anthropic_turn(const http_response& response,
 
 /// Returns an `anthropic/<model>` provider actor linked to `task` (ANTHROPIC_API_KEY,
 /// ANTHROPIC_BASE_URL).
-caf::expected<caf::actor> spawn_anthropic_model(caf::event_based_actor* task,
+caf::expected<model_api> spawn_anthropic_model(caf::event_based_actor* task,
                                                 const std::string& model,
                                                 const model_options& options);
 

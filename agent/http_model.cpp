@@ -2,6 +2,7 @@
 
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -20,7 +21,7 @@ struct http_model_state {
   static inline const char* name = "http_model";
 };
 
-caf::behavior http_model(caf::stateful_actor<http_model_state>* self, wire_format wire,
+model_api::behavior_type http_model(model_api::stateful_pointer<http_model_state> self, wire_format wire,
                          retry_policy retry, cancel_flag cancel) {
   log_unexpected_messages(self);
   self->state.wire = std::move(wire);
@@ -51,7 +52,7 @@ caf::behavior http_model(caf::stateful_actor<http_model_state>* self, wire_forma
 
 } // namespace
 
-caf::actor spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry) {
+model_api spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   // The task's end (cancelled, cleaned up, finished) aborts a call under way through the flag.
   task->attach_functor([cancel] { cancel->store(true); });

@@ -22,7 +22,7 @@ struct wire_format {
 /// Returns a provider actor that answers (next_turn, model_request) with one HTTP round trip (with
 /// retries) in `wire`'s format. It runs on a thread of its own (the call blocks) and is linked to
 /// `task`; when the task ends, a call under way is aborted at once.
-caf::actor spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry);
+model_api spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry);
 
 /// Returns the text of an error a provider put in its body ({"error": {"message": ...}} and the
 /// like), or the start of the body.

@@ -9,6 +9,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
 
+#include "messages/agent_messages.hpp"
+
 namespace cua {
 
 /// Settings every provider gets from the command line.
@@ -21,7 +23,7 @@ struct model_options {
 
 /// Spawns a provider actor, linked to `task`, that answers (next_turn, model_request) with a
 /// model_turn. `argument` is what follows the provider's name in the model spec.
-using model_spawner = std::function<caf::expected<caf::actor>(
+using model_spawner = std::function<caf::expected<model_api>(
   caf::event_based_actor* task, const std::string& argument, const model_options& options)>;
 
 /// A source of model turns, chosen by the model spec ("replay:PATH", "provider/model").
@@ -37,7 +39,7 @@ const std::vector<model_provider>& model_providers();
 
 /// Returns a provider actor for `spec`, linked to `task`, or an error that says which providers
 /// exist.
-caf::expected<caf::actor> spawn_model(caf::event_based_actor* task, const std::string& spec,
+caf::expected<model_api> spawn_model(caf::event_based_actor* task, const std::string& spec,
                                       const model_options& options);
 
 } // namespace cua

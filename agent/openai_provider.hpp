@@ -24,7 +24,7 @@ caf::expected<model_turn> openai_turn(const http_response& response,
 
 /// Returns an `openai/<model>` provider actor linked to `task` (OPENAI_API_KEY, OPENAI_BASE_URL;
 /// the key may be left out when OPENAI_BASE_URL names a local server that wants none).
-caf::expected<caf::actor> spawn_openai_model(caf::event_based_actor* task, const std::string& model,
+caf::expected<model_api> spawn_openai_model(caf::event_based_actor* task, const std::string& model,
                                              const model_options& options);
 
 } // namespace cua

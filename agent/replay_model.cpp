@@ -2,6 +2,7 @@
 
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "agent/replay_script.hpp"
 #include "messages/agent_messages.hpp"
@@ -19,7 +20,7 @@ struct replay_state {
   static inline const char* name = "replay_model";
 };
 
-caf::behavior replay_model(caf::stateful_actor<replay_state>* self, std::vector<model_turn> turns) {
+model_api::behavior_type replay_model(model_api::stateful_pointer<replay_state> self, std::vector<model_turn> turns) {
   log_unexpected_messages(self);
   self->state.turns = std::move(turns);
   return {
@@ -36,7 +37,7 @@ caf::behavior replay_model(caf::stateful_actor<replay_state>* self, std::vector<
 
 } // namespace
 
-caf::expected<caf::actor> spawn_replay_model(caf::event_based_actor* task, const std::string& path,
+caf::expected<model_api> spawn_replay_model(caf::event_based_actor* task, const std::string& path,
                                              const model_options&) {
   // The script is a small local file; reading it here keeps the provider a plain event-based actor.
   auto turns = load_replay_script(path);

@@ -2,6 +2,7 @@
 
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "agent/computer_action_schema.hpp"
 #include "agent/tool_use_conversation.hpp"
@@ -39,7 +40,7 @@ struct sampling_state {
   static inline const char* name = "sampling_model";
 };
 
-caf::behavior sampling_model(caf::stateful_actor<sampling_state>* self, caf::actor client,
+model_api::behavior_type sampling_model(model_api::stateful_pointer<sampling_state> self, caf::actor client,
                              caf::timespan timeout) {
   log_unexpected_messages(self);
   self->state.client = std::move(client);
@@ -104,7 +105,7 @@ caf::expected<model_turn> sampling_turn(const json& result) {
   return turn;
 }
 
-caf::expected<caf::actor> spawn_sampling_model(caf::event_based_actor* task, const std::string&,
+caf::expected<model_api> spawn_sampling_model(caf::event_based_actor* task, const std::string&,
                                                const model_options& options) {
   if (!options.client)
     return make_error(errc::model_failed, "the sampling provider needs an MCP client connection");

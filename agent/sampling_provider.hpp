@@ -21,7 +21,7 @@ caf::expected<model_turn> sampling_turn(const nlohmann::json& result);
 
 /// Returns a `sampling` provider actor linked to `task`: the MCP client's own model, asked through
 /// the client connection (options.client). The client must have declared sampling with tools.
-caf::expected<caf::actor> spawn_sampling_model(caf::event_based_actor* task,
+caf::expected<model_api> spawn_sampling_model(caf::event_based_actor* task,
                                                const std::string& argument,
                                                const model_options& options);
 

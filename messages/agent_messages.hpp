@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "messages/computer_messages.hpp"
 
@@ -107,5 +108,8 @@ typename Inspector::result_type inspect(Inspector& f, task_result& x) {
   return f(caf::meta::type_name("task_result"), x.text, x.stop_reason, x.steps, x.actions,
            x.input_tokens, x.output_tokens, x.has_screenshot, x.final_screenshot);
 }
+
+/// What a model actor understands (agent/): the next turn of a conversation.
+using model_api = caf::typed_actor<caf::replies_to<next_turn_atom, model_request>::with<model_turn>>;
 
 } // namespace cua
