@@ -20,7 +20,7 @@ T round_trip(caf::actor_system& sys, T value) {
   std::vector<char> buffer;
   caf::binary_serializer sink{sys, buffer};
   EXPECT_FALSE(sink(value));
-  T out;
+  T out{};
   caf::binary_deserializer source{sys, buffer};
   EXPECT_FALSE(source(out));
   return out;
