@@ -142,7 +142,7 @@ void task_ended(session_ptr self, uint64_t task_id, Outcome outcome) {
   auto i = st.tasks.find(task_id);
   if (i == st.tasks.end())
     return;
-  self->demonitor(i->second.task);
+  self->demonitor(i->second.task.address());
   i->second.promise.deliver(std::move(outcome));
   st.tasks.erase(i);
   start_next_task(self);
@@ -155,7 +155,7 @@ int32_t cancel_tasks(session_ptr self, const std::string& why) {
     queued.promise.deliver(make_error(errc::task_cancelled, why));
   st.queue.clear();
   for (auto& [id, task] : st.tasks) {
-    self->demonitor(task.task);
+    self->demonitor(task.task.address());
     self->send_exit(task.task, caf::exit_reason::user_shutdown);
     task.promise.deliver(make_error(errc::task_cancelled, why));
   }
@@ -179,7 +179,7 @@ void on_down(session_ptr self, const caf::down_msg& msg) {
     if (msg.source == task.requester) {
       // Whoever asked for the task is gone (cancelled call): the work stops with it.
       st.log->info("session {}: task {} cancelled, its requester stopped", st.log_name, i->first);
-      self->demonitor(task.task);
+      self->demonitor(task.task.address());
       self->send_exit(task.task, caf::exit_reason::user_shutdown);
       i = st.tasks.erase(i);
       touch(self);

@@ -35,7 +35,7 @@ struct session_state {
   std::string log_name; // "ID", or "ID (client C)" when it belongs to an HTTP client
   tagged_log log;       // records about this session, for its client
   struct running_task {
-    caf::actor task;
+    task_api task;
     caf::actor_addr requester;
     caf::response_promise promise;
   };

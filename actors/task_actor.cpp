@@ -1,6 +1,7 @@
 #include "actors/task_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -16,15 +17,16 @@ namespace cua {
 
 namespace {
 
-using task_ptr = caf::stateful_actor<task_state>*;
+using task_ptr = task_api::stateful_pointer<task_state>;
 
 void ask_model(task_ptr self);
 void run_next_action(task_ptr self);
 
 void report(task_ptr self, std::string message) {
   auto& st = self->state;
+  // The listener is a call actor (untyped), which a typed actor reaches by anon_send.
   if (st.setup.listener)
-    self->send(st.setup.listener, progress_atom::value,
+    caf::anon_send(st.setup.listener, progress_atom::value,
                task_progress{st.setup.session_id, static_cast<int32_t>(st.history.size()), st.setup.settings.max_steps,
                              std::move(message)});
 }
@@ -219,7 +221,7 @@ void ask_model(task_ptr self) {
 
 } // namespace
 
-caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup) {
+task_api::behavior_type task_actor(task_ptr self, task_setup setup) {
   log_unexpected_messages(self);
   self->state.setup = std::move(setup);
   model_options options;
@@ -230,17 +232,14 @@ caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup
   options.first_backoff = std::chrono::duration_cast<std::chrono::milliseconds>(
     self->state.setup.settings.model_backoff);
   auto model = spawn_model(self, self->state.setup.settings.model, options);
-  if (!model) {
-    // Report from inside the behavior so that the session sees it like any other outcome.
-    auto err = model.error();
-    self->send(self, step_atom::value, err);
-    return {
-      [=](step_atom, const caf::error& e) { fail(self, e); },
-    };
+  if (model) {
+    self->state.model = *model;
+    report(self, "starting: " + self->state.setup.task.substr(0, 200));
+    ask_model(self);
+  } else {
+    // Reported from inside the behavior so that the session sees it like any other outcome.
+    self->send(self, step_atom::value, model.error());
   }
-  self->state.model = *model;
-  report(self, "starting: " + self->state.setup.task.substr(0, 200));
-  ask_model(self);
   return {
     [=](resume_atom, uint64_t ticket) {
       auto& st = self->state;
@@ -250,6 +249,7 @@ caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup
       st.on_resume = nullptr;
       next();
     },
+    [=](step_atom, const caf::error& e) { fail(self, e); },
   };
 }
 

@@ -7,6 +7,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/timespan.hpp>
 
 #include "messages/agent_messages.hpp"
@@ -59,6 +60,6 @@ struct task_state {
 /// Runs one task: model turn -> the actions it asks for, each followed by a screenshot -> next
 /// turn, until the model answers without actions or the step limit is reached. Reports every step
 /// to the listener. Killing the actor cancels the task; its model provider dies with it.
-caf::behavior task_actor(caf::stateful_actor<task_state>* self, task_setup setup);
+task_api::behavior_type task_actor(task_api::stateful_pointer<task_state> self, task_setup setup);
 
 } // namespace cua

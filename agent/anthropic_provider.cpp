@@ -75,7 +75,7 @@ caf::expected<model_turn> anthropic_turn(const http_response& response,
   return turn;
 }
 
-caf::expected<model_api> spawn_anthropic_model(caf::event_based_actor* task,
+caf::expected<model_api> spawn_anthropic_model(caf::local_actor* task,
                                                 const std::string& model,
                                                 const model_options& options) {
   auto settings = provider_settings_from_env(model, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",

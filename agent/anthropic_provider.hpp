@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <caf/local_actor.hpp>
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -27,7 +28,7 @@ caf::expected<model_turn> anthropic_turn(const http_response& response,
 
 /// Returns an `anthropic/<model>` provider actor linked to `task` (ANTHROPIC_API_KEY,
 /// ANTHROPIC_BASE_URL).
-caf::expected<model_api> spawn_anthropic_model(caf::event_based_actor* task,
+caf::expected<model_api> spawn_anthropic_model(caf::local_actor* task,
                                                 const std::string& model,
                                                 const model_options& options);
 

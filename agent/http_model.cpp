@@ -52,7 +52,7 @@ model_api::behavior_type http_model(model_api::stateful_pointer<http_model_state
 
 } // namespace
 
-model_api spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry) {
+model_api spawn_http_model(caf::local_actor* task, wire_format wire, retry_policy retry) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   // The task's end (cancelled, cleaned up, finished) aborts a call under way through the flag.
   task->attach_functor([cancel] { cancel->store(true); });

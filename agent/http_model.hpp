@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include <caf/local_actor.hpp>
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -22,7 +23,7 @@ struct wire_format {
 /// Returns a provider actor that answers (next_turn, model_request) with one HTTP round trip (with
 /// retries) in `wire`'s format. It runs on a thread of its own (the call blocks) and is linked to
 /// `task`; when the task ends, a call under way is aborted at once.
-model_api spawn_http_model(caf::event_based_actor* task, wire_format wire, retry_policy retry);
+model_api spawn_http_model(caf::local_actor* task, wire_format wire, retry_policy retry);
 
 /// Returns the text of an error a provider put in its body ({"error": {"message": ...}} and the
 /// like), or the start of the body.

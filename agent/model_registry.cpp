@@ -22,7 +22,7 @@ const std::vector<model_provider>& model_providers() {
   return table;
 }
 
-caf::expected<model_api> spawn_model(caf::event_based_actor* task, const std::string& spec,
+caf::expected<model_api> spawn_model(caf::local_actor* task, const std::string& spec,
                                       const model_options& options) {
   std::string name;
   std::string argument;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/local_actor.hpp>
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -24,7 +25,7 @@ struct model_options {
 /// Spawns a provider actor, linked to `task`, that answers (next_turn, model_request) with a
 /// model_turn. `argument` is what follows the provider's name in the model spec.
 using model_spawner = std::function<caf::expected<model_api>(
-  caf::event_based_actor* task, const std::string& argument, const model_options& options)>;
+  caf::local_actor* task, const std::string& argument, const model_options& options)>;
 
 /// A source of model turns, chosen by the model spec ("replay:PATH", "provider/model").
 struct model_provider {
@@ -39,7 +40,7 @@ const std::vector<model_provider>& model_providers();
 
 /// Returns a provider actor for `spec`, linked to `task`, or an error that says which providers
 /// exist.
-caf::expected<model_api> spawn_model(caf::event_based_actor* task, const std::string& spec,
+caf::expected<model_api> spawn_model(caf::local_actor* task, const std::string& spec,
                                       const model_options& options);
 
 } // namespace cua

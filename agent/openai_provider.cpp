@@ -101,7 +101,7 @@ caf::expected<model_turn> openai_turn(const http_response& response,
   return turn;
 }
 
-caf::expected<model_api> spawn_openai_model(caf::event_based_actor* task, const std::string& model,
+caf::expected<model_api> spawn_openai_model(caf::local_actor* task, const std::string& model,
                                              const model_options& options) {
   const char* base = std::getenv("OPENAI_BASE_URL");
   bool local = base != nullptr && *base != '\0';

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <caf/local_actor.hpp>
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -24,7 +25,7 @@ caf::expected<model_turn> openai_turn(const http_response& response,
 
 /// Returns an `openai/<model>` provider actor linked to `task` (OPENAI_API_KEY, OPENAI_BASE_URL;
 /// the key may be left out when OPENAI_BASE_URL names a local server that wants none).
-caf::expected<model_api> spawn_openai_model(caf::event_based_actor* task, const std::string& model,
+caf::expected<model_api> spawn_openai_model(caf::local_actor* task, const std::string& model,
                                              const model_options& options);
 
 } // namespace cua

@@ -37,7 +37,7 @@ model_api::behavior_type replay_model(model_api::stateful_pointer<replay_state> 
 
 } // namespace
 
-caf::expected<model_api> spawn_replay_model(caf::event_based_actor* task, const std::string& path,
+caf::expected<model_api> spawn_replay_model(caf::local_actor* task, const std::string& path,
                                              const model_options&) {
   // The script is a small local file; reading it here keeps the provider a plain event-based actor.
   auto turns = load_replay_script(path);

@@ -105,7 +105,7 @@ caf::expected<model_turn> sampling_turn(const json& result) {
   return turn;
 }
 
-caf::expected<model_api> spawn_sampling_model(caf::event_based_actor* task, const std::string&,
+caf::expected<model_api> spawn_sampling_model(caf::local_actor* task, const std::string&,
                                                const model_options& options) {
   if (!options.client)
     return make_error(errc::model_failed, "the sampling provider needs an MCP client connection");

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <caf/local_actor.hpp>
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -21,7 +22,7 @@ caf::expected<model_turn> sampling_turn(const nlohmann::json& result);
 
 /// Returns a `sampling` provider actor linked to `task`: the MCP client's own model, asked through
 /// the client connection (options.client). The client must have declared sampling with tools.
-caf::expected<model_api> spawn_sampling_model(caf::event_based_actor* task,
+caf::expected<model_api> spawn_sampling_model(caf::local_actor* task,
                                                const std::string& argument,
                                                const model_options& options);
 

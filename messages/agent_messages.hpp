@@ -112,4 +112,10 @@ typename Inspector::result_type inspect(Inspector& f, task_result& x) {
 /// What a model actor understands (agent/): the next turn of a conversation.
 using model_api = caf::typed_actor<caf::replies_to<next_turn_atom, model_request>::with<model_turn>>;
 
+/// A running task (actors/task_actor): it drives itself, so what it takes are its own timers
+/// (resume, ticket) and a failure found while it started (step, error). Others only monitor it
+/// and kill it to cancel.
+using task_api = caf::typed_actor<caf::reacts_to<resume_atom, uint64_t>,
+                                  caf::reacts_to<step_atom, caf::error>>;
+
 } // namespace cua
