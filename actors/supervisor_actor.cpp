@@ -395,7 +395,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
                           "a session id must be between 1 and 256 characters long");
       return open_or_evict(self, {client, id}, caf::actor{});
     },
-    [=](open_atom, const std::string& client, ephemeral_atom) -> caf::result<session_handle> {
+    [=](open_ephemeral_atom, const std::string& client) -> caf::result<session_handle> {
       auto owner = caf::actor_cast<caf::actor>(self->current_sender());
       if (!owner)
         return make_error(errc::internal, "an ephemeral session needs an owner");
@@ -411,7 +411,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
       });
       return rp;
     },
-    [=](close_atom, client_atom, const std::string& client) -> int32_t {
+    [=](leave_atom, const std::string& client) -> int32_t {
       auto& st = self->state;
       auto mine = keys_of(st, client);
       for (auto& key : mine)
@@ -471,7 +471,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
       });
       return rp;
     },
-    [=](idle_atom, client_atom, const std::string& client) -> caf::result<int64_t> {
+    [=](idle_atom, const std::string& client) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       gather_infos(self, keys_of(self->state, client), [=](session_infos& infos) mutable {
         auto idle = idle_by_client(infos);

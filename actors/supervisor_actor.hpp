@@ -82,9 +82,9 @@ struct supervisor_state {
 /// closes only its own, and another client's session is, to it, a session that does not exist.
 ///
 /// Messages: (open, client, id) -> session_handle, for a new session once it has its computer (or
-/// the reason it got none); (open, client, ephemeral) -> session_handle, likewise, closed when the
-/// sender stops; (close, client, id) -> cleanup_report; (close, client_atom, client) -> int32_t,
-/// the number of that client's sessions it closed (the client has gone); (idle, client_atom,
+/// the reason it got none); (open_ephemeral, client) -> session_handle, likewise, for a session
+/// with a fresh id, closed when the sender stops; (close, client, id) -> cleanup_report; (leave,
+/// client) -> int32_t, the number of that client's sessions it closed (the client has gone); (idle,
 /// client) -> int64_t, how long (ms) all of that client's sessions have been idle (0 while one
 /// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
 /// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.

@@ -24,6 +24,7 @@
 #include "mcp/bridge_actor.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "messages/register_messages.hpp"
 #include "tools/tool_registry.hpp"
 #include "transport/line_splitter.hpp"
@@ -58,7 +59,7 @@ struct harness {
     auto supervisor = sys->spawn(cua::supervisor_actor, sc, pool);
     auto out = lines;
     auto writer = sys->spawn([out](caf::event_based_actor*) -> caf::behavior {
-      return {[out](cua::write_atom, const std::string& line) { out->push_back(line); }};
+      return {[out](cua::write_atom, const cua::outbound_line& line) { out->push_back(line.text); }};
     });
     cua::tool_services services;
     services.supervisor = supervisor;

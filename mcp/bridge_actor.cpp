@@ -1,5 +1,7 @@
 #include "mcp/bridge_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
 #include <caf/send.hpp>
@@ -13,6 +15,7 @@
 #include "mcp/tool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "messages/outbound_line.hpp"
 #include "util/json_text.hpp"
 #include "util/unexpected_messages.hpp"
 
@@ -23,13 +26,31 @@ namespace {
 using bridge_ptr = caf::stateful_actor<bridge_state>*;
 using nlohmann::json;
 
+// Returns `message` as a line, with what a transport needs to route it.
+outbound_line outbound_of(const json& message) {
+  outbound_line out;
+  out.text = json_text(message);
+  if (message.is_array()) {
+    for (const auto& item : message)
+      if (item.is_object() && item.contains("id"))
+        out.answers.push_back(item["id"].dump());
+  } else if (message.contains("id") && !message.contains("method")) {
+    out.answers.push_back(message["id"].dump());
+    if (auto error = message.find("error"); error != message.end() && error->is_object())
+      out.error_code = error->value("code", 0);
+  } else if (message.value("method", "") == "notifications/progress") {
+    out.progress_token = message["params"]["progressToken"].dump();
+  }
+  return out;
+}
+
 void flush_batch_if_done(bridge_ptr self, uint64_t id) {
   auto& st = self->state;
   auto i = st.batches.find(id);
   if (i == st.batches.end() || i->second.pending > 0 || st.current_batch == id)
     return;
   if (!i->second.responses.empty())
-    self->send(st.writer, write_atom::value, json_text(i->second.responses));
+    self->send(st.writer, write_atom::value, outbound_of(i->second.responses));
   st.batches.erase(i);
 }
 
@@ -56,7 +77,7 @@ void write(bridge_ptr self, const json& message) {
   bool is_response = message.contains("id") && !message.contains("method");
   if (is_response && into_batch(self, message))
     return;
-  self->send(self->state.writer, write_atom::value, json_text(message));
+  self->send(self->state.writer, write_atom::value, outbound_of(message));
 }
 
 void reply(bridge_ptr self, const json& id, json result) {
@@ -183,21 +204,13 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   setup.heartbeat_interval = st.config.heartbeat_interval;
   auto ticket = setup.ticket;
   if (tool->quick) {
-    st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket,
-                                                  self->clock().now() + st.services.query_timeout,
-                                                  version});
-    auto& ctx = st.quick_calls[ticket];
-    ctx = std::make_unique<call_context>(self, std::move(setup), call_host::bridge);
-    ctx->start();
-    if (!st.sweep_armed) {
-      st.sweep_armed = true;
-      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-    }
+    st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket, version});
+    st.quick->start(std::move(setup));
     return;
   }
   auto call = self->spawn(call_actor, std::move(setup));
   self->monitor(call);
-  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, {}, version});
+  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, version});
 }
 
 // Ends a call that gets no answer (cancelled): its actor stops, or, for a quick call, what is left
@@ -206,8 +219,8 @@ void stop_call(bridge_ptr self, const bridge_state::in_flight& call) {
   if (call.call) {
     self->demonitor(call.call);
     self->send_exit(call.call, caf::exit_reason::user_shutdown);
-  } else if (auto i = self->state.quick_calls.find(call.ticket); i != self->state.quick_calls.end()) {
-    i->second->abandon();
+  } else {
+    self->state.quick->abandon(call.ticket);
   }
 }
 
@@ -261,34 +274,23 @@ caf::result<void> drain(bridge_ptr self) {
 // Answers the quick calls the supervisor left unanswered for too long.
 void sweep_quick_calls(bridge_ptr self) {
   auto& st = self->state;
-  st.sweep_armed = false;
-  auto now = self->clock().now();
-  bool pending = false;
-  std::vector<std::string> overdue;
-  for (auto& [key, call] : st.calls) {
-    if (call.call)
-      continue;
-    if (call.deadline <= now)
-      overdue.push_back(key);
-    else
-      pending = true;
-  }
-  for (const auto& key : overdue) {
-    auto call = std::move(st.calls.at(key));
-    st.calls.erase(key);
-    stop_call(self, call);
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.services.query_timeout).count();
-    self->state.log->warn("{} got no answer from the supervisor within {} s", call.tool, secs);
+  auto overdue = st.quick->sweep();
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.quick->bound()).count();
+  for (auto ticket : overdue) {
+    auto i = std::find_if(st.calls.begin(), st.calls.end(), [ticket](const auto& entry) {
+      return !entry.second.call && entry.second.ticket == ticket;
+    });
+    if (i == st.calls.end())
+      continue; // cancelled meanwhile
+    auto call = std::move(i->second);
+    st.calls.erase(i);
+    st.log->warn("{} got no answer from the supervisor within {} s", call.tool, secs);
     reply_tool(self, call.id,
                tool_result::error(call.tool + ": the server did not answer within "
                                   + std::to_string(secs) + " s; try again"),
                call.version);
   }
   check_drained(self);
-  if (pending) {
-    st.sweep_armed = true;
-    self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-  }
 }
 
 void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
@@ -501,6 +503,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
   st.services = std::move(services);
   st.log = tagged_log{log_tag{st.services.client, {}}};
   st.config = config;
+  st.quick.emplace(self, st.services.query_timeout);
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     for (auto i = st.calls.begin(); i != st.calls.end(); ++i) {
@@ -536,7 +539,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
     },
     [=](call_done_atom, const std::string& key, uint64_t ticket, std::string& line) {
       auto& st = self->state;
-      st.quick_calls.erase(ticket); // its finish() has returned: nothing refers to it any more
+      st.quick->ended(ticket); // its finish() has returned: nothing refers to it any more
       auto i = st.calls.find(key);
       if (i == st.calls.end() || i->second.ticket != ticket)
         return; // cancelled: no response (and a reused id belongs to another call)
@@ -544,15 +547,12 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
         self->demonitor(i->second.call);
       st.calls.erase(i);
       if (st.batch_of.count(key) == 0 || !into_batch(self, json::parse(line, nullptr, false)))
-        self->send(st.writer, write_atom::value, std::move(line));
+        self->send(st.writer, write_atom::value, outbound_line{std::move(line), {key}, {}, 0});
       check_drained(self);
     },
-    [=](resume_atom, uint64_t ticket, uint64_t step) {
-      if (auto i = self->state.quick_calls.find(ticket); i != self->state.quick_calls.end())
-        i->second->resume(step);
-    },
+    [=](resume_atom, uint64_t ticket, uint64_t step) { self->state.quick->resume(ticket, step); },
     [=](tick_atom) { sweep_quick_calls(self); },
-    [=](progress_atom, const std::string& key, std::string& line) {
+    [=](notify_atom, const std::string& key, outbound_line& line) {
       auto& st = self->state;
       if (st.calls.count(key) > 0)
         self->send(st.writer, write_atom::value, std::move(line));
@@ -562,7 +562,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       if (!st.initialized)
         return;
       if (auto line = log_notification(level, logger, text, st.log_level))
-        self->send(st.writer, write_atom::value, std::move(*line));
+        self->send(st.writer, write_atom::value, outbound_line{std::move(*line), {}, {}, 0});
     },
     [=](client_req_atom, const std::string& method,
         const std::string& params_json) -> caf::result<std::string> {

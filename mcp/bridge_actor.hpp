@@ -2,13 +2,11 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
@@ -16,6 +14,7 @@
 
 #include "mcp/call_context.hpp"
 #include "mcp/protocol.hpp"
+#include "mcp/quick_calls.hpp"
 #include "mcp/tool.hpp"
 #include "util/log_tag.hpp"
 
@@ -38,8 +37,7 @@ struct bridge_state {
     nlohmann::json id;
     std::string tool;
     uint64_t ticket = 0;
-    caf::actor_clock::time_point deadline; // quick calls: when the bridge gives up on them
-    std::string version;                    // the protocol its answer is written in
+    std::string version; // the protocol its answer is written in
   };
 
   caf::actor writer;
@@ -51,11 +49,8 @@ struct bridge_state {
   nlohmann::json client_capabilities;
   mcp::log_level log_level = mcp::log_level::warning;
   std::map<std::string, in_flight> calls;              // by request id as text
-  /// Quick calls by ticket, until their answer is in: one that was cancelled or timed out stays
-  /// until then too, as its continuation (a response handler of this actor) still refers to it.
-  std::map<uint64_t, std::unique_ptr<call_context>> quick_calls;
+  std::optional<quick_calls> quick; // the calls that run here
   uint64_t next_ticket = 1;
-  bool sweep_armed = false; // a tick is on its way to time out quick calls
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
   int64_t next_request = 1;
 
@@ -81,9 +76,8 @@ struct bridge_state {
 /// One client connection's MCP session. Takes (line, text) and (oversize, size) from the
 /// transport, answers protocol requests itself, runs each tools/call on a call actor of its own (so
 /// a slow tool never delays a ping or another call) or, for a quick tool, here (one supervisor
-/// query: an actor per call would cost more than the call), and sends every outgoing line through
-/// the one writer. Quick calls are bounded by tool_services::query_timeout, checked once a
-/// second.
+/// query: an actor per call would cost more than the call; see quick_calls), and sends every
+/// outgoing line through the one writer.
 ///
 /// Also: (client_req, method, params_json) -> result_json sends a request to the client and routes
 /// its response back; (log, level, logger, text) becomes notifications/message at or above the

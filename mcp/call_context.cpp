@@ -8,6 +8,7 @@
 #include "mcp/log_sink.hpp"
 #include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "util/json_text.hpp"
 #include "util/log_tag.hpp"
 
@@ -25,8 +26,9 @@ void call_context::progress(const std::string& message) {
   nlohmann::json params{{"progressToken", setup_.progress_token},
                         {"progress", ++progress_count_},
                         {"message", message}};
-  self_->send(setup_.bridge, progress_atom::value, setup_.request_key,
-              json_text(jsonrpc::make_notification("notifications/progress", params)));
+  self_->send(setup_.bridge, notify_atom::value, setup_.request_key,
+              outbound_line{json_text(jsonrpc::make_notification("notifications/progress", params)),
+                            {}, setup_.progress_token.dump(), 0});
 }
 
 void call_context::on_task_progress(std::function<void(const task_progress&)> handler) {
@@ -52,7 +54,8 @@ void call_context::log_reported(int32_t level, const std::string& logger, const 
   if (finished_ || abandoned_ || !setup_.log_level)
     return;
   if (auto line = log_notification(level, logger, text, *setup_.log_level))
-    self_->send(setup_.bridge, progress_atom::value, setup_.request_key, std::move(*line));
+    self_->send(setup_.bridge, notify_atom::value, setup_.request_key,
+                outbound_line{std::move(*line), {}, {}, 0});
 }
 
 void call_context::finish(tool_result result) {

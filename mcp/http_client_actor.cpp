@@ -16,6 +16,7 @@
 #include "mcp/tool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "messages/outbound_line.hpp"
 #include "util/ids.hpp"
 #include "util/json_text.hpp"
 #include "util/unexpected_messages.hpp"
@@ -61,16 +62,9 @@ void send_on_post(http_client_state::pending_post& post, const std::string& line
 }
 
 // A response (or a batch's array of them) ends the POST that asked, once nothing of it is left.
-void route_response(client_ptr self, const json& message, const std::string& line) {
+void route_response(client_ptr self, const outbound_line& line) {
   auto& st = self->state;
-  std::vector<std::string> keys;
-  if (message.is_array()) {
-    for (const auto& item : message)
-      if (item.is_object() && item.contains("id"))
-        keys.push_back(item["id"].dump());
-  } else {
-    keys.push_back(message["id"].dump());
-  }
+  auto keys = line.answers;
   uint64_t owner = 0;
   for (const auto& key : keys)
     if (auto i = st.post_of_request.find(key); i != st.post_of_request.end()) {
@@ -100,18 +94,18 @@ void route_response(client_ptr self, const json& message, const std::string& lin
     st.post_of_request.erase(key);
   }
   if (!p.unanswered.empty()) {
-    send_on_post(p, line);
+    send_on_post(p, line.text);
     return;
   }
   if (p.streaming) {
-    p.exchange->send_event(line);
+    p.exchange->send_event(line.text);
     p.exchange->finish();
   } else {
     auto status = 200;
     // The stateless revision gives its refusals HTTP statuses of their own (400, 404).
-    if (st.config.stateless && message.is_object() && message.contains("error"))
-      status = mcp::http_status_for(message["error"].value("code", 0));
-    p.exchange->respond(status, json_type, line);
+    if (st.config.stateless && line.error_code != 0)
+      status = mcp::http_status_for(line.error_code);
+    p.exchange->respond(status, json_type, line.text);
   }
   forget_post(self, owner, "answered");
 }
@@ -131,25 +125,17 @@ void route_other(client_ptr self, const std::string& line) {
   st.log->debug("client {}: no open stream for a server message; dropped", st.config.client_id);
 }
 
-void route(client_ptr self, const std::string& line) {
+// Routes by what the bridge said of the line; the text itself is not read again.
+void route(client_ptr self, const outbound_line& line) {
   auto& st = self->state;
-  auto message = json::parse(line, nullptr, false);
-  if (message.is_discarded())
-    return;
-  bool is_response = message.is_array()
-                     || (message.is_object() && message.contains("id") && !message.contains("method"));
-  if (is_response)
-    return route_response(self, message, line);
-  if (message.value("method", "") == "notifications/progress" && message.contains("params")
-      && message["params"].is_object() && message["params"].contains("progressToken")) {
-    auto token = message["params"]["progressToken"].dump();
-    if (auto i = st.post_of_token.find(token); i != st.post_of_token.end()) {
-      send_on_post(st.posts.at(i->second), line);
-      return;
-    }
-    return; // its request has been answered or cancelled
+  if (!line.answers.empty())
+    return route_response(self, line);
+  if (!line.progress_token.empty()) {
+    if (auto i = st.post_of_token.find(line.progress_token); i != st.post_of_token.end())
+      send_on_post(st.posts.at(i->second), line.text);
+    return; // else its request has been answered or cancelled
   }
-  route_other(self, line);
+  route_other(self, line.text);
 }
 
 json error_body(int code, const std::string& text) {
@@ -273,7 +259,7 @@ void end(client_ptr self, const std::string& reason) {
   st.streams.clear();
   self->send(st.bridge, shutdown_atom::value);
   if (st.supervisor && !st.config.stateless) // a stateless client's sessions are its principal's
-    caf::anon_send(st.supervisor, close_atom::value, client_atom::value, st.config.client_id);
+    caf::anon_send(st.supervisor, leave_atom::value, st.config.client_id);
   if (st.config.on_end)
     st.config.on_end(st.config.client_id);
   self->quit();
@@ -297,7 +283,7 @@ void with_session_idle(client_ptr self, std::function<void(int64_t)> next) {
     next(no_sessions);
     return;
   }
-  self->request(st.supervisor, st.config.query_timeout, idle_atom::value, client_atom::value,
+  self->request(st.supervisor, st.config.query_timeout, idle_atom::value,
                 st.config.client_id)
     .then([=](int64_t idle) { next(idle); }, [=](caf::error&) { next(0); });
 }
@@ -380,7 +366,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
     },
     [=](hangup_atom, uint64_t exchange) { hang_up(self, exchange); },
     [=](reclaim_atom, const slot_request_ptr& ask) { reclaim(self, ask); },
-    [=](write_atom, const std::string& line) { route(self, line); },
+    [=](write_atom, const outbound_line& line) { route(self, line); },
     [=](log_atom, int32_t level, std::string& logger, std::string& text) {
       self->send(self->state.bridge, log_atom::value, level, std::move(logger), std::move(text));
     },

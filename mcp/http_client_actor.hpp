@@ -83,7 +83,7 @@ struct http_client_state {
 /// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
 /// (reclaim, slot_request_ptr), answered yes (after ending) when the client has no stream and no
 /// request in flight and its sessions have all been idle for reclaim_idle, or it has none;
-/// (shutdown, reason); (write, line) from its bridge; (log, level, logger, text), log records about
+/// (shutdown, reason); (write, outbound_line) from its bridge; (log, level, logger, text), log records about
 /// this client, for its bridge to forward at the client's level.
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
                                 http_client_config config, tool_services services,

@@ -23,7 +23,7 @@ using probe_atom = caf::atom_constant<caf::atom("probe")>;
 
 // supervisor and session actors
 using open_atom = caf::atom_constant<caf::atom("open")>;
-using ephemeral_atom = caf::atom_constant<caf::atom("ephemeral")>;
+using open_ephemeral_atom = caf::atom_constant<caf::atom("open_ephem")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
@@ -31,7 +31,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using reap_atom = caf::atom_constant<caf::atom("reap")>;
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using client_atom = caf::atom_constant<caf::atom("client")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 // task actor and model providers
@@ -49,6 +49,7 @@ using oversize_atom = caf::atom_constant<caf::atom("oversize")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
+using notify_atom = caf::atom_constant<caf::atom("notify")>;
 using call_done_atom = caf::atom_constant<caf::atom("call_done")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using client_req_atom = caf::atom_constant<caf::atom("client_req")>;

@@ -5,6 +5,7 @@
 #include "messages/agent_messages.hpp"
 #include "messages/computer_messages.hpp"
 #include "messages/errors.hpp"
+#include "messages/outbound_line.hpp"
 #include "messages/pool_messages.hpp"
 #include "messages/session_messages.hpp"
 
@@ -31,6 +32,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<model_request>("model_request");
   cfg.add_message_type<task_progress>("task_progress");
   cfg.add_message_type<task_result>("task_result");
+  cfg.add_message_type<outbound_line>("outbound_line");
   add_error_category(cfg);
 }
 

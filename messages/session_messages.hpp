@@ -129,11 +129,11 @@ typename Inspector::result_type inspect(Inspector& f, stats_report& x) {
 /// sessions have been idle (ms); shutdown. reap is its own timer.
 using supervisor_api = caf::typed_actor<
   caf::replies_to<open_atom, std::string, std::string>::with<session_handle>,
-  caf::replies_to<open_atom, std::string, ephemeral_atom>::with<session_handle>,
+  caf::replies_to<open_ephemeral_atom, std::string>::with<session_handle>,
   caf::replies_to<close_atom, std::string, std::string>::with<cleanup_report>,
-  caf::replies_to<close_atom, client_atom, std::string>::with<int32_t>,
+  caf::replies_to<leave_atom, std::string>::with<int32_t>,
   caf::replies_to<stats_atom, std::string>::with<stats_report>,
-  caf::replies_to<idle_atom, client_atom, std::string>::with<int64_t>,
+  caf::replies_to<idle_atom, std::string>::with<int64_t>,
   caf::reacts_to<reap_atom>,
   caf::reacts_to<shutdown_atom>>;
 

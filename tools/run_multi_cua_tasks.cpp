@@ -93,8 +93,8 @@ void run_on_fresh_session(tool_context* ctx, std::shared_ptr<multi_run> run, siz
     if (--run->remaining == 0)
       finish_all(*ctx, *run);
   };
-  self->request(services.supervisor, services.query_timeout, open_atom::value, services.client,
-                ephemeral_atom::value)
+  self->request(services.supervisor, services.query_timeout, open_ephemeral_atom::value,
+                services.client)
     .then(
       [=](const session_handle& handle) {
         run->index_of_session[handle.id] = index;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "util/unexpected_messages.hpp"
 
 namespace cua {
@@ -42,11 +43,11 @@ caf::behavior stdout_writer(caf::stateful_actor<stdout_writer_state>* self, int 
     st.pending.clear();
   };
   return {
-    [=](write_atom, const std::string& line) {
+    [=](write_atom, const outbound_line& line) {
       auto& st = self->state;
       if (st.broken)
         return;
-      st.pending += line;
+      st.pending += line.text;
       st.pending += '\n';
       // The last message of a burst always finds the mailbox empty, so nothing waits for long.
       constexpr size_t most_pending = 256 * 1024;

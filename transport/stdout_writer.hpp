@@ -13,7 +13,7 @@ struct stdout_writer_state {
   static inline const char* name = "stdout_writer";
 };
 
-/// The one writer of MCP messages: (write, line) writes the line and a newline to `fd`, whole, in
+/// The one writer of MCP messages: (write, outbound_line) writes its text and a newline to `fd`, whole, in
 /// the order received; (flush) answers once everything before it is written. Lines that arrive
 /// together go out in one write (fewer system calls and wake-ups for the client under load). Its
 /// writes block, so it is spawned detached.

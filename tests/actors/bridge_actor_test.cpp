@@ -6,6 +6,7 @@
 
 #include "actors/supervisor_actor.hpp"
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
 #include "tests/actors/replay_file.hpp"
@@ -39,7 +40,7 @@ protected:
     auto lines = lines_;
     // Stands in for stdout: keeps every line the bridge writes.
     auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
-      return {[=](write_atom, const std::string& line) { lines->push_back(line); }};
+      return {[=](write_atom, const outbound_line& line) { lines->push_back(line.text); }};
     }));
     tool_services services;
     services.supervisor = supervisor;
@@ -295,5 +296,5 @@ TEST_F(bridge_actor_test, a_quick_call_runs_on_the_bridge_and_is_bounded_by_the_
   auto* bridge = caf::actor_cast<caf::abstract_actor*>(bridge_);
   const auto& state = static_cast<caf::stateful_actor<bridge_state>*>(bridge)->state;
   EXPECT_TRUE(state.calls.empty());
-  EXPECT_TRUE(state.quick_calls.empty());
+  EXPECT_TRUE(state.quick->empty());
 }

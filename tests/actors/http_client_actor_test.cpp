@@ -5,6 +5,7 @@
 #include "actors/supervisor_actor.hpp"
 #include "mcp/http_rules.hpp"
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
 #include "tests/actors/replay_file.hpp"
@@ -180,7 +181,8 @@ TEST_F(http_client_actor_test, server_messages_without_a_request_go_to_the_get_s
   EXPECT_TRUE(stream->streaming);
   // A reply that belongs to no request goes nowhere; the stream stays open.
   caf::anon_send(client_, write_atom::value,
-                 std::string{R"({"jsonrpc":"2.0","method":"notifications/message","params":{}})"});
+                 outbound_line{R"({"jsonrpc":"2.0","method":"notifications/message","params":{}})",
+                               {}, {}, 0});
   run();
   ASSERT_EQ(stream->events.size(), 1u);
   EXPECT_EQ(stream->events[0]["method"], "notifications/message");

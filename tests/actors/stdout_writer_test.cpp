@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "messages/atoms.hpp"
+#include "messages/outbound_line.hpp"
 #include "tests/actors/deterministic.hpp"
 
 using namespace cua;
@@ -46,12 +47,12 @@ TEST_F(stdout_writer_test, a_burst_of_lines_comes_out_whole_and_in_order) {
   std::string expected;
   for (int i = 0; i < 2000; ++i) {
     auto line = "{\"id\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 300, 'x') + "\"}";
-    caf::anon_send(writer, write_atom::value, line);
+    caf::anon_send(writer, write_atom::value, outbound_line{line, {}, {}, 0});
     expected += line + "\n";
   }
   run(); // the whole burst is in the mailbox at once: written together, as lines come
   EXPECT_EQ(drain(), expected);
-  caf::anon_send(writer, write_atom::value, std::string("{\"late\":true}"));
+  caf::anon_send(writer, write_atom::value, outbound_line{"{\"late\":true}", {}, {}, 0});
   run();
   EXPECT_EQ(drain(), "{\"late\":true}\n"); // a lone line is not held back
 }
@@ -60,8 +61,8 @@ TEST_F(stdout_writer_test, a_closed_reader_drops_output_and_the_writer_goes_on) 
   auto writer = own(sys().spawn(stdout_writer, fds_[1]));
   close(fds_[0]);
   fds_[0] = -1;
-  caf::anon_send(writer, write_atom::value, std::string("{}"));
-  caf::anon_send(writer, write_atom::value, std::string("{}"));
+  caf::anon_send(writer, write_atom::value, outbound_line{"{}", {}, {}, 0});
+  caf::anon_send(writer, write_atom::value, outbound_line{"{}", {}, {}, 0});
   run();
   auto flushed = ask_done(writer, flush_atom::value);
   run();

@@ -144,7 +144,7 @@ TEST_F(supervisor_actor_test, forgets_a_session_that_dies) {
 
 TEST_F(supervisor_actor_test, ephemeral_sessions_end_with_their_owner) {
   auto sup = make_supervisor(5);
-  auto h = ask<session_handle>(sup, open_atom::value, me, ephemeral_atom::value);
+  auto h = ask<session_handle>(sup, open_ephemeral_atom::value, me);
   auto owner = asker();
   run();
   ASSERT_TRUE(h->value);
@@ -225,7 +225,7 @@ TEST_F(supervisor_actor_test, a_client_that_goes_closes_all_its_sessions_and_no_
   for (auto id : {"a", "b"})
     ask<session_handle>(sup, open_atom::value, other, std::string{id});
   open(sup, me, "a");
-  auto closed = ask<int32_t>(sup, close_atom::value, client_atom::value, other);
+  auto closed = ask<int32_t>(sup, leave_atom::value, other);
   run();
   ASSERT_TRUE(closed->value);
   EXPECT_EQ(*closed->value, 2);
@@ -365,7 +365,7 @@ TEST_F(supervisor_actor_test, a_client_never_evicts_its_own_sessions_and_zero_tu
 TEST_F(supervisor_actor_test, says_how_long_a_clients_sessions_have_all_been_idle) {
   auto sup = make_supervisor(5);
   auto idle_of = [&](const std::string& client) {
-    auto r = ask<int64_t>(sup, idle_atom::value, client_atom::value, client);
+    auto r = ask<int64_t>(sup, idle_atom::value, client);
     run();
     EXPECT_TRUE(r->value);
     return r->value.value_or(-1);
