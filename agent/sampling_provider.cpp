@@ -8,6 +8,7 @@
 #include "agent/tool_use_conversation.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "messages/json_payload.hpp"
 #include "util/base64.hpp"
 #include "util/json_text.hpp"
 #include "util/unexpected_messages.hpp"
@@ -49,10 +50,9 @@ model_api::behavior_type sampling_model(model_api::stateful_pointer<sampling_sta
     [=](next_turn_atom, const model_request& request) -> caf::result<model_turn> {
       auto rp = self->make_response_promise<model_turn>();
       self->request(self->state.client, self->state.timeout, client_req_atom::value,
-                    std::string{"sampling/createMessage"}, json_text(sampling_request(request)))
+                    std::string{"sampling/createMessage"}, sampling_request(request))
         .then(
-          [=](const std::string& result_json) mutable {
-            auto result = json::parse(result_json, nullptr, false);
+          [=](const json& result) mutable {
             auto turn = sampling_turn(result);
             if (turn)
               rp.deliver(std::move(*turn));

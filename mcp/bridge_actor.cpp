@@ -411,7 +411,7 @@ void handle_response(bridge_ptr self, const jsonrpc::message& msg) {
     promise.deliver(make_error(errc::internal, "the client answered with an error: " + text));
     return;
   }
-  promise.deliver(json_text(msg.result));
+  promise.deliver(msg.result);
 }
 
 void handle_message(bridge_ptr self, json&& value) {
@@ -564,12 +564,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       if (auto line = log_notification(level, logger, text, st.log_level))
         self->send(st.writer, write_atom::value, outbound_line{std::move(*line), {}, {}, 0});
     },
-    [=](client_req_atom, const std::string& method,
-        const std::string& params_json) -> caf::result<std::string> {
+    [=](client_req_atom, const std::string& method, json& params) -> caf::result<json> {
       auto& st = self->state;
-      auto params = json::parse(params_json, nullptr, false);
-      if (params.is_discarded())
-        return make_error(errc::internal, "the parameters of a request to the client are not JSON");
       if (method == "sampling/createMessage") {
         const auto& caps = st.client_capabilities;
         auto sampling = caps.is_object() && caps.contains("sampling") ? caps["sampling"] : json{};
@@ -587,7 +583,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       auto promise = self->make_response_promise();
       st.asked.emplace(json(id).dump(), promise);
       write(self, jsonrpc::make_request(id, method, std::move(params)));
-      return caf::delegated<std::string>{};
+      return caf::delegated<json>{};
     },
     [=](drain_atom) { return drain(self); },
     [=](shutdown_atom) {

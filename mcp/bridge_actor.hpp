@@ -6,7 +6,6 @@
 #include <string>
 
 #include <caf/actor.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
@@ -16,6 +15,7 @@
 #include "mcp/protocol.hpp"
 #include "mcp/quick_calls.hpp"
 #include "mcp/tool.hpp"
+#include "messages/json_payload.hpp"
 #include "util/log_tag.hpp"
 
 namespace cua {
@@ -79,7 +79,7 @@ struct bridge_state {
 /// query: an actor per call would cost more than the call; see quick_calls), and sends every
 /// outgoing line through the one writer.
 ///
-/// Also: (client_req, method, params_json) -> result_json sends a request to the client and routes
+/// Also: (client_req, method, params) -> result (JSON) sends a request to the client and routes
 /// its response back; (log, level, logger, text) becomes notifications/message at or above the
 /// client's level; (drain) -> unit once every call read so far is answered, after the client's
 /// input ended (task calls are cancelled and answered so; the others run to their end);
@@ -89,6 +89,3 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
                            tool_services services, bridge_config config);
 
 } // namespace cua
-
-// The transport hands the bridge messages it has parsed already, in this process only.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(nlohmann::json)

@@ -5,6 +5,7 @@
 #include "mcp/protocol.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "messages/json_payload.hpp"
 #include "util/unexpected_messages.hpp"
 
 namespace cua {
@@ -26,7 +27,7 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
     },
     [=](resume_atom, uint64_t, uint64_t step) { ctx->resume(step); },
     // A task's request to the client (sampling) goes out through this call's connection.
-    [=](client_req_atom, std::string& method, std::string& params) -> caf::result<std::string> {
+    [=](client_req_atom, std::string& method, nlohmann::json& params) -> caf::result<nlohmann::json> {
       // The stateless revision has no requests from server to client: it asks for input with
       // results that end the call, which an agent loop running inside one call cannot use.
       if (ctx->protocol_version() == mcp::modern_version())
@@ -36,7 +37,7 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
                             + mcp::modern_version() + " (no initialize) does not have; connect "
                             "with initialize (a 2025 revision) to use it, or choose a provider "
                             "with --model / CUA_MODEL_NAME");
-      auto rp = self->make_response_promise<std::string>();
+      auto rp = self->make_response_promise<nlohmann::json>();
       return rp.delegate(ctx->bridge(), client_req_atom::value, std::move(method), std::move(params));
     },
   };

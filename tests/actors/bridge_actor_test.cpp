@@ -178,8 +178,8 @@ TEST_F(bridge_actor_test, a_request_id_in_flight_cannot_be_reused) {
 
 TEST_F(bridge_actor_test, routes_client_responses_to_server_requests) {
   initialize();
-  auto answer = ask<std::string>(bridge_, client_req_atom::value, std::string{"roots/list"},
-                                 std::string{"{}"});
+  auto answer = ask<json>(bridge_, client_req_atom::value, std::string{"roots/list"},
+                          json::object());
   run();
   auto sent = json::parse(lines_->back());
   EXPECT_EQ(sent["method"], "roots/list");
@@ -187,9 +187,9 @@ TEST_F(bridge_actor_test, routes_client_responses_to_server_requests) {
   EXPECT_FALSE(answer->done);
   send(json{{"jsonrpc", "2.0"}, {"id", sent["id"]}, {"result", {{"roots", json::array()}}}}.dump());
   ASSERT_TRUE(answer->value);
-  EXPECT_EQ(json::parse(*answer->value)["roots"], json::array());
-  auto refused = ask<std::string>(bridge_, client_req_atom::value, std::string{"roots/list"},
-                                  std::string{"{}"});
+  EXPECT_EQ((*answer->value)["roots"], json::array());
+  auto refused = ask<json>(bridge_, client_req_atom::value, std::string{"roots/list"},
+                           json::object());
   run();
   auto second = json::parse(lines_->back());
   EXPECT_NE(second["id"], sent["id"]);
