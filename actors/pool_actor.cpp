@@ -255,6 +255,115 @@ pool_stats current_stats(const pool_state& st) {
   return out;
 }
 
+// Hands an idle computer to the sender, or queues it until one is free (bounded by
+// acquire_timeout).
+caf::result<computer_lease> lend(pool_ptr self) {
+  auto& st = self->state;
+  if (st.closed)
+    return make_error(errc::pool_closed, "the server is shutting down");
+  auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!borrower)
+    return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
+  self->monitor(borrower);
+  pool_state::waiter w{st.next_ticket++, borrower.address(),
+                       self->make_response_promise<computer_lease>()};
+  if (!st.idle.empty()) {
+    auto item = std::move(st.idle.front());
+    st.idle.pop_front();
+    hand_out(self, std::move(item), w);
+    fill(self);
+    return w.promise;
+  }
+  self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, w.ticket);
+  auto promise = w.promise;
+  st.waiters.push_back(std::move(w));
+  fill(self);
+  return promise;
+}
+
+// A waiter's acquire_timeout is up: it hears why no computer came.
+void expire(pool_ptr self, uint64_t ticket) {
+  auto& st = self->state;
+  for (auto i = st.waiters.begin(); i != st.waiters.end(); ++i) {
+    if (i->ticket != ticket)
+      continue;
+    ++st.counters.timed_out;
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout);
+    auto why = st.resting.empty()
+                 ? "all " + std::to_string(st.config.size)
+                     + " computers of the pool are in use (--pool-size)"
+                 : std::to_string(st.on_loan.size()) + " computers are in use and "
+                     + std::to_string(st.resting.size())
+                     + " out of service after failures (probed again later)";
+    i->promise.deliver(make_error(errc::pool_timeout,
+                                  "no computer became free within "
+                                    + std::to_string(secs.count()) + " s: " + why
+                                    + "; clean up an idle session or try again later"));
+    st.waiters.erase(i);
+    return;
+  }
+}
+
+// A borrower found its computer broken: it is killed and a new one started in its place.
+void replace_broken(pool_ptr self, const computer_api& computer, const std::string& why) {
+  auto& st = self->state;
+  auto i = st.on_loan.find(computer.address());
+  if (i == st.on_loan.end())
+    return;
+  spdlog::warn("computer {} is replaced: {}", i->second.item.info.id, why);
+  st.on_loan.erase(i);
+  // Its thread may be blocked in a call to a hung process: ending the processes ends the call.
+  if (auto live = st.all.find(computer.address()); live != st.all.end() && live->second.interrupt)
+    live->second.interrupt();
+  self->demonitor(computer.address());
+  self->send_exit(computer, caf::exit_reason::kill);
+  let_go(self, computer.address(), why);
+  ++st.counters.failed;
+  fill(self);
+}
+
+// Refuses every waiter, stops every computer (killed past stop_timeout), and ends once all are
+// stopped.
+caf::result<void> close_pool(pool_ptr self) {
+  auto& st = self->state;
+  st.closed = true;
+  for (auto& w : st.waiters)
+    w.promise.deliver(make_error(errc::pool_closed, "the server is shutting down"));
+  st.waiters.clear();
+  st.idle.clear();
+  st.on_loan.clear();
+  st.busy.clear();
+  auto rp = self->make_response_promise();
+  if (st.all.empty()) {
+    rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
+    self->quit();
+    return rp;
+  }
+  auto remaining = std::make_shared<size_t>(st.all.size());
+  auto one_done = [=]() mutable {
+    if (--*remaining == 0) {
+      rp.deliver(caf::unit);
+      self->quit();
+    }
+  };
+  for (auto& [addr, live] : st.all) {
+    auto computer = caf::actor_cast<computer_api>(addr);
+    self->demonitor(addr);
+    if (!computer) {
+      one_done();
+      continue;
+    }
+    self->request(computer, st.config.stop_timeout, stop_atom::value)
+      .then([=]() mutable { one_done(); }, [=](caf::error&) mutable {
+        self->send_exit(computer, caf::exit_reason::kill);
+        one_done();
+      });
+  }
+  st.counters.destroyed += static_cast<int64_t>(st.all.size());
+  st.all.clear();
+  return rp;
+}
+
 } // namespace
 
 pool_state::~pool_state() {
@@ -279,50 +388,8 @@ pool_api::behavior_type pool_actor(pool_api::stateful_pointer<pool_state> self, 
   });
   fill(self);
   return {
-    [=](acquire_atom) -> caf::result<computer_lease> {
-      auto& st = self->state;
-      if (st.closed)
-        return make_error(errc::pool_closed, "the server is shutting down");
-      auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
-      if (!borrower)
-        return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
-      self->monitor(borrower);
-      pool_state::waiter w{st.next_ticket++, borrower.address(),
-                           self->make_response_promise<computer_lease>()};
-      if (!st.idle.empty()) {
-        auto item = std::move(st.idle.front());
-        st.idle.pop_front();
-        hand_out(self, std::move(item), w);
-        fill(self);
-        return w.promise;
-      }
-      self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, w.ticket);
-      auto promise = w.promise;
-      st.waiters.push_back(std::move(w));
-      fill(self);
-      return promise;
-    },
-    [=](expire_atom, uint64_t ticket) {
-      auto& st = self->state;
-      for (auto i = st.waiters.begin(); i != st.waiters.end(); ++i) {
-        if (i->ticket != ticket)
-          continue;
-        ++st.counters.timed_out;
-        auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout);
-        auto why = st.resting.empty()
-                     ? "all " + std::to_string(st.config.size)
-                         + " computers of the pool are in use (--pool-size)"
-                     : std::to_string(st.on_loan.size()) + " computers are in use and "
-                         + std::to_string(st.resting.size())
-                         + " out of service after failures (probed again later)";
-        i->promise.deliver(make_error(errc::pool_timeout,
-                                      "no computer became free within "
-                                        + std::to_string(secs.count()) + " s: " + why
-                                        + "; clean up an idle session or try again later"));
-        st.waiters.erase(i);
-        return;
-      }
-    },
+    [=](acquire_atom) { return lend(self); },
+    [=](expire_atom, uint64_t ticket) { expire(self, ticket); },
     [=](release_atom, const computer_api& computer) {
       auto& st = self->state;
       auto i = st.on_loan.find(computer.address());
@@ -333,20 +400,7 @@ pool_api::behavior_type pool_actor(pool_api::stateful_pointer<pool_state> self, 
       recycle(self, std::move(item));
     },
     [=](broken_atom, const computer_api& computer, const std::string& why) {
-      auto& st = self->state;
-      auto i = st.on_loan.find(computer.address());
-      if (i == st.on_loan.end())
-        return;
-      spdlog::warn("computer {} is replaced: {}", i->second.item.info.id, why);
-      st.on_loan.erase(i);
-      // Its thread may be blocked in a call to a hung process: ending the processes ends the call.
-      if (auto live = st.all.find(computer.address()); live != st.all.end() && live->second.interrupt)
-        live->second.interrupt();
-      self->demonitor(computer.address());
-      self->send_exit(computer, caf::exit_reason::kill);
-      let_go(self, computer.address(), why);
-      ++st.counters.failed;
-      fill(self);
+      replace_broken(self, computer, why);
     },
     [=](probe_atom, const std::string& id) {
       auto& st = self->state;
@@ -357,45 +411,7 @@ pool_api::behavior_type pool_actor(pool_api::stateful_pointer<pool_state> self, 
       fill(self);
     },
     [=](stats_atom) { return current_stats(self->state); },
-    [=](shutdown_atom) -> caf::result<void> {
-      auto& st = self->state;
-      st.closed = true;
-      for (auto& w : st.waiters)
-        w.promise.deliver(make_error(errc::pool_closed, "the server is shutting down"));
-      st.waiters.clear();
-      st.idle.clear();
-      st.on_loan.clear();
-      st.busy.clear();
-      auto rp = self->make_response_promise();
-      if (st.all.empty()) {
-        rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
-        self->quit();
-        return rp;
-      }
-      auto remaining = std::make_shared<size_t>(st.all.size());
-      auto one_done = [=]() mutable {
-        if (--*remaining == 0) {
-          rp.deliver(caf::unit);
-          self->quit();
-        }
-      };
-      for (auto& [addr, live] : st.all) {
-        auto computer = caf::actor_cast<computer_api>(addr);
-        self->demonitor(addr);
-        if (!computer) {
-          one_done();
-          continue;
-        }
-        self->request(computer, st.config.stop_timeout, stop_atom::value)
-          .then([=]() mutable { one_done(); }, [=](caf::error&) mutable {
-            self->send_exit(computer, caf::exit_reason::kill);
-            one_done();
-          });
-      }
-      st.counters.destroyed += static_cast<int64_t>(st.all.size());
-      st.all.clear();
-      return rp;
-    },
+    [=](shutdown_atom) { return close_pool(self); },
   };
 }
 

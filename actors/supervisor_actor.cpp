@@ -359,6 +359,113 @@ void with_pool_stats(supervisor_ptr self, supervisor_state::pool_waiter waiter) 
     query_pool(self);
 }
 
+// A session ended (it is forgotten), or the owner of ephemeral sessions did (they are closed).
+void on_down(supervisor_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  std::vector<session_key> orphaned;
+  for (auto i = st.sessions.begin(); i != st.sessions.end();) {
+    if (i->second.session.address() == msg.source) {
+      session_log(i->first)->info("session {} ended", log_name(i->first));
+      i = st.sessions.erase(i);
+      continue;
+    }
+    if (i->second.owner == msg.source)
+      orphaned.push_back(i->first);
+    ++i;
+  }
+  for (auto& key : orphaned)
+    close_session(self, key, "owner_gone", [](cleanup_report) {});
+}
+
+// The client has gone: its sessions are closed; returns how many.
+int32_t close_client(supervisor_ptr self, const std::string& client) {
+  auto& st = self->state;
+  auto mine = keys_of(st, client);
+  for (auto& key : mine)
+    close_session(self, key, "client_gone", [](cleanup_report) {});
+  // Nobody will come back for the notes on its evicted sessions.
+  for (auto i = st.eviction_notes.lower_bound(session_key{client, ""});
+       i != st.eviction_notes.end() && i->first.first == client;) {
+    st.eviction_order.erase(
+      std::find(st.eviction_order.begin(), st.eviction_order.end(), i->first));
+    i = st.eviction_notes.erase(i);
+  }
+  if (!mine.empty())
+    tagged_logger(log_tag{client, {}})
+      ->info("client {} gone: {} of its sessions closed", client, mine.size());
+  return static_cast<int32_t>(mine.size());
+}
+
+// The client's sessions (those that do not answer in time marked so) and the server's figures.
+caf::result<stats_report> stats_for(supervisor_ptr self, const std::string& client) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<stats_report>();
+  auto report = std::make_shared<stats_report>();
+  report->server_sessions = static_cast<int32_t>(st.sessions.size());
+  report->max_sessions = st.config.max_sessions;
+  report->max_sessions_per_client = per_client_limit(st);
+  report->idle_timeout_s
+    = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
+  report->sessions_created = st.created;
+  report->sessions_reaped = st.reaped;
+  report->sessions_refused = st.refused;
+  report->sessions_evicted = st.evicted;
+  report->evict_idle_s = milliseconds(st.config.evict_idle) / 1000;
+  // One answer from the pool and one per session; each has its own bound.
+  auto pending = std::make_shared<int>(2);
+  auto one_done = [=]() mutable {
+    if (--*pending > 0)
+      return;
+    std::sort(report->sessions.begin(), report->sessions.end(),
+              [](const session_info& a, const session_info& b) {
+                return a.created_at < b.created_at;
+              });
+    rp.deliver(std::move(*report));
+  };
+  with_pool_stats(self, [=](const std::optional<pool_stats>& pool) mutable {
+    if (pool)
+      report->pool = *pool;
+    one_done();
+  });
+  gather_infos(self, keys_of(st, client), [=](session_infos& infos) mutable {
+    for (auto& [key, info] : infos) {
+      if (!info) {
+        info.emplace();
+        info->id = key.second;
+        info->status = session_status::unresponsive;
+      }
+      report->sessions.push_back(std::move(*info));
+    }
+    one_done();
+  });
+  return rp;
+}
+
+// Closes every session, newest first, and ends once all are closed.
+caf::result<void> shut_down(supervisor_ptr self) {
+  auto& st = self->state;
+  st.shutting_down = true;
+  auto rp = self->make_response_promise();
+  std::vector<std::pair<uint64_t, session_key>> order;
+  for (auto& [key, entry] : st.sessions)
+    order.emplace_back(entry.order, key);
+  std::sort(order.rbegin(), order.rend()); // newest first
+  if (order.empty()) {
+    rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
+    self->quit();
+    return rp;
+  }
+  auto pending = std::make_shared<size_t>(order.size());
+  for (auto& [_, key] : order)
+    close_session(self, key, "shutdown", [=](cleanup_report) mutable {
+      if (--*pending == 0) {
+        rp.deliver(caf::unit);
+        self->quit();
+      }
+    });
+  return rp;
+}
+
 } // namespace
 
 supervisor_state::~supervisor_state() {
@@ -371,22 +478,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
   log_unexpected_messages(self);
   self->state.config = std::move(config);
   self->state.pool = std::move(pool);
-  self->set_down_handler([=](const caf::down_msg& msg) {
-    auto& st = self->state;
-    std::vector<session_key> orphaned;
-    for (auto i = st.sessions.begin(); i != st.sessions.end();) {
-      if (i->second.session.address() == msg.source) {
-        session_log(i->first)->info("session {} ended", log_name(i->first));
-        i = st.sessions.erase(i);
-        continue;
-      }
-      if (i->second.owner == msg.source)
-        orphaned.push_back(i->first);
-      ++i;
-    }
-    for (auto& key : orphaned)
-      close_session(self, key, "owner_gone", [](cleanup_report) {});
-  });
+  self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });
   self->delayed_send(self, self->state.config.reap_interval, reap_atom::value);
   return {
     [=](open_atom, const std::string& client, const std::string& id) -> caf::result<session_handle> {
@@ -411,66 +503,8 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
       });
       return rp;
     },
-    [=](leave_atom, const std::string& client) -> int32_t {
-      auto& st = self->state;
-      auto mine = keys_of(st, client);
-      for (auto& key : mine)
-        close_session(self, key, "client_gone", [](cleanup_report) {});
-      // Nobody will come back for the notes on its evicted sessions.
-      for (auto i = st.eviction_notes.lower_bound(session_key{client, ""});
-           i != st.eviction_notes.end() && i->first.first == client;) {
-        st.eviction_order.erase(
-          std::find(st.eviction_order.begin(), st.eviction_order.end(), i->first));
-        i = st.eviction_notes.erase(i);
-      }
-      if (!mine.empty())
-        tagged_logger(log_tag{client, {}})
-          ->info("client {} gone: {} of its sessions closed", client, mine.size());
-      return static_cast<int32_t>(mine.size());
-    },
-    [=](stats_atom, const std::string& client) -> caf::result<stats_report> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<stats_report>();
-      auto report = std::make_shared<stats_report>();
-      report->server_sessions = static_cast<int32_t>(st.sessions.size());
-      report->max_sessions = st.config.max_sessions;
-      report->max_sessions_per_client = per_client_limit(st);
-      report->idle_timeout_s
-        = std::chrono::duration_cast<std::chrono::seconds>(st.config.idle_timeout).count();
-      report->sessions_created = st.created;
-      report->sessions_reaped = st.reaped;
-      report->sessions_refused = st.refused;
-      report->sessions_evicted = st.evicted;
-      report->evict_idle_s = milliseconds(st.config.evict_idle) / 1000;
-      // One answer from the pool and one per session; each has its own bound.
-      auto pending = std::make_shared<int>(2);
-      auto one_done = [=]() mutable {
-        if (--*pending > 0)
-          return;
-        std::sort(report->sessions.begin(), report->sessions.end(),
-                  [](const session_info& a, const session_info& b) {
-                    return a.created_at < b.created_at;
-                  });
-        rp.deliver(std::move(*report));
-      };
-      with_pool_stats(self, [=](const std::optional<pool_stats>& pool) mutable {
-        if (pool)
-          report->pool = *pool;
-        one_done();
-      });
-      gather_infos(self, keys_of(st, client), [=](session_infos& infos) mutable {
-        for (auto& [key, info] : infos) {
-          if (!info) {
-            info.emplace();
-            info->id = key.second;
-            info->status = session_status::unresponsive;
-          }
-          report->sessions.push_back(std::move(*info));
-        }
-        one_done();
-      });
-      return rp;
-    },
+    [=](leave_atom, const std::string& client) { return close_client(self, client); },
+    [=](stats_atom, const std::string& client) { return stats_for(self, client); },
     [=](idle_atom, const std::string& client) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       gather_infos(self, keys_of(self->state, client), [=](session_infos& infos) mutable {
@@ -480,29 +514,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
       return rp;
     },
     [=](reap_atom) { reap(self); },
-    [=](shutdown_atom) -> caf::result<void> {
-      auto& st = self->state;
-      st.shutting_down = true;
-      auto rp = self->make_response_promise();
-      std::vector<std::pair<uint64_t, session_key>> order;
-      for (auto& [key, entry] : st.sessions)
-        order.emplace_back(entry.order, key);
-      std::sort(order.rbegin(), order.rend()); // newest first
-      if (order.empty()) {
-        rp.deliver(caf::unit); // once a promise exists, a returned value is dropped
-        self->quit();
-        return rp;
-      }
-      auto pending = std::make_shared<size_t>(order.size());
-      for (auto& [_, key] : order)
-        close_session(self, key, "shutdown", [=](cleanup_report) mutable {
-          if (--*pending == 0) {
-            rp.deliver(caf::unit);
-            self->quit();
-          }
-        });
-      return rp;
-    },
+    [=](shutdown_atom) { return shut_down(self); },
   };
 }
 

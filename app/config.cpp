@@ -119,105 +119,90 @@ void settle_auth_token(server_config& cfg, const std::string& token_file) {
   cfg.http.auth_token = std::move(token);
 }
 
-} // namespace
 
-std::variant<server_config, int> parse_command_line(int argc, char** argv) {
-  server_config cfg;
-  CLI::App app{"cua-mcp-server: an MCP server that gives desktop AI agents computers to use, one "
-               "isolated computer per session.",
-               "cua-mcp-server"};
-  app.footer(footer());
-  app.set_version_flag("--version", std::string{CUA_VERSION});
+// What the command line gives as text (or in another unit) before it becomes the configuration.
+struct option_texts {
+  std::string screen = "1280x800";
+  std::string sandbox_mode = "on";
+  std::string network;
+  std::vector<std::string> binds;
+  std::string cua_urls_file;
+  int32_t settle_ms = 0;
+  int32_t settle_quiet_ms = 0;
+  std::string settle_mode = "screen";
+  std::string listen;
+  std::string token_file;
+
+  explicit option_texts(const server_config& cfg)
+    : network(to_string(cfg.backend.sandbox.network)),
+      settle_ms(static_cast<int32_t>(cfg.backend.settle.bound.count())),
+      settle_quiet_ms(static_cast<int32_t>(cfg.backend.settle.quiet.count())),
+      listen(cfg.http.host + ":" + std::to_string(cfg.http.port)) {
+  }
+};
+
+// The kind of computer and its screen.
+void add_backend_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   std::vector<std::string> backend_names;
   for (const auto& b : backends())
     backend_names.push_back(b.name);
   app.add_option("--backend", cfg.backend.backend, "Kind of computer each session gets")
     ->capture_default_str()
     ->check(CLI::IsMember(backend_names));
-  std::string screen = "1280x800";
-  app.add_option("--screen", screen, "Screen size of each computer, WIDTHxHEIGHT")
+  app.add_option("--screen", texts.screen, "Screen size of each computer, WIDTHxHEIGHT")
     ->capture_default_str()
     ->check([&](const std::string& text) {
       backend_options probe;
       return parse_screen(text, probe);
     });
+}
+
+// The xvfb backend's desktops: window manager, start-up command and sandbox.
+void add_desktop_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_option("--window-manager", cfg.backend.window_manager,
                  "xvfb backend: window manager of each desktop (empty: none)")
     ->capture_default_str();
   app.add_option("--desktop-startup", cfg.backend.desktop_startup,
                  "xvfb backend: command each desktop starts with, run by sh -c (empty: none)")
     ->capture_default_str();
-  auto& sandbox = cfg.backend.sandbox;
-  std::string sandbox_mode = "on";
-  app.add_option("--desktop-sandbox", sandbox_mode,
+  app.add_option("--desktop-sandbox", texts.sandbox_mode,
                  "xvfb backend: on: each desktop runs in a bwrap sandbox (own namespaces, an "
                  "unprivileged user, the system read-only, private HOME and /tmp, its own X "
                  "socket only, limits); off: unconfined, as the server's user (warned)")
     ->capture_default_str()
     ->check(CLI::IsMember({"on", "off"}));
-  app.add_option("--desktop-user", sandbox.user,
+  app.add_option("--desktop-user", cfg.backend.sandbox.user,
                  "xvfb backend: the unprivileged user desktops run as when the server runs as "
                  "root (an ordinary user's server runs them as that user, in a user namespace)")
     ->capture_default_str();
-  std::string network = to_string(sandbox.network);
-  app.add_option("--desktop-network", network,
+  app.add_option("--desktop-network", texts.network,
                  "xvfb backend: isolated: the outside through slirp4netns, never the host's "
                  "loopback; none: no network; host: the host's network, loopback services too")
     ->capture_default_str()
     ->check(CLI::IsMember({"isolated", "none", "host"}));
-  std::vector<std::string> binds;
-  app.add_option("--desktop-bind", binds,
+  app.add_option("--desktop-bind", texts.binds,
                  "xvfb backend: a host path every desktop sees, SRC:DST[:ro] (repeatable)")
     ->type_name("SRC:DST[:ro]")
     ->check([](const std::string& text) {
       auto bind = parse_desktop_bind(text);
       return bind ? std::string{} : describe(bind.error());
     });
-  app.add_option("--desktop-max-procs", sandbox.max_procs,
+  app.add_option("--desktop-max-procs", cfg.backend.sandbox.max_procs,
                  "xvfb backend: processes (and threads) at most per desktop (0: no limit)")
     ->capture_default_str()
     ->check(CLI::Range(0, 1 << 22));
-  app.add_option("--desktop-memory", sandbox.memory_bytes,
+  app.add_option("--desktop-memory", cfg.backend.sandbox.memory_bytes,
                  "xvfb backend: memory at most per desktop, e.g. 2G or 512M (0: no limit)")
     ->default_str("2G")
     ->transform(CLI::AsSizeValue(false));
-  app.add_option("--desktop-cpus", sandbox.cpus,
+  app.add_option("--desktop-cpus", cfg.backend.sandbox.cpus,
                  "xvfb backend: CPU time at most per desktop, in cores (0: no limit)")
     ->capture_default_str()
     ->check(CLI::Range(0.0, 1024.0));
-  app.add_option("--sim-latency-ms", cfg.backend.sim_latency_ms,
-                 "sim backend: delay added to every computer call, in ms")
-    ->capture_default_str()
-    ->check(CLI::Range(0, 60000));
-  app.add_option("--cua-url", cfg.backend.cua_urls,
-                 "cua backend: a computer-server, [CONTAINER=]URL (http(s)://HOST[:PORT]; ports "
-                 "default to 8000, 8443 with TLS); once per computer. API key: CUA_API_KEY")
-    ->type_name("URL");
-  std::string cua_urls_file;
-  app.add_option("--cua-urls-file", cua_urls_file,
-                 "cua backend: a file of --cua-url values, one per line ('#' comments)")
-    ->check(CLI::ExistingFile);
-  app.add_option("--cua-timeout", cfg.backend.cua_timeout_s,
-                 "cua backend: seconds one command to a computer may take; past it the computer "
-                 "is taken out of service")
-    ->capture_default_str()
-    ->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--cua-reset-command", cfg.backend.cua_reset_command,
-                 "cua backend: shell command run on a computer when it starts and between "
-                 "sessions (empty: none, so one session's state reaches the next)")
-    ->capture_default_str();
-  app.add_option("--cua-reset-timeout", cfg.backend.cua_reset_timeout_s,
-                 "cua backend: seconds the reset command may take")
-    ->capture_default_str()
-    ->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--cua-ca-file", cfg.backend.cua_ca_file,
-                 "cua backend: PEM certificates to trust for https/wss besides the system's")
-    ->check(CLI::ExistingFile);
-  app.add_option("--probe-interval", cfg.probe_interval_s,
-                 "cua backend: seconds a failed computer stays out of service before it is "
-                 "tried again")
-    ->capture_default_str()
-    ->check(CLI::Range(0.001, 86400.0));
+}
+
+// Sessions, the pool, and how long actions and their settling may take.
+void add_session_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_option("--max-sessions", cfg.max_sessions,
                  "Sessions at most; past it a new one takes the room of an idle one (see "
                  "--evict-idle) or is refused at once")
@@ -251,6 +236,61 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "Seconds one action or screenshot may take before it fails")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--settle-ms", texts.settle_ms,
+                 "Milliseconds at most to wait after an action for the screen to settle before "
+                 "the screenshot (a screen that never stops changing returns at this bound)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60000));
+  app.add_option("--settle-quiet-ms", texts.settle_quiet_ms,
+                 "Milliseconds without a change on the screen (or a busy desktop) after which "
+                 "it counts as settled (0: no waiting)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 10000));
+  app.add_option("--settle-mode", texts.settle_mode,
+                 "screen: wait until the screen is quiet (xvfb: X DAMAGE and the desktop's CPU "
+                 "time; cua: successive screenshots alike); fixed: always wait --settle-ms")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"screen", "fixed"}));
+}
+
+// The sim and cua backends: the sim's latency, the cua backend's computers and their upkeep.
+void add_computer_service_options(CLI::App& app, server_config& cfg, option_texts& texts) {
+  app.add_option("--sim-latency-ms", cfg.backend.sim_latency_ms,
+                 "sim backend: delay added to every computer call, in ms")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60000));
+  app.add_option("--cua-url", cfg.backend.cua_urls,
+                 "cua backend: a computer-server, [CONTAINER=]URL (http(s)://HOST[:PORT]; ports "
+                 "default to 8000, 8443 with TLS); once per computer. API key: CUA_API_KEY")
+    ->type_name("URL");
+  app.add_option("--cua-urls-file", texts.cua_urls_file,
+                 "cua backend: a file of --cua-url values, one per line ('#' comments)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--cua-timeout", cfg.backend.cua_timeout_s,
+                 "cua backend: seconds one command to a computer may take; past it the computer "
+                 "is taken out of service")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--cua-reset-command", cfg.backend.cua_reset_command,
+                 "cua backend: shell command run on a computer when it starts and between "
+                 "sessions (empty: none, so one session's state reaches the next)")
+    ->capture_default_str();
+  app.add_option("--cua-reset-timeout", cfg.backend.cua_reset_timeout_s,
+                 "cua backend: seconds the reset command may take")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--cua-ca-file", cfg.backend.cua_ca_file,
+                 "cua backend: PEM certificates to trust for https/wss besides the system's")
+    ->check(CLI::ExistingFile);
+  app.add_option("--probe-interval", cfg.probe_interval_s,
+                 "cua backend: seconds a failed computer stays out of service before it is "
+                 "tried again")
+    ->capture_default_str()
+    ->check(CLI::Range(0.001, 86400.0));
+}
+
+// The agent behind run_cua_task.
+void add_agent_options(CLI::App& app, server_config& cfg) {
   app.add_option("--model", cfg.model, "Model behind run_cua_task, \"provider/model\" or replay:PATH")
     ->envname("CUA_MODEL_NAME")
     ->capture_default_str();
@@ -262,24 +302,6 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   app.add_option("--max-steps", cfg.max_steps, "Model turns at most per task")
     ->capture_default_str()
     ->check(CLI::Range(1, 10000));
-  int32_t settle_ms = static_cast<int32_t>(cfg.backend.settle.bound.count());
-  int32_t settle_quiet_ms = static_cast<int32_t>(cfg.backend.settle.quiet.count());
-  std::string settle_mode = "screen";
-  app.add_option("--settle-ms", settle_ms,
-                 "Milliseconds at most to wait after an action for the screen to settle before "
-                 "the screenshot (a screen that never stops changing returns at this bound)")
-    ->capture_default_str()
-    ->check(CLI::Range(0, 60000));
-  app.add_option("--settle-quiet-ms", settle_quiet_ms,
-                 "Milliseconds without a change on the screen (or a busy desktop) after which "
-                 "it counts as settled (0: no waiting)")
-    ->capture_default_str()
-    ->check(CLI::Range(0, 10000));
-  app.add_option("--settle-mode", settle_mode,
-                 "screen: wait until the screen is quiet (xvfb: X DAMAGE and the desktop's CPU "
-                 "time; cua: successive screenshots alike); fixed: always wait --settle-ms")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"screen", "fixed"}));
   app.add_option("--model-timeout", cfg.model_timeout_s, "Seconds one model turn may take")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 3600.0));
@@ -291,6 +313,10 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "First wait before a retry, doubled each time (a Retry-After header wins)")
     ->capture_default_str()
     ->check(CLI::Range(0, 600000));
+}
+
+// The clients: how they connect, and what each may hold.
+void add_client_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_option("--progress-interval", cfg.progress_interval_s,
                  "Seconds between progress heartbeats while a call waits (at most 10)")
     ->capture_default_str()
@@ -309,8 +335,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
       std::map<std::string, transport_kind>{{"stdio", transport_kind::stdio},
                                             {"http", transport_kind::http}}))
     ->default_str("stdio");
-  std::string listen = cfg.http.host + ":" + std::to_string(cfg.http.port);
-  app.add_option("--listen", listen, "HOST:PORT the HTTP transport listens on (endpoint /mcp)")
+  app.add_option("--listen", texts.listen, "HOST:PORT the HTTP transport listens on (endpoint /mcp)")
     ->capture_default_str();
   app.add_option("--allowed-origins", cfg.http.allowed_origins,
                  "Browser Origins allowed besides this host's loopback names (exact, "
@@ -320,8 +345,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "Host header values allowed besides loopback names and the --listen address; "
                  "others get 403")
     ->delimiter(',');
-  std::string token_file;
-  app.add_option("--auth-token-file", token_file,
+  app.add_option("--auth-token-file", texts.token_file,
                  "File whose first line is the bearer token HTTP clients must send "
                  "(else CUA_MCP_AUTH_TOKEN; neither: no token)")
     ->check(CLI::ExistingFile);
@@ -352,6 +376,54 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
                  "without a request; then it ends (most clients never send DELETE)")
     ->capture_default_str()
     ->check(CLI::Range(0.001, 1e7));
+}
+
+// Turns what was parsed into the configuration, checking what one option alone cannot; throws a
+// CLI11 validation error that says what is wrong.
+void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts) {
+  auto& sandbox = cfg.backend.sandbox;
+  settle_cua_urls(cfg, texts.cua_urls_file);
+  parse_listen(texts.listen, cfg.http);
+  settle_auth_token(cfg, texts.token_file);
+  cfg.http.reclaim_idle_s = cfg.evict_idle_s;
+  sandbox.enabled = texts.sandbox_mode == "on";
+  cfg.backend.settle.bound = std::chrono::milliseconds(texts.settle_ms);
+  cfg.backend.settle.quiet = std::chrono::milliseconds(texts.settle_quiet_ms);
+  cfg.backend.settle.fixed = texts.settle_mode == "fixed";
+  if (texts.settle_ms >= cfg.action_timeout_s * 1000) {
+    if (app.count("--settle-ms") > 0)
+      throw CLI::ValidationError("--settle-ms " + std::to_string(texts.settle_ms)
+                                 + " must be below --action-timeout (settling is part of an action)");
+    // A short --action-timeout alone: settling takes at most half of it.
+    cfg.backend.settle.bound = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.action_timeout_s * 500));
+  }
+  sandbox.network = texts.network == "none"   ? desktop_network::none
+                    : texts.network == "host" ? desktop_network::host
+                                        : desktop_network::isolated;
+  for (const auto& text : texts.binds)
+    sandbox.binds.push_back(*parse_desktop_bind(text));
+  if (sandbox.memory_bytes != 0 && sandbox.memory_bytes < (int64_t{64} << 20))
+    throw CLI::ValidationError("--desktop-memory: at least 64M (an X server alone needs that)");
+  parse_screen(texts.screen, cfg.backend);
+}
+
+} // namespace
+
+std::variant<server_config, int> parse_command_line(int argc, char** argv) {
+  server_config cfg;
+  option_texts texts{cfg};
+  CLI::App app{"cua-mcp-server: an MCP server that gives desktop AI agents computers to use, one "
+               "isolated computer per session.",
+               "cua-mcp-server"};
+  app.footer(footer());
+  app.set_version_flag("--version", std::string{CUA_VERSION});
+  add_backend_options(app, cfg, texts);
+  add_desktop_options(app, cfg, texts);
+  add_computer_service_options(app, cfg, texts);
+  add_session_options(app, cfg, texts);
+  add_agent_options(app, cfg);
+  add_client_options(app, cfg, texts);
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -360,33 +432,10 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     ->check(CLI::Range(0, 256));
   try {
     app.parse(argc, argv);
-    settle_cua_urls(cfg, cua_urls_file);
-    parse_listen(listen, cfg.http);
-    settle_auth_token(cfg, token_file);
-    cfg.http.reclaim_idle_s = cfg.evict_idle_s;
-    sandbox.enabled = sandbox_mode == "on";
-    cfg.backend.settle.bound = std::chrono::milliseconds(settle_ms);
-    cfg.backend.settle.quiet = std::chrono::milliseconds(settle_quiet_ms);
-    cfg.backend.settle.fixed = settle_mode == "fixed";
-    if (settle_ms >= cfg.action_timeout_s * 1000) {
-      if (app.count("--settle-ms") > 0)
-        throw CLI::ValidationError("--settle-ms " + std::to_string(settle_ms)
-                                   + " must be below --action-timeout (settling is part of an action)");
-      // A short --action-timeout alone: settling takes at most half of it.
-      cfg.backend.settle.bound = std::chrono::milliseconds(
-        static_cast<int64_t>(cfg.action_timeout_s * 500));
-    }
-    sandbox.network = network == "none"   ? desktop_network::none
-                      : network == "host" ? desktop_network::host
-                                          : desktop_network::isolated;
-    for (const auto& text : binds)
-      sandbox.binds.push_back(*parse_desktop_bind(text));
-    if (sandbox.memory_bytes != 0 && sandbox.memory_bytes < (int64_t{64} << 20))
-      throw CLI::ValidationError("--desktop-memory: at least 64M (an X server alone needs that)");
+    finish_config(app, cfg, texts);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  parse_screen(screen, cfg.backend);
   return cfg;
 }
 

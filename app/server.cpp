@@ -213,22 +213,100 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
       self->send_exit(a, caf::exit_reason::user_shutdown);
 }
 
-int run_server(const server_config& cfg) {
-  // Signals are taken by a signalfd, so every thread (CAF's included, which inherit the mask) must
-  // have them blocked before it starts.
+namespace {
+
+// The process's own descriptors. Signals are taken by a signalfd, so every thread (CAF's
+// included, which inherit the mask) must have them blocked before it starts. MCP messages get a
+// private copy of stdout; fd 1 itself then points at stderr, so that nothing else in the process
+// (a library, a child process) can ever corrupt the message stream.
+struct process_fds {
+  int signals = -1;
+  int mcp_out = -1;
+  int input_ended = -1; // an eventfd the stdin reader signals at the end of input
+
+  void close_all() {
+    close(signals);
+    close(input_ended);
+  }
+};
+
+process_fds take_over_process_fds() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
-  // MCP messages get a private copy of stdout; fd 1 itself then points at stderr, so that nothing
-  // else in the process (a library, a child process) can ever corrupt the message stream.
-  int mcp_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  process_fds fds;
+  fds.signals = signalfd(-1, &signals, SFD_CLOEXEC);
+  fds.mcp_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
   dup2(STDERR_FILENO, STDOUT_FILENO);
-  int eof_fd = eventfd(0, EFD_CLOEXEC);
+  fds.input_ended = eventfd(0, EFD_CLOEXEC);
+  return fds;
+}
 
+void configure_actor_system(caf::actor_system_config& sys_cfg, const server_config& cfg) {
+  register_messages(sys_cfg);
+  auto workers = cfg.workers > 0 ? cfg.workers
+                                 : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
+  // An idle worker spins briefly, then sleeps until work arrives. CAF's middle phase (500 polls
+  // 50 us apart) took CPU from the threads doing the work on 2 cores: without it, 20% more calls
+  // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
+  sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+}
+
+bridge_config bridge_config_of(const server_config& cfg) {
+  bridge_config bridge_cfg;
+  bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
+  bridge_cfg.max_in_flight = cfg.max_in_flight;
+  bridge_cfg.tools = &tool_table();
+  bridge_cfg.max_line = cfg.http.max_body;
+  return bridge_cfg;
+}
+
+// Listens for HTTP clients, each served by an http_client_actor of its own; returns what failed.
+caf::error start_http(std::optional<http_listener>& listener, caf::actor_system& sys,
+                      const server_config& cfg, const tool_services& services,
+                      const bridge_config& bridge_cfg,
+                      const std::shared_ptr<mcp_log_sink>& to_client) {
+  auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
+                        const std::string& client_id,
+                        std::function<void(const std::string&)> on_end) {
+    auto client_cfg = http_client_config_of(cfg, client_id);
+    client_cfg.on_end = [to_client, on_end](const std::string& gone) {
+      to_client->detach(gone);
+      on_end(gone);
+    };
+    auto client = sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+    to_client->attach(client, client_id); // the log lines that name it, and only those
+    return client;
+  };
+  // A request of the stateless revision: one actor for it, its sessions the principal's (every
+  // caller with the token, or anyone without one: then a session is reached by its id alone).
+  auto spawn_stateless = [&sys, services, bridge_cfg, &cfg]() {
+    http_client_config client_cfg;
+    client_cfg.client_id = "stateless";
+    client_cfg.stateless = true;
+    client_cfg.max_pending = cfg.max_in_flight;
+    return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+  };
+  listener.emplace(cfg.http, std::make_shared<mcp_http_rules>(), spawn_client, spawn_stateless);
+  if (auto err = listener->start()) {
+    listener.reset();
+    return err;
+  }
+  if (!is_loopback_name(cfg.http.host) && cfg.http.auth_token.empty())
+    spdlog::warn("listening on {} without a bearer token: anyone who can reach it can use the "
+                 "computers; set --auth-token-file or CUA_MCP_AUTH_TOKEN",
+                 cfg.http.host);
+  return {};
+}
+
+} // namespace
+
+int run_server(const server_config& cfg) {
+  auto fds = take_over_process_fds();
   auto to_client = set_up_logging(cfg.log_level);
   // Declared before the actor system so that it still guards the system's teardown, which waits
   // for every actor (a writer blocked on a full pipe, a computer stuck in a call).
@@ -244,14 +322,7 @@ int run_server(const server_config& cfg) {
   });
 
   caf::actor_system_config sys_cfg;
-  register_messages(sys_cfg);
-  auto workers = cfg.workers > 0 ? cfg.workers
-                                 : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
-  // An idle worker spins briefly, then sleeps until work arrives. CAF's middle phase (500 polls
-  // 50 us apart) took CPU from the threads doing the work on 2 cores: without it, 20% more calls
-  // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
-  sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  configure_actor_system(sys_cfg, cfg);
   caf::actor_system sys{sys_cfg};
   if (auto err = checked.get()) {
     spdlog::error("{}", describe(err));
@@ -265,53 +336,23 @@ int run_server(const server_config& cfg) {
     return spawn_computer(sys, create(id, options));
   };
   auto pool = sys.spawn(pool_actor, pool_cfg, spawner);
-
-  auto sup_cfg = supervisor_config_of(cfg);
-  auto supervisor = sys.spawn(supervisor_actor, sup_cfg, pool);
+  auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg), pool);
 
   tool_services services;
   services.supervisor = supervisor;
   services.logs = to_client;
   services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
-  bridge_config bridge_cfg;
-  bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
-  bridge_cfg.max_in_flight = cfg.max_in_flight;
-  bridge_cfg.tools = &tool_table();
-  bridge_cfg.max_line = cfg.http.max_body;
+  auto bridge_cfg = bridge_config_of(cfg);
 
   caf::actor bridge;
   caf::actor writer;
   std::optional<stdin_reader> reader;
   if (cfg.transport == transport_kind::http) {
-    auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
-                          const std::string& client_id,
-                          std::function<void(const std::string&)> on_end) {
-      auto client_cfg = http_client_config_of(cfg, client_id);
-      client_cfg.on_end = [to_client, on_end](const std::string& gone) {
-        to_client->detach(gone);
-        on_end(gone);
-      };
-      auto client = sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
-      to_client->attach(client, client_id); // the log lines that name it, and only those
-      return client;
-    };
-    // A request of the stateless revision: one actor for it, its sessions the principal's (every
-    // caller with the token, or anyone without one: then a session is reached by its id alone).
-    auto spawn_stateless = [&sys, services, bridge_cfg, &cfg]() {
-      http_client_config client_cfg;
-      client_cfg.client_id = "stateless";
-      client_cfg.stateless = true;
-      client_cfg.max_pending = cfg.max_in_flight;
-      return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
-    };
-    listener.emplace(cfg.http, std::make_shared<mcp_http_rules>(), spawn_client, spawn_stateless);
-    if (auto err = listener->start()) {
+    if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
       spdlog::critical("{}", describe(err));
-      listener.reset();
       for (const auto& a : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool)})
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-      close(signal_fd);
-      close(eof_fd);
+      fds.close_all();
       return 1;
     }
     spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: backend {}, {}x{}, up to {} sessions "
@@ -321,17 +362,13 @@ int run_server(const server_config& cfg) {
                  cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
                  pool_cfg.size, cfg.http.max_clients,
                  cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
-    if (!is_loopback_name(cfg.http.host) && cfg.http.auth_token.empty())
-      spdlog::warn("listening on {} without a bearer token: anyone who can reach it can use the "
-                   "computers; set --auth-token-file or CUA_MCP_AUTH_TOKEN",
-                   cfg.http.host);
   } else {
     services.default_session_id = random_uuid();
     bridge_cfg.max_line = 16 * 1024 * 1024;
-    writer = sys.spawn<caf::detached>(stdout_writer, mcp_out);
+    writer = sys.spawn<caf::detached>(stdout_writer, fds.mcp_out);
     bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
     to_client->attach(bridge);
-    reader.emplace(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd] {
+    reader.emplace(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd = fds.input_ended] {
       uint64_t one = 1;
       [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
     });
@@ -341,7 +378,7 @@ int run_server(const server_config& cfg) {
                  cfg.max_sessions, pool_cfg.size);
   }
 
-  auto why = wait_for_end(signal_fd, eof_fd);
+  auto why = wait_for_end(fds.signals, fds.input_ended);
   spdlog::info("shutting down after {}", why);
   watchdog.emplace(std::chrono::milliseconds(4500));
   if (reader)
@@ -350,8 +387,7 @@ int run_server(const server_config& cfg) {
   if (listener)
     listener->stop(); // every client ends: its calls stop, its sessions close
   stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
-  close(signal_fd);
-  close(eof_fd);
+  fds.close_all();
   spdlog::info("stopped");
   return 0;
 }

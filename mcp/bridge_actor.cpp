@@ -487,6 +487,62 @@ void guarded(bridge_ptr self, Serve&& serve) {
   }
 }
 
+// A call's actor died without answering (an exception in a tool): the client still gets an
+// answer, and the server goes on.
+void call_died(bridge_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  for (auto i = st.calls.begin(); i != st.calls.end(); ++i) {
+    if (i->second.call.address() != msg.source)
+      continue;
+    st.log->error("tool {} stopped unexpectedly: {}", i->second.tool,
+                  caf::to_string(msg.reason));
+    reply_tool(self, i->second.id,
+               tool_result::error("internal error: the tool " + i->second.tool
+                                  + " stopped unexpectedly; the server goes on"),
+               i->second.version);
+    st.calls.erase(i);
+    check_drained(self);
+    return;
+  }
+}
+
+// Sends a request of the server's own to the client; its response comes back through
+// handle_response.
+caf::result<json> ask_client(bridge_ptr self, const std::string& method, json params) {
+  auto& st = self->state;
+  if (method == "sampling/createMessage") {
+    const auto& caps = st.client_capabilities;
+    auto sampling = caps.is_object() && caps.contains("sampling") ? caps["sampling"] : json{};
+    if (!sampling.is_object())
+      return make_error(errc::model_failed,
+                        "the MCP client did not declare the sampling capability, so its model "
+                        "cannot be used; choose a provider with --model / CUA_MODEL_NAME");
+    if (params.contains("tools") && !sampling.contains("tools"))
+      return make_error(errc::model_failed,
+                        "the MCP client's sampling has no tool support (sampling.tools), which "
+                        "computer use needs; choose a provider with --model / CUA_MODEL_NAME");
+  }
+  // Our ids are strings with a prefix, so they never collide with anything the client sends.
+  auto id = "cua-" + std::to_string(st.next_request++);
+  auto promise = self->make_response_promise();
+  st.asked.emplace(json(id).dump(), promise);
+  write(self, jsonrpc::make_request(id, method, std::move(params)));
+  return caf::delegated<json>{};
+}
+
+// Answers every call still in flight with an error saying the server stops, and ends.
+void shut_down(bridge_ptr self) {
+  auto& st = self->state;
+  cancel_calls(
+    self, [](const bridge_state::in_flight&) { return true; },
+    "the server is shutting down, so the call was cancelled");
+  check_drained(self);
+  for (auto& [id, promise] : st.asked)
+    promise.deliver(make_error(errc::shutting_down, "the server is shutting down"));
+  st.asked.clear();
+  self->quit();
+}
+
 } // namespace
 
 bridge_state::~bridge_state() {
@@ -504,24 +560,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
   st.log = tagged_log{log_tag{st.services.client, {}}};
   st.config = config;
   st.quick.emplace(self, st.services.query_timeout);
-  self->set_down_handler([=](const caf::down_msg& msg) {
-    auto& st = self->state;
-    for (auto i = st.calls.begin(); i != st.calls.end(); ++i) {
-      if (i->second.call.address() != msg.source)
-        continue;
-      // The call's actor died without answering (an exception in a tool): the client still gets
-      // an answer, and the server goes on.
-      st.log->error("tool {} stopped unexpectedly: {}", i->second.tool,
-                    caf::to_string(msg.reason));
-      reply_tool(self, i->second.id,
-                 tool_result::error("internal error: the tool " + i->second.tool
-                                    + " stopped unexpectedly; the server goes on"),
-                 i->second.version);
-      st.calls.erase(i);
-      check_drained(self);
-      return;
-    }
-  });
+  self->set_down_handler([=](const caf::down_msg& msg) { call_died(self, msg); });
   return {
     [=](line_atom, const std::string& line) {
       guarded(self, [&] { handle_line(self, line); });
@@ -564,39 +603,11 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       if (auto line = log_notification(level, logger, text, st.log_level))
         self->send(st.writer, write_atom::value, outbound_line{std::move(*line), {}, {}, 0});
     },
-    [=](client_req_atom, const std::string& method, json& params) -> caf::result<json> {
-      auto& st = self->state;
-      if (method == "sampling/createMessage") {
-        const auto& caps = st.client_capabilities;
-        auto sampling = caps.is_object() && caps.contains("sampling") ? caps["sampling"] : json{};
-        if (!sampling.is_object())
-          return make_error(errc::model_failed,
-                            "the MCP client did not declare the sampling capability, so its model "
-                            "cannot be used; choose a provider with --model / CUA_MODEL_NAME");
-        if (params.contains("tools") && !sampling.contains("tools"))
-          return make_error(errc::model_failed,
-                            "the MCP client's sampling has no tool support (sampling.tools), which "
-                            "computer use needs; choose a provider with --model / CUA_MODEL_NAME");
-      }
-      // Our ids are strings with a prefix, so they never collide with anything the client sends.
-      auto id = "cua-" + std::to_string(st.next_request++);
-      auto promise = self->make_response_promise();
-      st.asked.emplace(json(id).dump(), promise);
-      write(self, jsonrpc::make_request(id, method, std::move(params)));
-      return caf::delegated<json>{};
+    [=](client_req_atom, const std::string& method, json& params) {
+      return ask_client(self, method, std::move(params));
     },
     [=](drain_atom) { return drain(self); },
-    [=](shutdown_atom) {
-      auto& st = self->state;
-      cancel_calls(
-        self, [](const bridge_state::in_flight&) { return true; },
-        "the server is shutting down, so the call was cancelled");
-      check_drained(self);
-      for (auto& [id, promise] : st.asked)
-        promise.deliver(make_error(errc::shutting_down, "the server is shutting down"));
-      st.asked.clear();
-      self->quit();
-    },
+    [=](shutdown_atom) { shut_down(self); },
   };
 }
 
