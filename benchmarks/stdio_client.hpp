@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
-#include "util/fd_line_reader.hpp"
+#include "util/child_process.hpp"
 
 namespace cua::bench {
 
@@ -32,11 +32,11 @@ public:
   void flush();
 
   /// Returns whether a whole message is already read, so next() needs no system call.
-  bool has_message() const { return reader_.has_line(); }
+  bool has_message() const { return child_->has_line(); }
 
   /// Returns the next line the server wrote, or nothing within `timeout` (or at end of output).
   std::optional<std::string> next_line(std::chrono::milliseconds timeout) {
-    return reader_.next_line(timeout);
+    return child_->next_line(timeout);
   }
 
   /// Returns the next message, or nothing within `timeout` (or at end of output).
@@ -49,7 +49,7 @@ public:
   /// Closes stdin and waits (bounded) for the child to end.
   void close();
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
 
   /// Returns the child's peak RSS so far in KiB (VmHWM) and its CPU time in ms (user + system).
   std::pair<long, long> usage() const;
@@ -58,10 +58,7 @@ public:
   long rss_kib() const;
 
 private:
-  pid_t pid_ = -1;
-  int in_ = -1;
-  int out_ = -1;
-  cua::fd_line_reader reader_{-1};
+  std::optional<cua::child_process> child_;
   long next_id_ = 1;
   std::string queued_;
 };

@@ -5,31 +5,13 @@
 
 #include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "messages/atoms.hpp"
 #include "messages/outbound_line.hpp"
 #include "util/unexpected_messages.hpp"
+#include "util/write_all.hpp"
 
 namespace cua {
-
-namespace {
-
-bool write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    auto n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-} // namespace
 
 caf::behavior stdout_writer(caf::stateful_actor<stdout_writer_state>* self, int fd) {
   log_unexpected_messages(self);

@@ -25,13 +25,7 @@ const char* slow_script = R"({"text":"waiting","actions":[{"action":"wait","dura
 class bridge_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
-    pool_config pc;
-    pc.size = 4;
-    pc.warm = 0;
-    auto pool = own(sys().spawn(pool_actor, pc, sim_spawner()));
-    supervisor_config sc;
-    sc.session.agent.model = script_.model();
-    supervisor_ = own(sys().spawn(supervisor_actor, sc, pool));
+    supervisor_ = sim_supervisor(script_.model());
     start_bridge(supervisor_);
   }
 

@@ -13,6 +13,7 @@
 
 #include "actors/computer_actor.hpp"
 #include "actors/pool_actor.hpp"
+#include "actors/supervisor_actor.hpp"
 #include "computers/sim_computer.hpp"
 #include "messages/register_messages.hpp"
 
@@ -115,6 +116,22 @@ protected:
     return [options](caf::actor_system& sys, const std::string& id) {
       return spawn_computer(sys, make_sim_computer(id, options), false);
     };
+  }
+
+  /// Returns a pool (owned) of at most `size` sim computers, none started ahead of demand.
+  pool_api sim_pool(int32_t size) {
+    pool_config pc;
+    pc.size = size;
+    pc.warm = 0;
+    return own(sys_->spawn(pool_actor, pc, sim_spawner()));
+  }
+
+  /// Returns a supervisor (owned) with default limits over a sim_pool(pool_size), whose tasks ask
+  /// `model`.
+  supervisor_api sim_supervisor(const std::string& model, int32_t pool_size = 4) {
+    supervisor_config sc;
+    sc.session.agent.model = model;
+    return own(sys_->spawn(supervisor_actor, sc, sim_pool(pool_size)));
   }
 
   caf::actor_system& sys() { return *sys_; }

@@ -21,10 +21,7 @@ const char* slow_script = R"({"text":"look","actions":[{"action":"screenshot"}]}
 class session_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
-    pool_config pc;
-    pc.size = 2;
-    pc.warm = 0;
-    pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
+    pool_ = sim_pool(2);
   }
 
   session_api make_session(const std::string& model) {

@@ -16,10 +16,7 @@ const std::string me = "client-1";
 class supervisor_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
-    pool_config pc;
-    pc.size = 10;
-    pc.warm = 0;
-    pool_ = own(sys().spawn(pool_actor, pc, sim_spawner()));
+    pool_ = sim_pool(10);
   }
 
   supervisor_api make_supervisor(int32_t max_sessions, caf::timespan idle = 600s,

@@ -4,19 +4,14 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <fstream>
-#include <poll.h>
 #include <sstream>
-#include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "util/base64.hpp"
+#include "util/child_process.hpp"
 #include "util/proc_status.hpp"
 
 namespace cua::test {
@@ -31,90 +26,39 @@ server_process::server_process(std::vector<std::string> args, std::vector<std::s
                                std::optional<uid_t> run_as) {
   // A server that died must fail the test with its stderr, not kill the test with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
-  int in[2];
-  int out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe failed");
   char name[] = "/tmp/cua-e2e-stderr-XXXXXX";
   int err_fd = mkstemp(name);
   stderr_path_ = name;
-  auto binary = server_binary();
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err_fd, 2);
-    // Nothing else of the test process (a fake server's listening socket) may live on in the
-    // server: it would keep that port open after the test closed it.
-    close_range(3, ~0U, 0);
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (auto& e : env)
-      putenv(const_cast<char*>(e.c_str()));
-    if (run_as && (setgroups(0, nullptr) != 0 || setresgid(*run_as, *run_as, *run_as) != 0
-                   || setresuid(*run_as, *run_as, *run_as) != 0))
-      _exit(126);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
+  child_process::options how;
+  how.argv.push_back(server_binary());
+  how.argv.insert(how.argv.end(), args.begin(), args.end());
+  how.env = std::move(env);
+  how.stderr_fd = err_fd;
+  how.run_as = run_as;
+  child_.emplace(how);
   close(err_fd);
-  stdin_fd_ = in[1];
-  stdout_fd_ = out[0];
-  reader_ = fd_line_reader(stdout_fd_);
 }
 
 server_process::~server_process() {
-  if (!exit_code_ && pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
+  child_.reset(); // kills it, if the test left it running
   // Under scripts/test-sanitizers the server reports what the sanitizers find on stderr.
   auto log = stderr_text();
   for (auto marker : {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                       "WARNING: ThreadSanitizer"})
     if (log.find(marker) != std::string::npos)
       ADD_FAILURE() << "the server's sanitizer report:\n" << log;
-  if (stdin_fd_ >= 0)
-    close(stdin_fd_);
-  if (stdout_fd_ >= 0)
-    close(stdout_fd_);
   std::remove(stderr_path_.c_str());
 }
 
 void server_process::send_line(const std::string& line) {
-  std::string data = line + "\n";
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    auto n = write(stdin_fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      ADD_FAILURE() << "writing to the server failed: " << std::strerror(errno);
-      return;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  if (!child_->write_all(line + "\n"))
+    ADD_FAILURE() << "writing to the server failed: " << std::strerror(errno);
 }
 
 std::optional<nlohmann::json> server_process::next_message(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    auto line = reader_.next_line(std::max(left, std::chrono::milliseconds(0)));
-    if (!line)
-      return std::nullopt;
-    auto message = nlohmann::json::parse(*line, nullptr, false);
-    EXPECT_FALSE(message.is_discarded()) << "stdout carried a non-JSON line: " << *line;
-    if (!message.is_discarded())
-      return message;
-  }
+  return child_->next_message(timeout, [](const std::string& line) {
+    ADD_FAILURE() << "stdout carried a non-JSON line: " << line;
+  });
 }
 
 nlohmann::json server_process::start_request(const std::string& method, nlohmann::json params,
@@ -175,55 +119,27 @@ nlohmann::json server_process::call_tool(const std::string& name, nlohmann::json
 }
 
 std::string server_process::raw_output(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string text = reader_.take_buffer();
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd fd{stdout_fd_, POLLIN, 0};
-    if (poll(&fd, 1, 100) <= 0)
-      continue;
-    char chunk[65536];
-    auto n = read(stdout_fd_, chunk, sizeof(chunk));
-    if (n <= 0)
-      break;
-    text.append(chunk, static_cast<size_t>(n));
-  }
-  return text;
+  return child_->read_to_end(timeout);
 }
 
 void server_process::close_stdin() {
-  if (stdin_fd_ >= 0) {
-    close(stdin_fd_);
-    stdin_fd_ = -1;
-  }
+  child_->close_stdin();
 }
 
 std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
-  if (exit_code_)
-    return exit_code_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    auto r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return exit_code_;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return std::nullopt;
+  return child_->wait_exit(timeout);
 }
-
 
 std::vector<pid_t> server_process::children() const {
   std::vector<pid_t> out;
-  for (auto [pid, parent] : process_parents())
-    if (parent == pid_)
-      out.push_back(pid);
+  for (auto [process, parent] : process_parents())
+    if (parent == pid())
+      out.push_back(process);
   return out;
 }
 
 std::vector<pid_t> server_process::descendants() const {
-  auto out = with_descendants({pid_});
+  auto out = with_descendants({pid()});
   out.erase(out.begin());
   return out;
 }

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
-#include "util/fd_line_reader.hpp"
+#include "util/child_process.hpp"
 
 namespace cua::test {
 
@@ -75,18 +75,14 @@ public:
   /// Returns what the server wrote to stderr so far.
   std::string stderr_text() const;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
   std::vector<nlohmann::json>& notifications() { return notifications_; }
   std::vector<nlohmann::json>& stray_responses() { return stray_; }
 
 private:
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
-  int stdout_fd_ = -1;
+  std::optional<child_process> child_;
   std::string stderr_path_;
-  fd_line_reader reader_{-1};
   int next_id_ = 1;
-  std::optional<int> exit_code_;
   std::vector<nlohmann::json> notifications_;
   std::vector<nlohmann::json> stray_;
 };
