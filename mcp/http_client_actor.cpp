@@ -371,7 +371,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
       self->send(self->state.bridge, log_atom::value, level, std::move(logger), std::move(text));
     },
     [=](tick_atom) { tick(self); },
-    [=](shutdown_atom, const std::string& reason) { end(self, reason); },
+    [=](end_atom, const std::string& reason) { end(self, reason); },
   };
 }
 

@@ -71,7 +71,7 @@ struct http_client_state {
 /// an open POST).
 ///
 /// A POST whose connection drops cancels its requests, as notifications/cancelled would. The client
-/// ends on (shutdown, reason) (DELETE, server shutdown), after idle_timeout with no request and
+/// ends on (end, reason) (DELETE, server shutdown), after idle_timeout with no request and
 /// no open stream, after the shorter empty_timeout when it has no session either (most clients
 /// never send DELETE), or when it gives its slot to a new client; its sessions are then cleaned up
 /// and the transport told.
@@ -83,7 +83,7 @@ struct http_client_state {
 /// Messages: (post, http_post); (listen, exchange_ptr) for a GET stream; (hangup, exchange id);
 /// (reclaim, slot_request_ptr), answered yes (after ending) when the client has no stream and no
 /// request in flight and its sessions have all been idle for reclaim_idle, or it has none;
-/// (shutdown, reason); (write, outbound_line) from its bridge; (log, level, logger, text), log records about
+/// (end, reason); (write, outbound_line) from its bridge; (log, level, logger, text), log records about
 /// this client, for its bridge to forward at the client's level.
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
                                 http_client_config config, tool_services services,

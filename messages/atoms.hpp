@@ -59,6 +59,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using listen_atom = caf::atom_constant<caf::atom("listen")>;
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;
+using end_atom = caf::atom_constant<caf::atom("end")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 

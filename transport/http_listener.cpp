@@ -485,7 +485,7 @@ private:
     if (!client)
       return;
     core_->clients.erase(std::string{req["Mcp-Session-Id"]});
-    caf::anon_send(*client, shutdown_atom::value, std::string{"ended by the client (DELETE)"});
+    caf::anon_send(*client, end_atom::value, std::string{"ended by the client (DELETE)"});
     reply_now(200, "");
   }
 
@@ -904,7 +904,7 @@ void http_listener::stop() {
     if (c.acceptor)
       c.acceptor->close(ignored);
     for (auto& [id, client] : c.clients)
-      caf::anon_send(client.actor, shutdown_atom::value, std::string{"the server is stopping"});
+      caf::anon_send(client.actor, end_atom::value, std::string{"the server is stopping"});
     c.clients.clear();
     for (auto& weak : c.live)
       if (auto connection = weak.lock())

@@ -206,7 +206,7 @@ TEST_F(http_client_actor_test, ending_closes_its_sessions_answers_what_waits_and
   post(client_, call(1, "screenshot_cua", {{"session_id", "extra"}}));
   auto waiting = post(client_, call(2, "run_cua_task", {{"task", "wait"}}));
   EXPECT_EQ(stats("client-1").server_sessions, 3);
-  caf::anon_send(client_, shutdown_atom::value, std::string{"deleted"});
+  caf::anon_send(client_, end_atom::value, std::string{"deleted"});
   run();
   ASSERT_TRUE(waiting->ended);
   EXPECT_EQ(waiting->status, 404);
