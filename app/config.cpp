@@ -98,6 +98,49 @@ void parse_listen(const std::string& text, http_options& http) {
   http.port = static_cast<uint16_t>(std::stoi(port_text));
 }
 
+// Splits a node address "HOST:PORT"; throws a CLI11 validation error naming `flag`.
+node_address parse_node_address(const std::string& text, const std::string& flag) {
+  http_options parsed;
+  try {
+    parse_listen(text, parsed);
+  } catch (const CLI::ValidationError&) {
+    throw CLI::ValidationError(flag + " \"" + text + "\": expected HOST:PORT, e.g. 127.0.0.1:4242");
+  }
+  return {parsed.host, parsed.port};
+}
+
+// Reads the node secret (the file's first line) and the hosts (flags and file); throws a CLI11
+// validation error that says what is wrong.
+void settle_nodes(server_config& cfg, const std::string& node_listen,
+                  const std::vector<std::string>& hosts, const std::string& hosts_file,
+                  const std::string& secret_file) {
+  cfg.node_listen = parse_node_address(node_listen, "--node-listen");
+  std::vector<std::string> all = hosts;
+  if (!hosts_file.empty()) {
+    std::ifstream in(hosts_file);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto start = line.find_first_not_of(" \t");
+      if (start == std::string::npos || line[start] == '#')
+        continue;
+      auto end = line.find_last_not_of(" \t\r");
+      all.push_back(line.substr(start, end - start + 1));
+    }
+  }
+  for (const auto& text : all)
+    cfg.hosts.push_back(parse_node_address(text, "--hosts"));
+  if (cfg.role == node_role::host && !cfg.hosts.empty())
+    throw CLI::ValidationError("--hosts is for a front (the MCP server), not for --role host");
+  if (!secret_file.empty()) {
+    std::ifstream in(secret_file);
+    std::getline(in, cfg.node_secret);
+    while (!cfg.node_secret.empty() && std::isspace(static_cast<unsigned char>(cfg.node_secret.back())))
+      cfg.node_secret.pop_back();
+    if (cfg.node_secret.empty())
+      throw CLI::ValidationError("--node-secret-file " + secret_file + ": the first line is empty");
+  }
+}
+
 // Reads the bearer token HTTP clients must send: the file's first line, or CUA_MCP_AUTH_TOKEN.
 void settle_auth_token(server_config& cfg, const std::string& token_file) {
   std::string token;
@@ -132,6 +175,10 @@ struct option_texts {
   std::string settle_mode = "screen";
   std::string listen;
   std::string token_file;
+  std::string node_listen = "127.0.0.1:4242";
+  std::vector<std::string> hosts;
+  std::string hosts_file;
+  std::string node_secret_file;
 
   explicit option_texts(const server_config& cfg)
     : network(to_string(cfg.backend.sandbox.network)),
@@ -378,6 +425,32 @@ void add_client_options(CLI::App& app, server_config& cfg, option_texts& texts) 
     ->check(CLI::Range(0.001, 1e7));
 }
 
+// Computer hosts on other machines: a host's own port, a front's hosts, and what they share.
+void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
+  app.add_option("--role", cfg.role,
+                 "server: the MCP server (its computers local, or on --hosts); host: a computer "
+                 "host for fronts on other machines (speaks no MCP)")
+    ->transform(CLI::CheckedTransformer(
+      std::map<std::string, node_role>{{"server", node_role::server}, {"host", node_role::host}}))
+    ->default_str("server");
+  app.add_option("--node-listen", texts.node_listen,
+                 "--role host: HOST:PORT fronts connect to (loopback unless told otherwise)")
+    ->capture_default_str();
+  app.add_option("--hosts", texts.hosts,
+                 "Computer hosts to draw computers from instead of local ones, HOST:PORT,...")
+    ->delimiter(',');
+  app.add_option("--hosts-file", texts.hosts_file, "A file of --hosts values, one per line ('#' comments)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--node-secret-file", texts.node_secret_file,
+                 "File whose first line is the secret every node shares; a front proves it to each "
+                 "host before it gets a computer (never sent or logged)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--host-timeout", cfg.host_timeout_s,
+                 "Seconds a computer host may take to connect or answer before it counts as gone")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+}
+
 // Turns what was parsed into the configuration, checking what one option alone cannot; throws a
 // CLI11 validation error that says what is wrong.
 void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts) {
@@ -385,6 +458,7 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
   settle_cua_urls(cfg, texts.cua_urls_file);
   parse_listen(texts.listen, cfg.http);
   settle_auth_token(cfg, texts.token_file);
+  settle_nodes(cfg, texts.node_listen, texts.hosts, texts.hosts_file, texts.node_secret_file);
   cfg.http.reclaim_idle_s = cfg.evict_idle_s;
   sandbox.enabled = texts.sandbox_mode == "on";
   cfg.backend.settle.bound = std::chrono::milliseconds(texts.settle_ms);
@@ -424,6 +498,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   add_session_options(app, cfg, texts);
   add_agent_options(app, cfg);
   add_client_options(app, cfg, texts);
+  add_node_options(app, cfg, texts);
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

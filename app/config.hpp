@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "computers/backend_options.hpp"
 #include "transport/http_options.hpp"
@@ -13,6 +14,19 @@ namespace cua {
 enum class transport_kind {
   stdio, // one client on stdin/stdout
   http,  // many clients over Streamable HTTP
+};
+
+/// What this process is: an MCP server (a front, with local computers or those of hosts), or a
+/// computer host that fronts on other machines draw from.
+enum class node_role {
+  server,
+  host,
+};
+
+/// A node address, HOST:PORT.
+struct node_address {
+  std::string host;
+  uint16_t port = 0;
 };
 
 /// Every setting of the server, from flags and (where the Python server had them) env vars.
@@ -40,6 +54,11 @@ struct server_config {
   int32_t max_in_flight = 256; // tools/call requests of the client at once
   std::string log_level = "info";
   int32_t workers = 0; // 0: one per core, at least 2
+  node_role role = node_role::server;
+  node_address node_listen{"127.0.0.1", 4242}; // a host's port for fronts
+  std::vector<node_address> hosts;             // a front's computer hosts (none: local computers)
+  std::string node_secret;                     // shared by every node; never logged
+  double host_timeout_s = 10;
 };
 
 /// Returns the configuration the command line and environment ask for, or the exit code to end

@@ -14,6 +14,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,7 +26,9 @@
 #include <unistd.h>
 
 #include "actors/computer_actor.hpp"
+#include "actors/host_actor.hpp"
 #include "actors/pool_actor.hpp"
+#include "actors/remote_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "computers/backend_registry.hpp"
 #include "mcp/bridge_actor.hpp"
@@ -203,7 +206,8 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   if (bridge)
     ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
   deadline -= std::chrono::milliseconds(400);
-  ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
+  if (supervisor)
+    ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
   ask(pool, std::chrono::seconds(2), shutdown_atom::value);
   deadline += std::chrono::milliseconds(400);
   if (writer)
@@ -254,6 +258,38 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const server_conf
   // 50 us apart) took CPU from the threads doing the work on 2 cores: without it, 20% more calls
   // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
   sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  // CAF's network layer, for computer hosts on other machines and the fronts that use them.
+  if (cfg.role == node_role::host || !cfg.hosts.empty())
+    sys_cfg.load<caf::io::middleman>();
+}
+
+// Says where the computers come from, for the ready line.
+std::string computers_text(const server_config& cfg, const backend_entry& backend,
+                           const pool_config& pool_cfg) {
+  if (!cfg.hosts.empty())
+    return "computers on " + std::to_string(cfg.hosts.size()) + " host(s)";
+  return "backend " + backend.name + ", " + std::to_string(cfg.backend.screen_width) + "x"
+         + std::to_string(cfg.backend.screen_height) + ", pool of " + std::to_string(pool_cfg.size);
+}
+
+// The computers the sessions draw from: a local pool of the backend's, or the pools of hosts.
+pool_api spawn_pool(caf::actor_system& sys, const server_config& cfg, const backend_entry& backend) {
+  if (!cfg.hosts.empty()) {
+    remote_pool_config remote;
+    for (const auto& h : cfg.hosts)
+      remote.hosts.push_back({h.host, h.port});
+    remote.secret = cfg.node_secret;
+    remote.front_name = "front-" + std::to_string(getpid());
+    remote.host_timeout = seconds(cfg.host_timeout_s);
+    remote.acquire_timeout = seconds(cfg.acquire_timeout_s);
+    return sys.spawn(remote_pool_actor, remote);
+  }
+  auto options = cfg.backend;
+  auto create = backend.create;
+  computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
+    return spawn_computer(sys, create(id, options));
+  };
+  return sys.spawn(pool_actor, pool_config_of(cfg, backend), spawner);
 }
 
 bridge_config bridge_config_of(const server_config& cfg) {
@@ -330,12 +366,7 @@ int run_server(const server_config& cfg) {
   }
 
   auto pool_cfg = pool_config_of(cfg, *backend);
-  auto options = cfg.backend;
-  auto create = backend->create;
-  computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
-    return spawn_computer(sys, create(id, options));
-  };
-  auto pool = sys.spawn(pool_actor, pool_cfg, spawner);
+  auto pool = spawn_pool(sys, cfg, *backend);
   auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg), pool);
 
   tool_services services;
@@ -355,12 +386,12 @@ int run_server(const server_config& cfg) {
       fds.close_all();
       return 1;
     }
-    spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: backend {}, {}x{}, up to {} sessions "
-                 "({} per client), pool of {}, up to {} clients{}",
-                 CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path, backend->name,
-                 cfg.backend.screen_width, cfg.backend.screen_height, cfg.max_sessions,
+    spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: {}, up to {} sessions "
+                 "({} per client), up to {} clients{}",
+                 CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path,
+                 computers_text(cfg, *backend, pool_cfg), cfg.max_sessions,
                  cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
-                 pool_cfg.size, cfg.http.max_clients,
+                 cfg.http.max_clients,
                  cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
   } else {
     services.default_session_id = random_uuid();
@@ -373,9 +404,8 @@ int run_server(const server_config& cfg) {
       [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
     });
     reader->start();
-    spdlog::info("cua-mcp-server {} ready on stdio: backend {}, {}x{}, up to {} sessions, pool of {}",
-                 CUA_VERSION, backend->name, cfg.backend.screen_width, cfg.backend.screen_height,
-                 cfg.max_sessions, pool_cfg.size);
+    spdlog::info("cua-mcp-server {} ready on stdio: {}, up to {} sessions", CUA_VERSION,
+                 computers_text(cfg, *backend, pool_cfg), cfg.max_sessions);
   }
 
   auto why = wait_for_end(fds.signals, fds.input_ended);
@@ -387,6 +417,57 @@ int run_server(const server_config& cfg) {
   if (listener)
     listener->stop(); // every client ends: its calls stop, its sessions close
   stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
+  fds.close_all();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int run_host(const server_config& cfg) {
+  auto fds = take_over_process_fds();
+  set_up_logging(cfg.log_level);
+  std::optional<shutdown_watchdog> watchdog; // before the actor system: it guards its teardown
+  if (!is_loopback_name(cfg.node_listen.host) && cfg.node_secret.empty()) {
+    spdlog::error("--node-listen {}: a host that listens beyond loopback needs --node-secret-file "
+                  "(else anyone who reaches the port gets computers)",
+                  cfg.node_listen.host);
+    fds.close_all();
+    return 1;
+  }
+  const auto* backend = find_backend(cfg.backend.backend);
+  auto checked = std::async(std::launch::async, [&cfg, backend]() -> caf::error {
+    return backend->check ? backend->check(cfg.backend) : caf::error{};
+  });
+  caf::actor_system_config sys_cfg;
+  configure_actor_system(sys_cfg, cfg);
+  caf::actor_system sys{sys_cfg};
+  if (auto err = checked.get()) {
+    spdlog::error("{}", describe(err));
+    return 1;
+  }
+  auto pool_cfg = pool_config_of(cfg, *backend);
+  auto pool = spawn_pool(sys, cfg, *backend);
+  auto host = sys.spawn(host_actor, host_config{cfg.node_secret, pool_cfg.size}, pool);
+  auto port = sys.middleman().publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true);
+  if (!port) {
+    spdlog::critical("cannot listen on {}:{} for fronts: {}", cfg.node_listen.host,
+                     cfg.node_listen.port, sys.render(port.error()));
+    caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+    fds.close_all();
+    return 1;
+  }
+  spdlog::info("cua-mcp-server {} host ready on {}:{}: backend {}, {}x{}, {} computers{}", CUA_VERSION,
+               cfg.node_listen.host, *port, backend->name, cfg.backend.screen_width,
+               cfg.backend.screen_height, pool_cfg.size,
+               cfg.node_secret.empty() ? ", no node secret (loopback only)" : ", node secret required");
+  if (!is_loopback_name(cfg.node_listen.host))
+    spdlog::warn("listening for fronts on {} without TLS: the node protocol travels in clear",
+                 cfg.node_listen.host);
+  auto why = wait_for_end(fds.signals, fds.input_ended);
+  spdlog::info("shutting down after {}", why);
+  watchdog.emplace(std::chrono::milliseconds(4500));
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool}, false);
   fds.close_all();
   spdlog::info("stopped");
   return 0;

@@ -21,6 +21,11 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using broken_atom = caf::atom_constant<caf::atom("broken")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 
+// computer hosts on other nodes
+using challenge_atom = caf::atom_constant<caf::atom("challenge")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using connect_host_atom = caf::atom_constant<caf::atom("conn_host")>;
+
 // supervisor and session actors
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using open_ephemeral_atom = caf::atom_constant<caf::atom("open_ephem")>;

@@ -18,6 +18,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<action_outcome>("action_outcome");
   cfg.add_message_type<encoded_image>("encoded_image");
   cfg.add_message_type<computer_info>("computer_info");
+  cfg.add_message_type<computer_api>("computer_api");
   cfg.add_message_type<computer_lease>("computer_lease");
   cfg.add_message_type<pool_stats>("pool_stats");
   cfg.add_message_type<session_handle>("session_handle");

@@ -1,0 +1,277 @@
+#include "actors/remote_pool_actor.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/errors.hpp"
+#include "util/node_proof.hpp"
+#include "util/unexpected_messages.hpp"
+
+namespace cua {
+
+namespace {
+
+using remote_pool_ptr = pool_api::stateful_pointer<remote_pool_state>;
+using host_entry = remote_pool_state::host_entry;
+
+constexpr auto most_backoff = std::chrono::seconds(30);
+
+void connect(remote_pool_ptr self, size_t index);
+
+// The host is gone or refused us: try again after a backoff that doubles up to 30 s.
+void lose(remote_pool_ptr self, size_t index, const std::string& why) {
+  auto& st = self->state;
+  auto& h = st.hosts[index];
+  if (h.link == host_link::joined)
+    spdlog::warn("computer host {} lost: {}", h.address.text(), why);
+  else
+    spdlog::warn("computer host {} not reached: {}", h.address.text(), why);
+  h.link = host_link::down;
+  h.host = host_api{};
+  h.last_error = why;
+  h.in_use = 0; // its computers are gone with it (the host takes them back when we go away)
+  for (auto i = st.on_loan.begin(); i != st.on_loan.end();)
+    i = i->second.host == index ? st.on_loan.erase(i) : std::next(i);
+  if (st.closed)
+    return;
+  h.backoff = h.backoff.count() == 0 ? st.config.first_backoff
+                                     : std::min<caf::timespan>(h.backoff * 2, most_backoff);
+  self->delayed_send(self, h.backoff, probe_atom::value, h.address.text());
+}
+
+void join(remote_pool_ptr self, size_t index, host_api host) {
+  auto& st = self->state;
+  auto timeout = st.config.host_timeout;
+  self->request(host, timeout, challenge_atom::value)
+    .then(
+      [=](const std::string& nonce) {
+        auto& st = self->state;
+        auto proof = node_proof(st.config.secret, nonce);
+        self->request(host, timeout, join_atom::value, st.config.front_name, proof)
+          .then(
+            [=](int32_t capacity) {
+              auto& h = self->state.hosts[index];
+              h.link = host_link::joined;
+              h.host = host;
+              h.capacity = capacity;
+              h.backoff = {};
+              h.last_error.clear();
+              self->monitor(host);
+              spdlog::info("computer host {} joined: {} computers", h.address.text(), capacity);
+            },
+            [=](caf::error& err) { lose(self, index, describe(err)); });
+      },
+      [=](caf::error& err) { lose(self, index, describe(err)); });
+}
+
+void connect(remote_pool_ptr self, size_t index) {
+  auto& st = self->state;
+  auto& h = st.hosts[index];
+  if (st.closed || h.link != host_link::down)
+    return;
+  h.link = host_link::connecting;
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, st.config.host_timeout, caf::connect_atom::value, h.address.host,
+                h.address.port)
+    .then(
+      [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (!ptr)
+          return lose(self, index, "nothing is published there");
+        join(self, index, caf::actor_cast<host_api>(std::move(ptr)));
+      },
+      [=](caf::error& err) { lose(self, index, describe(err)); });
+}
+
+// The joined host with the most free room (the least busy when all are full), or none.
+std::optional<size_t> place(const remote_pool_state& st) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < st.hosts.size(); ++i) {
+    const auto& h = st.hosts[i];
+    if (h.link != host_link::joined)
+      continue;
+    if (!best || h.capacity - h.in_use > st.hosts[*best].capacity - st.hosts[*best].in_use)
+      best = i;
+  }
+  return best;
+}
+
+std::string hosts_summary(const remote_pool_state& st) {
+  std::string text;
+  for (const auto& h : st.hosts)
+    text += (text.empty() ? "" : "; ") + h.address.text() + ": "
+            + (h.last_error.empty() ? std::string{"connecting"} : h.last_error);
+  return text;
+}
+
+caf::result<computer_lease> lend(remote_pool_ptr self) {
+  auto& st = self->state;
+  if (st.closed)
+    return make_error(errc::pool_closed, "the server is shutting down");
+  auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!borrower)
+    return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
+  auto index = place(st);
+  if (!index)
+    return make_error(errc::pool_timeout,
+                      "no computer host is reachable (" + hosts_summary(st) + ")");
+  auto& h = st.hosts[*index];
+  ++h.in_use;
+  self->monitor(borrower);
+  auto rp = self->make_response_promise<computer_lease>();
+  auto host = h.host;
+  auto where = h.address.text();
+  self->request(host, st.config.acquire_timeout + st.config.host_timeout, acquire_atom::value)
+    .then(
+      [=](computer_lease& lease) mutable {
+        auto& st = self->state;
+        if (st.hosts[*index].host != host || st.closed) {
+          // The host went away (or we are stopping) while the answer was on its way.
+          self->send(host, release_atom::value, lease.computer);
+          rp.deliver(make_error(errc::pool_timeout, "computer host " + where + " went away"));
+          return;
+        }
+        lease.info.id = where + "/" + lease.info.id;
+        remote_pool_state::loan loan;
+        loan.host = *index;
+        loan.borrower = borrower.address();
+        loan.computer = lease.computer;
+        st.on_loan[lease.computer.address()] = std::move(loan);
+        rp.deliver(std::move(lease));
+      },
+      [=](caf::error& err) mutable {
+        auto& h = self->state.hosts[*index];
+        if (h.host == host && h.in_use > 0)
+          --h.in_use;
+        rp.deliver(make_error(err == errc::pool_timeout ? errc::pool_timeout : errc::computer_failed,
+                              "computer host " + where + ": " + describe(err)));
+      });
+  return rp;
+}
+
+void give_back(remote_pool_ptr self, const caf::actor_addr& computer) {
+  auto& st = self->state;
+  auto i = st.on_loan.find(computer);
+  if (i == st.on_loan.end())
+    return;
+  auto& h = st.hosts[i->second.host];
+  if (h.link == host_link::joined) {
+    self->send(h.host, release_atom::value, i->second.computer);
+    --h.in_use;
+  }
+  st.on_loan.erase(i);
+}
+
+void on_down(remote_pool_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.hosts.size(); ++i)
+    if (st.hosts[i].host && st.hosts[i].host.address() == msg.source)
+      return lose(self, i, "its connection closed (" + describe(msg.reason) + ")");
+  // A borrower stopped: its computers go back.
+  std::vector<caf::actor_addr> theirs;
+  for (auto& [computer, loan] : st.on_loan)
+    if (loan.borrower == msg.source)
+      theirs.push_back(computer);
+  for (auto& computer : theirs)
+    give_back(self, computer);
+}
+
+// The pools' figures added up over the joined hosts (each bounded by host_timeout).
+caf::result<pool_stats> gather_stats(remote_pool_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<pool_stats>();
+  auto total = std::make_shared<pool_stats>();
+  total->isolation = "computers on " + std::to_string(st.hosts.size()) + " host(s)";
+  std::vector<host_api> joined;
+  for (auto& h : st.hosts)
+    if (h.link == host_link::joined)
+      joined.push_back(h.host);
+  if (joined.empty()) {
+    rp.deliver(*total);
+    return rp;
+  }
+  auto pending = std::make_shared<size_t>(joined.size());
+  auto one_done = [=]() mutable {
+    if (--*pending == 0)
+      rp.deliver(*total);
+  };
+  for (auto& host : joined)
+    self->request(host, st.config.host_timeout, stats_atom::value)
+      .then(
+        [=](const pool_stats& s) mutable {
+          total->size += s.size;
+          total->warm += s.warm;
+          total->in_use += s.in_use;
+          total->idle += s.idle;
+          total->starting += s.starting;
+          total->waiting += s.waiting;
+          total->unavailable += s.unavailable;
+          total->created += s.created;
+          total->destroyed += s.destroyed;
+          total->failed += s.failed;
+          total->timed_out += s.timed_out;
+          if (!s.isolation.empty())
+            total->isolation = s.isolation + " (on " + std::to_string(self->state.hosts.size())
+                               + " host(s))";
+          total->unconfined = total->unconfined || s.unconfined;
+          one_done();
+        },
+        [=](caf::error&) mutable { one_done(); });
+  return rp;
+}
+
+} // namespace
+
+pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_config config) {
+  log_unexpected_messages(self);
+  auto& st = self->state;
+  st.config = std::move(config);
+  for (auto& address : st.config.hosts) {
+    host_entry entry;
+    entry.address = address;
+    st.hosts.push_back(std::move(entry));
+  }
+  self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });
+  for (size_t i = 0; i < st.hosts.size(); ++i)
+    connect(self, i);
+  return {
+    [=](acquire_atom) { return lend(self); },
+    [=](release_atom, const computer_api& computer) { give_back(self, computer.address()); },
+    [=](broken_atom, const computer_api& computer, const std::string& why) {
+      auto& st = self->state;
+      auto i = st.on_loan.find(computer.address());
+      if (i == st.on_loan.end())
+        return;
+      auto& h = st.hosts[i->second.host];
+      if (h.link == host_link::joined) {
+        self->send(h.host, broken_atom::value, computer, why);
+        --h.in_use;
+      }
+      st.on_loan.erase(i);
+    },
+    [=](stats_atom) { return gather_stats(self); },
+    [=](shutdown_atom) {
+      auto& st = self->state;
+      st.closed = true;
+      for (auto& [computer, loan] : st.on_loan)
+        if (st.hosts[loan.host].link == host_link::joined)
+          self->send(st.hosts[loan.host].host, release_atom::value, loan.computer);
+      st.on_loan.clear();
+      self->quit();
+    },
+    [=](expire_atom, uint64_t) {},
+    [=](probe_atom, const std::string& address) {
+      auto& st = self->state;
+      for (size_t i = 0; i < st.hosts.size(); ++i)
+        if (st.hosts[i].address.text() == address)
+          connect(self, i);
+    },
+  };
+}
+
+} // namespace cua

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/host_messages.hpp"
+#include "messages/pool_messages.hpp"
+
+namespace cua {
+
+/// A computer host a front draws from, HOST:PORT.
+struct host_address {
+  std::string host;
+  uint16_t port = 0;
+
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
+struct remote_pool_config {
+  std::vector<host_address> hosts;
+  std::string front_name = "front";
+  std::string secret;                                       // the shared node secret
+  caf::timespan host_timeout = std::chrono::seconds(10);    // a host's answers, and connecting
+  caf::timespan acquire_timeout = std::chrono::seconds(30); // a host's pool may queue that long
+  caf::timespan first_backoff = std::chrono::seconds(1);    // reconnecting, doubled up to 30 s
+};
+
+enum class host_link { connecting, joined, down };
+
+struct remote_pool_state {
+  struct host_entry {
+    host_address address;
+    host_link link = host_link::down;
+    host_api host;
+    int32_t capacity = 0;
+    int32_t in_use = 0; // computers this front borrows from it
+    caf::timespan backoff{};
+    std::string last_error;
+  };
+  struct loan {
+    size_t host = 0;
+    caf::actor_addr borrower;
+    computer_api computer;
+  };
+
+  remote_pool_config config;
+  std::vector<host_entry> hosts;
+  std::map<caf::actor_addr, loan> on_loan; // by computer
+  bool closed = false;
+
+  static inline const char* name = "remote_pool";
+};
+
+/// The front's pool when computers live on other machines (`--hosts`): speaks pool_api to the
+/// supervisor and sessions like the local pool, and borrows from computer hosts (actors/host_actor)
+/// reached through CAF's middleman. Connects to each host and joins it with the node secret,
+/// reconnecting with backoff when it goes away; places each new computer on the joined host with
+/// the most free capacity; gives back the computers of borrowers that stop.
+pool_api::behavior_type remote_pool_actor(pool_api::stateful_pointer<remote_pool_state> self,
+                                          remote_pool_config config);
+
+} // namespace cua

@@ -1,0 +1,161 @@
+// Computers on other machines: fronts and computer hosts (--role host), each the built binary, on
+// loopback, joined through CAF's middleman.
+
+#include <csignal>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/server_process.hpp"
+#include "tests/support/loopback_ports.hpp"
+
+using namespace cua::test;
+using nlohmann::json;
+
+namespace {
+
+std::string secret_file(const std::string& secret) {
+  static int made = 0;
+  auto path = "/tmp/cua-e2e-secret-" + std::to_string(getpid()) + "-" + std::to_string(++made);
+  std::ofstream(path) << secret << "\n";
+  return path;
+}
+
+/// A computer host of sim computers on a loopback port of its own.
+struct host_node {
+  int port = unused_loopback_port();
+  std::unique_ptr<server_process> process;
+
+  explicit host_node(const std::string& secret_path, int pool_size = 2) { start(secret_path, pool_size); }
+
+  void start(const std::string& secret_path, int pool_size = 2) {
+    process = std::make_unique<server_process>(std::vector<std::string>{
+      "--role", "host", "--backend", "sim", "--node-listen", "127.0.0.1:" + std::to_string(port),
+      "--node-secret-file", secret_path, "--pool-size", std::to_string(pool_size), "--pool-warm",
+      "0", "--settle-ms", "0"});
+    for (int i = 0; i < 200 && !loopback_port_accepts(port); ++i)
+      std::this_thread::sleep_for(25ms);
+  }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+
+  void kill_now() {
+    ::kill(process->pid(), SIGKILL);
+    process->wait_exit(5s);
+  }
+};
+
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+// Waits until `text` shows (`times` times) in what `process` wrote to stderr.
+bool stderr_shows(server_process& process, const std::string& text, std::chrono::milliseconds bound,
+                  size_t times = 1) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (occurrences(process.stderr_text(), text) >= times)
+      return true;
+    std::this_thread::sleep_for(25ms);
+  }
+  return false;
+}
+
+std::unique_ptr<server_process> front(const std::vector<std::string>& hosts,
+                                      const std::string& secret_path) {
+  std::string list;
+  for (const auto& h : hosts)
+    list += (list.empty() ? "" : ",") + h;
+  auto process = std::make_unique<server_process>(std::vector<std::string>{
+    "--hosts", list, "--node-secret-file", secret_path, "--host-timeout", "3",
+    "--acquire-timeout", "5"});
+  process->initialize();
+  return process;
+}
+
+// Returns the computer id (HOST:PORT/ID) of the session, from get_session_stats.
+std::string computer_of(server_process& server, const std::string& session) {
+  auto stats = server.call_tool("get_session_stats")["structuredContent"];
+  return stats["sessions"].value(session, json::object()).value("computer", "");
+}
+
+} // namespace
+
+TEST(hosts, sessions_spread_over_two_hosts_and_a_killed_host_fails_only_its_own) {
+  auto secret = secret_file("a shared secret");
+  host_node a{secret};
+  host_node b{secret};
+  auto server = front({a.address(), b.address()}, secret);
+  ASSERT_TRUE(stderr_shows(*server, "host " + a.address() + " joined", 5s)) << server->stderr_text();
+  ASSERT_TRUE(stderr_shows(*server, "host " + b.address() + " joined", 5s)) << server->stderr_text();
+  // Each new computer goes to the host with the most free room: one each.
+  for (auto id : {"s1", "s2"}) {
+    auto shot = server->call_tool("screenshot_cua", {{"session_id", id}});
+    ASSERT_FALSE(shot.value("isError", false)) << shot.dump();
+  }
+  auto on_1 = computer_of(*server, "s1");
+  auto on_2 = computer_of(*server, "s2");
+  EXPECT_NE(on_1.substr(0, on_1.find('/')), on_2.substr(0, on_2.find('/'))) << on_1 << " " << on_2;
+  auto stats = server->call_tool("get_session_stats")["structuredContent"];
+  EXPECT_EQ(stats["pool"]["size"], 4); // both hosts' pools
+  EXPECT_EQ(stats["pool"]["in_use"], 2);
+  // Host a dies: only the session on it fails, and says so; the other goes on; a new session is
+  // placed on b.
+  auto on_a = on_1.rfind(a.address(), 0) == 0 ? "s1" : "s2";
+  auto on_b = std::string{on_a} == "s1" ? "s2" : "s1";
+  a.kill_now();
+  ASSERT_TRUE(stderr_shows(*server, "host " + a.address() + " lost", 5s)) << server->stderr_text();
+  auto failed = server->call_tool("computer", {{"session_id", on_a}, {"action", "screenshot"}}, 15s);
+  EXPECT_TRUE(failed.value("isError", false)) << failed.dump();
+  // It says which computer, on which host.
+  EXPECT_NE(failed["content"][0].value("text", "").find(a.address() + "/sim-"), std::string::npos)
+    << failed.dump();
+  auto fine = server->call_tool("computer", {{"session_id", on_b}, {"action", "screenshot"}});
+  EXPECT_FALSE(fine.value("isError", false)) << fine.dump();
+  auto fresh = server->call_tool("screenshot_cua", {{"session_id", "s3"}});
+  EXPECT_FALSE(fresh.value("isError", false)) << fresh.dump();
+  EXPECT_EQ(computer_of(*server, "s3").rfind(b.address(), 0), 0u);
+  // The host comes back on its port and is joined again (first backoff: 1 s).
+  a.start(secret);
+  EXPECT_TRUE(stderr_shows(*server, "host " + a.address() + " joined: 2 computers", 10s, 2))
+    << server->stderr_text();
+}
+
+TEST(hosts, a_front_without_the_secret_gets_no_computer) {
+  host_node host{secret_file("the right one")};
+  auto server = front({host.address()}, secret_file("a wrong one"));
+  ASSERT_TRUE(stderr_shows(*host.process, "refused", 5s)) << host.process->stderr_text();
+  auto shot = server->call_tool("screenshot_cua", {{"session_id", "s1"}});
+  EXPECT_TRUE(shot.value("isError", false));
+  EXPECT_NE(shot["content"][0].value("text", "").find("no computer host is reachable"),
+            std::string::npos)
+    << shot.dump();
+  // The secret itself is never written anywhere.
+  EXPECT_EQ(host.process->stderr_text().find("the right one"), std::string::npos);
+  EXPECT_EQ(server->stderr_text().find("a wrong one"), std::string::npos);
+}
+
+TEST(hosts, a_front_that_dies_gives_its_computers_back) {
+  auto secret = secret_file("s");
+  host_node host{secret};
+  auto server = front({host.address()}, secret);
+  ASSERT_TRUE(stderr_shows(*server, "joined", 5s)) << server->stderr_text();
+  auto shot = server->call_tool("screenshot_cua", {{"session_id", "s1"}});
+  ASSERT_FALSE(shot.value("isError", false)) << shot.dump();
+  ::kill(server->pid(), SIGKILL);
+  server->wait_exit(5s);
+  EXPECT_TRUE(stderr_shows(*host.process, "taken back from a borrower that stopped", 5s))
+    << host.process->stderr_text();
+}
+
+TEST(hosts, a_host_beyond_loopback_needs_a_secret) {
+  server_process host({"--role", "host", "--backend", "sim", "--node-listen", "0.0.0.0:0"});
+  EXPECT_EQ(host.wait_exit(10s), 1);
+  EXPECT_NE(host.stderr_text().find("needs --node-secret-file"), std::string::npos)
+    << host.stderr_text();
+}
