@@ -76,7 +76,7 @@ void connect(remote_pool_ptr self, size_t index) {
   if (st.closed || h.link != host_link::down)
     return;
   h.link = host_link::connecting;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.config.middleman ? st.config.middleman : self->system().middleman().actor_handle();
   self->request(mm, st.config.host_timeout, caf::connect_atom::value, h.address.host,
                 h.address.port)
     .then(

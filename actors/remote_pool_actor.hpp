@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 #include "messages/host_messages.hpp"
 #include "messages/pool_messages.hpp"
@@ -30,6 +31,8 @@ struct remote_pool_config {
   caf::timespan host_timeout = std::chrono::seconds(10);    // a host's answers, and connecting
   caf::timespan acquire_timeout = std::chrono::seconds(30); // a host's pool may queue that long
   caf::timespan first_backoff = std::chrono::seconds(1);    // reconnecting, doubled up to 30 s
+  /// Whom to ask to connect to a host: none, the actor system's middleman (tests give their own).
+  caf::io::middleman_actor middleman;
 };
 
 enum class host_link { connecting, joined, down };

@@ -1,0 +1,142 @@
+#include "actors/remote_pool_actor.hpp"
+
+#include <map>
+#include <set>
+
+#include "actors/host_actor.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Stands in for CAF's middleman: "connects" to the host actors of this test by port; a port not
+// in `hosts` is unreachable.
+struct fake_network {
+  std::map<uint16_t, host_api> hosts;
+};
+
+caf::io::middleman_actor::behavior_type fake_middleman(caf::io::middleman_actor::pointer self,
+                                                       std::shared_ptr<fake_network> net) {
+  auto no = [] { return caf::make_error(caf::sec::unexpected_message); };
+  return {
+    [=](caf::publish_atom, uint16_t, caf::strong_actor_ptr&, std::set<std::string>&, std::string&,
+        bool) -> caf::result<uint16_t> { return no(); },
+    [=](caf::open_atom, uint16_t, std::string&, bool) -> caf::result<uint16_t> { return no(); },
+    [=](caf::connect_atom, std::string&, uint16_t port)
+      -> caf::result<caf::node_id, caf::strong_actor_ptr, std::set<std::string>> {
+      auto i = net->hosts.find(port);
+      if (i == net->hosts.end())
+        return caf::make_error(caf::sec::cannot_connect_to_node);
+      return {self->system().node(), caf::actor_cast<caf::strong_actor_ptr>(i->second),
+              std::set<std::string>{}};
+    },
+    [=](caf::unpublish_atom, const caf::actor_addr&, uint16_t) {},
+    [=](caf::close_atom, uint16_t) {},
+    [=](caf::spawn_atom, caf::node_id&, std::string&, caf::message&, std::set<std::string>&)
+      -> caf::result<caf::strong_actor_ptr> { return no(); },
+    [=](caf::get_atom, caf::node_id&) -> caf::result<caf::node_id, std::string, uint16_t> {
+      return no();
+    },
+  };
+}
+
+class remote_pool_actor_test : public test::deterministic {
+protected:
+  std::shared_ptr<fake_network> net_ = std::make_shared<fake_network>();
+
+  /// A computer host of `size` sim computers, reachable on `port` once the test says so.
+  host_api make_host(int32_t size, const std::string& secret = "k") {
+    return own(sys().spawn(host_actor, host_config{secret, size}, sim_pool(size)));
+  }
+
+  pool_api make_front(std::vector<uint16_t> ports, const std::string& secret = "k") {
+    remote_pool_config cfg;
+    for (auto port : ports)
+      cfg.hosts.push_back({"h", port});
+    cfg.secret = secret;
+    cfg.middleman = own(sys().spawn(fake_middleman, net_));
+    auto pool = own(sys().spawn(remote_pool_actor, cfg));
+    run();
+    return pool;
+  }
+
+  struct borrower {
+    std::shared_ptr<test::reply<computer_lease>> lease;
+    caf::actor actor;
+  };
+
+  borrower borrow(pool_api pool) {
+    auto r = ask<computer_lease>(pool, acquire_atom::value);
+    auto actor = asker();
+    run();
+    return {r, actor};
+  }
+
+  template <class Handle>
+  pool_stats stats(Handle pool) {
+    auto r = ask<pool_stats>(pool, stats_atom::value);
+    run();
+    EXPECT_TRUE(r->value) << caf::to_string(r->error);
+    return r->value.value_or(pool_stats{});
+  }
+};
+
+} // namespace
+
+TEST_F(remote_pool_actor_test, places_each_computer_on_the_host_with_the_most_free_room) {
+  net_->hosts[1] = make_host(2);
+  net_->hosts[2] = make_host(3);
+  auto front = make_front({1, 2});
+  std::map<std::string, int> per_host;
+  std::vector<borrower> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(borrow(front));
+    ASSERT_TRUE(held.back().lease->value) << caf::to_string(held.back().lease->error);
+    auto id = held.back().lease->value->info.id;
+    ++per_host[id.substr(0, id.find('/'))];
+  }
+  // 3 free on h:2 first, then 2 and 2, then 1 and 2 ... two each after four.
+  EXPECT_EQ(per_host["h:1"], 2);
+  EXPECT_EQ(per_host["h:2"], 2);
+  auto s = stats(front);
+  EXPECT_EQ(s.size, 5);
+  EXPECT_EQ(s.in_use, 4);
+  // A borrower that stops gives its computer back to the host it came from.
+  caf::anon_send_exit(held[0].actor, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_EQ(stats(front).in_use, 3);
+}
+
+TEST_F(remote_pool_actor_test, a_wrong_secret_joins_no_host) {
+  net_->hosts[1] = make_host(2, "right");
+  auto front = make_front({1}, "wrong");
+  auto b = borrow(front);
+  ASSERT_FALSE(b.lease->value);
+  auto text = describe(b.lease->error);
+  EXPECT_NE(text.find("no computer host is reachable"), std::string::npos) << text;
+  EXPECT_NE(text.find("wrong node secret"), std::string::npos) << text;
+}
+
+TEST_F(remote_pool_actor_test, an_unreachable_host_is_tried_again_with_backoff) {
+  auto front = make_front({7});
+  EXPECT_FALSE(borrow(front).lease->value); // nobody there yet
+  net_->hosts[7] = make_host(1);
+  advance(1s); // the first retry
+  auto b = borrow(front);
+  EXPECT_TRUE(b.lease->value) << caf::to_string(b.lease->error);
+}
+
+TEST_F(remote_pool_actor_test, a_host_answers_nothing_before_its_challenge_is_met) {
+  auto host = make_host(1);
+  auto lease = ask<computer_lease>(host, acquire_atom::value);
+  run();
+  ASSERT_FALSE(lease->value);
+  EXPECT_NE(describe(lease->error).find("has not joined"), std::string::npos);
+  auto joined = ask<int32_t>(host, join_atom::value, std::string{"f"}, std::string{"guess"});
+  run();
+  EXPECT_FALSE(joined->value); // no challenge was asked for, so no proof can be right
+}
