@@ -23,6 +23,7 @@ using host_entry = remote_pool_state::host_entry;
 constexpr auto most_backoff = std::chrono::seconds(30);
 
 void connect(remote_pool_ptr self, size_t index);
+void serve_waiting(remote_pool_ptr self);
 
 // The host is gone or refused us: try again after a backoff that doubles up to 30 s.
 void lose(remote_pool_ptr self, size_t index, const std::string& why) {
@@ -38,6 +39,7 @@ void lose(remote_pool_ptr self, size_t index, const std::string& why) {
   h.in_use = 0; // its computers are gone with it (the host takes them back when we go away)
   for (auto i = st.on_loan.begin(); i != st.on_loan.end();)
     i = i->second.host == index ? st.on_loan.erase(i) : std::next(i);
+  serve_waiting(self);
   if (st.closed)
     return;
   h.backoff = h.backoff.count() == 0 ? st.config.first_backoff
@@ -64,6 +66,7 @@ void join(remote_pool_ptr self, size_t index, host_api host) {
               h.last_error.clear();
               self->monitor(host);
               spdlog::info("computer host {} joined: {} computers", h.address.text(), capacity);
+              serve_waiting(self);
             },
             [=](caf::error& err) { lose(self, index, describe(err)); });
       },
@@ -109,28 +112,20 @@ std::string hosts_summary(const remote_pool_state& st) {
   return text;
 }
 
-caf::result<computer_lease> lend(remote_pool_ptr self) {
+// Borrows a computer for `borrower` from the joined host at `index`; answers `rp`.
+void borrow_from(remote_pool_ptr self, size_t index, caf::actor borrower,
+                 caf::typed_response_promise<computer_lease> rp) {
   auto& st = self->state;
-  if (st.closed)
-    return make_error(errc::pool_closed, "the server is shutting down");
-  auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
-  if (!borrower)
-    return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
-  auto index = place(st);
-  if (!index)
-    return make_error(errc::pool_timeout,
-                      "no computer host is reachable (" + hosts_summary(st) + ")");
-  auto& h = st.hosts[*index];
+  auto& h = st.hosts[index];
   ++h.in_use;
   self->monitor(borrower);
-  auto rp = self->make_response_promise<computer_lease>();
   auto host = h.host;
   auto where = h.address.text();
   self->request(host, st.config.acquire_timeout + st.config.host_timeout, acquire_atom::value)
     .then(
       [=](computer_lease& lease) mutable {
         auto& st = self->state;
-        if (st.hosts[*index].host != host || st.closed) {
+        if (st.hosts[index].host != host || st.closed) {
           // The host went away (or we are stopping) while the answer was on its way.
           self->send(host, release_atom::value, lease.computer);
           rp.deliver(make_error(errc::pool_timeout, "computer host " + where + " went away"));
@@ -138,19 +133,60 @@ caf::result<computer_lease> lend(remote_pool_ptr self) {
         }
         lease.info.id = where + "/" + lease.info.id;
         remote_pool_state::loan loan;
-        loan.host = *index;
+        loan.host = index;
         loan.borrower = borrower.address();
         loan.computer = lease.computer;
         st.on_loan[lease.computer.address()] = std::move(loan);
         rp.deliver(std::move(lease));
       },
       [=](caf::error& err) mutable {
-        auto& h = self->state.hosts[*index];
+        auto& h = self->state.hosts[index];
         if (h.host == host && h.in_use > 0)
           --h.in_use;
         rp.deliver(make_error(err == errc::pool_timeout ? errc::pool_timeout : errc::computer_failed,
                               "computer host " + where + ": " + describe(err)));
       });
+}
+
+bool any_connecting(const remote_pool_state& st) {
+  return std::any_of(st.hosts.begin(), st.hosts.end(),
+                     [](const host_entry& h) { return h.link == host_link::connecting; });
+}
+
+// Serves the acquisitions that waited for a host: placed now if one is joined, refused if none
+// is and none is being connected to any more.
+void serve_waiting(remote_pool_ptr self) {
+  auto& st = self->state;
+  if (st.waiting.empty())
+    return;
+  if (!place(st) && any_connecting(st))
+    return;
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  for (auto& w : waiting) {
+    if (auto index = place(self->state))
+      borrow_from(self, *index, w.borrower, w.promise);
+    else
+      w.promise.deliver(make_error(errc::pool_timeout, "no computer host is reachable ("
+                                                         + hosts_summary(self->state) + ")"));
+  }
+}
+
+caf::result<computer_lease> lend(remote_pool_ptr self) {
+  auto& st = self->state;
+  if (st.closed)
+    return make_error(errc::pool_closed, "the server is shutting down");
+  auto borrower = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!borrower)
+    return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
+  auto rp = self->make_response_promise<computer_lease>();
+  if (auto index = place(st))
+    borrow_from(self, *index, borrower, rp);
+  else if (any_connecting(st))
+    st.waiting.push_back({borrower, rp});
+  else
+    rp.deliver(make_error(errc::pool_timeout,
+                          "no computer host is reachable (" + hosts_summary(st) + ")"));
   return rp;
 }
 
@@ -258,6 +294,9 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
     [=](shutdown_atom) {
       auto& st = self->state;
       st.closed = true;
+      for (auto& w : st.waiting)
+        w.promise.deliver(make_error(errc::pool_closed, "the server is shutting down"));
+      st.waiting.clear();
       for (auto& [computer, loan] : st.on_loan)
         if (st.hosts[loan.host].link == host_link::joined)
           self->send(st.hosts[loan.host].host, release_atom::value, loan.computer);

@@ -8,6 +8,7 @@
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/io/middleman_actor.hpp>
 
@@ -53,8 +54,16 @@ struct remote_pool_state {
     computer_api computer;
   };
 
+  struct waiting_borrower {
+    caf::actor borrower;
+    caf::typed_response_promise<computer_lease> promise;
+  };
+
   remote_pool_config config;
   std::vector<host_entry> hosts;
+  /// Acquisitions that came while no host was joined yet but one was being connected to (a front
+  /// just started): served when one joins, refused when the last connection attempt fails.
+  std::vector<waiting_borrower> waiting;
   std::map<caf::actor_addr, loan> on_loan; // by computer
   bool closed = false;
 

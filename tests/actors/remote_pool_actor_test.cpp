@@ -53,14 +53,16 @@ protected:
     return own(sys().spawn(host_actor, host_config{secret, size}, sim_pool(size)));
   }
 
-  pool_api make_front(std::vector<uint16_t> ports, const std::string& secret = "k") {
+  pool_api make_front(std::vector<uint16_t> ports, const std::string& secret = "k",
+                      bool settle = true) {
     remote_pool_config cfg;
     for (auto port : ports)
       cfg.hosts.push_back({"h", port});
     cfg.secret = secret;
     cfg.middleman = own(sys().spawn(fake_middleman, net_));
     auto pool = own(sys().spawn(remote_pool_actor, cfg));
-    run();
+    if (settle)
+      run();
     return pool;
   }
 
@@ -109,6 +111,19 @@ TEST_F(remote_pool_actor_test, places_each_computer_on_the_host_with_the_most_fr
   caf::anon_send_exit(held[0].actor, caf::exit_reason::user_shutdown);
   run();
   EXPECT_EQ(stats(front).in_use, 3);
+}
+
+TEST_F(remote_pool_actor_test, a_computer_asked_for_before_the_hosts_joined_waits_for_them) {
+  net_->hosts[1] = make_host(1);
+  auto front = make_front({1, 2}, "k", false); // nothing has run: both are being connected to
+  auto b = borrow(front);
+  ASSERT_TRUE(b.lease->value) << caf::to_string(b.lease->error);
+  EXPECT_EQ(b.lease->value->info.id.rfind("h:1/", 0), 0u);
+  // With every host down, a request is refused at once, naming each host and why.
+  auto lone = make_front({3}, "k", false);
+  auto refused = borrow(lone);
+  ASSERT_FALSE(refused.lease->value);
+  EXPECT_NE(describe(refused.lease->error).find("h:3: "), std::string::npos);
 }
 
 TEST_F(remote_pool_actor_test, a_wrong_secret_joins_no_host) {

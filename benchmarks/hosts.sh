@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Computers on another machine (issue 19): screenshots through a computer host on loopback
+# (--role host, sim backend) against the same front with local sim computers, in alternating rounds
+# of one run; then sessions started per second across two hosts against local ones. The front's
+# memory per remote session is in each run's rss figure. Appends JSON lines to
+# benchmarks/results/<date>.jsonl (labels hosts-*). Build first. ROUNDS (default 3); ~1 minute.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+out="${OUT:-$root/benchmarks/results/$(date +%Y-%m-%d).jsonl}"
+mkdir -p "$(dirname "$out")"
+bench="$build/cua-mcp-bench"
+server="$build/cua-mcp-server"
+secret="$(mktemp /tmp/cua-hosts-bench-XXXXXX)"
+echo "benchmark secret $$" > "$secret"
+hosts=()
+cleanup() {
+  for pid in "${hosts[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -f "$secret"
+}
+trap cleanup EXIT
+for port in 4391 4392; do
+  "$server" --role host --backend sim --log-level warn --node-listen "127.0.0.1:$port" \
+    --node-secret-file "$secret" --pool-size 40 --pool-warm 4 --settle-ms 0 &
+  hosts+=($!)
+done
+sleep 1
+remote="$server --log-level warn --max-sessions 40 --node-secret-file $secret"
+local_front="$server --log-level warn --backend sim --settle-ms 0 --max-sessions 40 --pool-size 40 --pool-warm 4"
+for round in $(seq "${ROUNDS:-3}"); do
+  echo "== round $round"
+  "$bench" --server "$local_front" --scenario screenshot --sessions 4 --in-flight 4 --requests 2000 \
+    --warmup 200 --label hosts-screenshot-local --json "$out" 2>&1 | tail -1
+  "$bench" --server "$remote --hosts 127.0.0.1:4391" --scenario screenshot --sessions 4 \
+    --in-flight 4 --requests 2000 --warmup 200 --label hosts-screenshot-remote --json "$out" 2>&1 | tail -1
+  "$bench" --server "$local_front" --scenario screenshot --sessions 1 --in-flight 1 --requests 1000 \
+    --warmup 100 --label hosts-screenshot-1-local --json "$out" 2>&1 | tail -1
+  "$bench" --server "$remote --hosts 127.0.0.1:4391" --scenario screenshot --sessions 1 \
+    --in-flight 1 --requests 1000 --warmup 100 --label hosts-screenshot-1-remote --json "$out" 2>&1 | tail -1
+  "$bench" --server "$local_front" --scenario session-start --requests 30 \
+    --label hosts-session-start-local --json "$out" 2>&1 | tail -1
+  "$bench" --server "$remote --hosts 127.0.0.1:4391,127.0.0.1:4392" --scenario session-start \
+    --requests 30 --label hosts-session-start-two-hosts --json "$out" 2>&1 | tail -1
+done
