@@ -259,8 +259,14 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const server_conf
   // per second at 1 in flight and a quarter less CPU per screenshot (benchmarks/RESULTS.md).
   sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   // CAF's network layer, for computer hosts on other machines and the fronts that use them.
-  if (cfg.role == node_role::host || !cfg.hosts.empty())
+  if (cfg.role == node_role::host || !cfg.hosts.empty()) {
     sys_cfg.load<caf::io::middleman>();
+    // A peer that says nothing (heartbeats included) for --host-timeout is gone: its connection
+    // closes, so a stopped host fails its sessions' calls, and a stopped front's computers go back.
+    auto timeout = seconds(cfg.host_timeout_s);
+    sys_cfg.set("middleman.heartbeat-interval", caf::timespan{timeout / 4});
+    sys_cfg.set("middleman.connection-timeout", caf::timespan{timeout});
+  }
 }
 
 // Says where the computers come from, for the ready line.

@@ -159,3 +159,43 @@ TEST(hosts, a_host_beyond_loopback_needs_a_secret) {
   EXPECT_NE(host.stderr_text().find("needs --node-secret-file"), std::string::npos)
     << host.stderr_text();
 }
+
+TEST(hosts, a_host_that_stops_answering_is_dropped_within_the_host_timeout) {
+  auto secret = secret_file("s");
+  host_node a{secret};
+  host_node b{secret};
+  auto server = front({a.address(), b.address()}, secret); // --host-timeout 3
+  ASSERT_TRUE(stderr_shows(*server, "joined", 5s, 2)) << server->stderr_text();
+  for (auto id : {"s1", "s2"})
+    ASSERT_FALSE(server->call_tool("screenshot_cua", {{"session_id", id}}).value("isError", false));
+  auto on_a = computer_of(*server, "s1").rfind(a.address(), 0) == 0 ? "s1" : "s2";
+  ::kill(a.process->pid(), SIGSTOP);
+  auto stopped = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stderr_shows(*server, "host " + a.address() + " lost", 8s)) << server->stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 6s);
+  auto failed = server->call_tool("computer", {{"session_id", on_a}, {"action", "screenshot"}}, 15s);
+  EXPECT_TRUE(failed.value("isError", false)) << failed.dump();
+  EXPECT_NE(failed["content"][0].value("text", "").find(a.address()), std::string::npos)
+    << failed.dump();
+  auto fresh = server->call_tool("screenshot_cua", {{"session_id", "s3"}});
+  EXPECT_FALSE(fresh.value("isError", false)) << fresh.dump();
+  ::kill(a.process->pid(), SIGCONT);
+}
+
+TEST(hosts, a_front_that_stops_answering_loses_its_computers_within_the_host_timeout) {
+  auto secret = secret_file("s");
+  host_node host{secret};
+  host.process.reset();
+  host.process = std::make_unique<server_process>(std::vector<std::string>{
+    "--role", "host", "--backend", "sim", "--node-listen", host.address(), "--node-secret-file",
+    secret, "--pool-warm", "0", "--host-timeout", "2"});
+  for (int i = 0; i < 200 && !loopback_port_accepts(host.port); ++i)
+    std::this_thread::sleep_for(25ms);
+  auto server = front({host.address()}, secret);
+  ASSERT_TRUE(stderr_shows(*server, "joined", 5s)) << server->stderr_text();
+  ASSERT_FALSE(server->call_tool("screenshot_cua", {{"session_id", "s1"}}).value("isError", false));
+  ::kill(server->pid(), SIGSTOP);
+  EXPECT_TRUE(stderr_shows(*host.process, "taken back from a borrower that stopped", 6s))
+    << host.process->stderr_text();
+  ::kill(server->pid(), SIGCONT);
+}
