@@ -131,6 +131,10 @@ void settle_nodes(server_config& cfg, const std::string& node_listen,
     cfg.hosts.push_back(parse_node_address(text, "--hosts"));
   if (cfg.role == node_role::host && !cfg.hosts.empty())
     throw CLI::ValidationError("--hosts is for a front (the MCP server), not for --role host");
+  auto tls_files = !cfg.node_ca_file.empty() + !cfg.node_cert_file.empty() + !cfg.node_key_file.empty();
+  if (tls_files != 0 && tls_files != 3)
+    throw CLI::ValidationError("TLS between nodes needs all three of --node-ca-file, "
+                               "--node-cert-file and --node-key-file");
   if (!secret_file.empty()) {
     std::ifstream in(secret_file);
     std::getline(in, cfg.node_secret);
@@ -444,6 +448,14 @@ void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_option("--node-secret-file", texts.node_secret_file,
                  "File whose first line is the secret every node shares; a front proves it to each "
                  "host before it gets a computer (never sent or logged)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--node-ca-file", cfg.node_ca_file,
+                 "TLS between nodes: the CA certificate (PEM) every peer's certificate must be "
+                 "signed by (with --node-cert-file and --node-key-file)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--node-cert-file", cfg.node_cert_file, "TLS between nodes: this node's certificate (PEM)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--node-key-file", cfg.node_key_file, "TLS between nodes: this node's private key (PEM)")
     ->check(CLI::ExistingFile);
   app.add_option("--host-timeout", cfg.host_timeout_s,
                  "Seconds a computer host may take to connect or answer before it counts as gone")

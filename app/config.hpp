@@ -58,6 +58,9 @@ struct server_config {
   node_address node_listen{"127.0.0.1", 4242}; // a host's port for fronts
   std::vector<node_address> hosts;             // a front's computer hosts (none: local computers)
   std::string node_secret;                     // shared by every node; never logged
+  std::string node_ca_file;   // TLS between nodes: the CA that signs every node's certificate
+  std::string node_cert_file; // this node's certificate (PEM)
+  std::string node_key_file;  // its private key (PEM)
   double host_timeout_s = 10;
 };
 

@@ -15,6 +15,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fcntl.h>
 #include <poll.h>
@@ -249,6 +251,10 @@ process_fds take_over_process_fds() {
   return fds;
 }
 
+bool uses_node_tls(const server_config& cfg) {
+  return !cfg.node_ca_file.empty();
+}
+
 void configure_actor_system(caf::actor_system_config& sys_cfg, const server_config& cfg) {
   register_messages(sys_cfg);
   auto workers = cfg.workers > 0 ? cfg.workers
@@ -266,6 +272,13 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const server_conf
     auto timeout = seconds(cfg.host_timeout_s);
     sys_cfg.set("middleman.heartbeat-interval", caf::timespan{timeout / 4});
     sys_cfg.set("middleman.connection-timeout", caf::timespan{timeout});
+    if (uses_node_tls(cfg)) {
+      // Both sides present a certificate and check the peer's against the CA.
+      sys_cfg.load<caf::openssl::manager>();
+      sys_cfg.openssl_cafile = cfg.node_ca_file;
+      sys_cfg.openssl_certificate = cfg.node_cert_file;
+      sys_cfg.openssl_key = cfg.node_key_file;
+    }
   }
 }
 
@@ -288,6 +301,8 @@ pool_api spawn_pool(caf::actor_system& sys, const server_config& cfg, const back
     remote.front_name = "front-" + std::to_string(getpid());
     remote.host_timeout = seconds(cfg.host_timeout_s);
     remote.acquire_timeout = seconds(cfg.acquire_timeout_s);
+    if (uses_node_tls(cfg))
+      remote.middleman = sys.openssl_manager().actor_handle();
     return sys.spawn(remote_pool_actor, remote);
   }
   auto options = cfg.backend;
@@ -453,7 +468,9 @@ int run_host(const server_config& cfg) {
   auto pool_cfg = pool_config_of(cfg, *backend);
   auto pool = spawn_pool(sys, cfg, *backend);
   auto host = sys.spawn(host_actor, host_config{cfg.node_secret, pool_cfg.size}, pool);
-  auto port = sys.middleman().publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true);
+  auto port = uses_node_tls(cfg)
+                ? caf::openssl::publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true)
+                : sys.middleman().publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true);
   if (!port) {
     spdlog::critical("cannot listen on {}:{} for fronts: {}", cfg.node_listen.host,
                      cfg.node_listen.port, sys.render(port.error()));
@@ -462,11 +479,12 @@ int run_host(const server_config& cfg) {
     fds.close_all();
     return 1;
   }
-  spdlog::info("cua-mcp-server {} host ready on {}:{}: backend {}, {}x{}, {} computers{}", CUA_VERSION,
-               cfg.node_listen.host, *port, backend->name, cfg.backend.screen_width,
+  spdlog::info("cua-mcp-server {} host ready on {}:{}: backend {}, {}x{}, {} computers{}{}",
+               CUA_VERSION, cfg.node_listen.host, *port, backend->name, cfg.backend.screen_width,
                cfg.backend.screen_height, pool_cfg.size,
-               cfg.node_secret.empty() ? ", no node secret (loopback only)" : ", node secret required");
-  if (!is_loopback_name(cfg.node_listen.host))
+               cfg.node_secret.empty() ? ", no node secret (loopback only)" : ", node secret required",
+               uses_node_tls(cfg) ? ", TLS with peer certificates" : "");
+  if (!is_loopback_name(cfg.node_listen.host) && !uses_node_tls(cfg))
     spdlog::warn("listening for fronts on {} without TLS: the node protocol travels in clear",
                  cfg.node_listen.host);
   auto why = wait_for_end(fds.signals, fds.input_ended);

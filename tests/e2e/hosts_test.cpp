@@ -2,6 +2,7 @@
 // loopback, joined through CAF's middleman.
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -198,4 +199,75 @@ TEST(hosts, a_front_that_stops_answering_loses_its_computers_within_the_host_tim
   EXPECT_TRUE(stderr_shows(*host.process, "taken back from a borrower that stopped", 6s))
     << host.process->stderr_text();
   ::kill(server->pid(), SIGCONT);
+}
+
+namespace {
+
+// A throw-away CA with a certificate for each of `names`, and a rogue CA's certificate ("bad").
+std::string make_node_certificates(const std::vector<std::string>& names) {
+  char dir_template[] = "/tmp/cua-e2e-node-tls-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  auto run = [&](const std::string& command) {
+    EXPECT_EQ(std::system(("cd " + dir + " && " + command + " >/dev/null 2>&1").c_str()), 0) << command;
+  };
+  for (auto ca : {"ca", "rogue"})
+    run(std::string{"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN="} + ca
+        + " -keyout " + ca + ".key -out " + ca + ".pem");
+  auto issue = [&](const std::string& name, const std::string& ca) {
+    run("openssl req -newkey rsa:2048 -nodes -subj /CN=" + name + " -keyout " + name + ".key -out "
+        + name + ".csr");
+    run("openssl x509 -req -days 2 -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca
+        + ".key -CAcreateserial -out " + name + ".pem");
+  };
+  for (const auto& name : names)
+    issue(name, "ca");
+  issue("bad", "rogue");
+  return dir;
+}
+
+std::vector<std::string> tls_flags(const std::string& dir, const std::string& name) {
+  return {"--node-ca-file", dir + "/ca.pem", "--node-cert-file", dir + "/" + name + ".pem",
+          "--node-key-file", dir + "/" + name + ".key"};
+}
+
+} // namespace
+
+TEST(hosts, over_tls_only_a_peer_with_a_certificate_of_the_ca_gets_in) {
+  auto dir = make_node_certificates({"host", "front"});
+  auto secret = secret_file("s");
+  auto port = unused_loopback_port();
+  auto address = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> host_args{"--role", "host", "--backend", "sim", "--node-listen", address,
+                                     "--node-secret-file", secret, "--pool-warm", "0"};
+  auto with = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  server_process host(with(host_args, tls_flags(dir, "host")));
+  ASSERT_TRUE(stderr_shows(host, "TLS with peer certificates", 5s)) << host.stderr_text();
+  std::vector<std::string> front_args{"--hosts", address, "--node-secret-file", secret,
+                                      "--host-timeout", "3"};
+  {
+    server_process good(with(front_args, tls_flags(dir, "front")));
+    good.initialize();
+    auto shot = good.call_tool("screenshot_cua", {{"session_id", "s1"}});
+    EXPECT_FALSE(shot.value("isError", false)) << shot.dump() << good.stderr_text();
+  }
+  for (auto args : {with(front_args, tls_flags(dir, "bad")), front_args}) {
+    server_process rogue(args); // a certificate of another CA; no TLS at all
+    rogue.initialize();
+    auto shot = rogue.call_tool("screenshot_cua", {{"session_id", "s1"}});
+    EXPECT_TRUE(shot.value("isError", false)) << shot.dump();
+    EXPECT_NE(shot["content"][0].value("text", "").find("no computer host is reachable"),
+              std::string::npos)
+      << shot.dump();
+  }
+  EXPECT_EQ(occurrences(host.stderr_text(), "joined"), 1u) << host.stderr_text();
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(hosts, tls_needs_all_three_files) {
+  server_process front({"--hosts", "127.0.0.1:1", "--node-ca-file", "/etc/hostname"});
+  EXPECT_NE(front.wait_exit(10s), 0);
+  EXPECT_NE(front.stderr_text().find("needs all three"), std::string::npos) << front.stderr_text();
 }
