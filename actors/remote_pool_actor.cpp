@@ -217,16 +217,38 @@ void on_down(remote_pool_ptr self, const caf::down_msg& msg) {
     give_back(self, computer);
 }
 
-// The pools' figures added up over the joined hosts (each bounded by host_timeout).
+const char* to_string(host_link link) {
+  switch (link) {
+    case host_link::joined:
+      return "joined";
+    case host_link::connecting:
+      return "connecting";
+    case host_link::down:
+      return "down";
+  }
+  return "down";
+}
+
+// The pools' figures added up over the joined hosts (each bounded by host_timeout), and each
+// host's own.
 caf::result<pool_stats> gather_stats(remote_pool_ptr self) {
   auto& st = self->state;
   auto rp = self->make_response_promise<pool_stats>();
   auto total = std::make_shared<pool_stats>();
   total->isolation = "computers on " + std::to_string(st.hosts.size()) + " host(s)";
-  std::vector<host_api> joined;
-  for (auto& h : st.hosts)
+  std::vector<size_t> joined;
+  for (size_t i = 0; i < st.hosts.size(); ++i) {
+    const auto& h = st.hosts[i];
+    host_figures figures;
+    figures.address = h.address.text();
+    figures.state = to_string(h.link);
+    figures.capacity = h.capacity;
+    figures.in_use = h.in_use;
+    figures.last_error = h.link == host_link::joined ? std::string{} : h.last_error;
+    total->hosts.push_back(std::move(figures));
     if (h.link == host_link::joined)
-      joined.push_back(h.host);
+      joined.push_back(i);
+  }
   if (joined.empty()) {
     rp.deliver(*total);
     return rp;
@@ -236,10 +258,16 @@ caf::result<pool_stats> gather_stats(remote_pool_ptr self) {
     if (--*pending == 0)
       rp.deliver(*total);
   };
-  for (auto& host : joined)
-    self->request(host, st.config.host_timeout, stats_atom::value)
+  for (auto index : joined) {
+    auto asked = self->clock().now();
+    self->request(st.hosts[index].host, st.config.host_timeout, stats_atom::value)
       .then(
         [=](const pool_stats& s) mutable {
+          auto& figures = total->hosts[index];
+          figures.round_trip_ms
+            = std::chrono::duration<double, std::milli>(self->clock().now() - asked).count();
+          figures.warm = s.idle;
+          figures.failed = s.failed;
           total->size += s.size;
           total->warm += s.warm;
           total->in_use += s.in_use;
@@ -257,7 +285,11 @@ caf::result<pool_stats> gather_stats(remote_pool_ptr self) {
           total->unconfined = total->unconfined || s.unconfined;
           one_done();
         },
-        [=](caf::error&) mutable { one_done(); });
+        [=](caf::error& err) mutable {
+          total->hosts[index].last_error = "no stats answer: " + describe(err);
+          one_done();
+        });
+  }
   return rp;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
@@ -23,6 +24,24 @@ typename Inspector::result_type inspect(Inspector& f, computer_lease& x) {
   return f(caf::meta::type_name("computer_lease"), x.computer, x.info);
 }
 
+/// One computer host a front draws from, as get_session_stats shows it.
+struct host_figures {
+  std::string address; // HOST:PORT
+  std::string state;   // joined, connecting, down
+  int32_t capacity = 0;
+  int32_t in_use = 0;   // computers this front borrows from it
+  int32_t warm = 0;     // its started spares
+  int64_t failed = 0;   // its computers that failed
+  double round_trip_ms = -1; // of its last stats answer (-1: none)
+  std::string last_error;    // why it is down, if it is
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_figures& x) {
+  return f(caf::meta::type_name("host_figures"), x.address, x.state, x.capacity, x.in_use, x.warm,
+           x.failed, x.round_trip_ms, x.last_error);
+}
+
 /// The pool's figures, as get_session_stats shows them.
 struct pool_stats {
   int32_t size = 0;     // upper bound on computers
@@ -38,13 +57,14 @@ struct pool_stats {
   int64_t timed_out = 0; // acquisitions that hit the acquire timeout
   std::string isolation;  // what keeps one computer from reaching another and the host
   bool unconfined = false; // the operator turned isolation off (warned)
+  std::vector<host_figures> hosts; // a front's computer hosts (empty: local computers)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.size, x.warm, x.in_use, x.idle, x.starting,
            x.waiting, x.unavailable, x.created, x.destroyed, x.failed, x.timed_out, x.isolation,
-           x.unconfined);
+           x.unconfined, x.hosts);
 }
 
 /// What the pool actor understands (actors/pool_actor.hpp): (acquire) lends a computer to the

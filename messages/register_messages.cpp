@@ -20,6 +20,8 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<computer_info>("computer_info");
   cfg.add_message_type<computer_api>("computer_api");
   cfg.add_message_type<computer_lease>("computer_lease");
+  cfg.add_message_type<host_figures>("host_figures");
+  cfg.add_message_type<std::vector<host_figures>>("std::vector<host_figures>");
   cfg.add_message_type<pool_stats>("pool_stats");
   cfg.add_message_type<session_handle>("session_handle");
   cfg.add_message_type<session_info>("session_info");

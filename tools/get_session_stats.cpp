@@ -23,7 +23,7 @@ nlohmann::json stats_json(const stats_report& report, const std::string& default
   auto warnings = nlohmann::json::array();
   if (pool.unconfined)
     warnings.push_back("computers are not isolated: " + pool.isolation);
-  return {{"total_sessions", report.sessions.size()},
+  nlohmann::json out{{"total_sessions", report.sessions.size()},
           {"isolation", pool.isolation},
           {"warnings", warnings},
           {"max_concurrent", report.max_sessions},
@@ -52,6 +52,20 @@ nlohmann::json stats_json(const stats_report& report, const std::string& default
             {"destroyed", pool.destroyed},
             {"failed", pool.failed},
             {"timed_out", pool.timed_out}}}};
+  if (!pool.hosts.empty()) {
+    auto hosts = nlohmann::json::array();
+    for (const auto& h : pool.hosts) {
+      nlohmann::json host{{"address", h.address}, {"state", h.state}, {"capacity", h.capacity},
+                          {"in_use", h.in_use},   {"warm", h.warm},   {"failed", h.failed}};
+      if (h.round_trip_ms >= 0)
+        host["round_trip_ms"] = h.round_trip_ms;
+      if (!h.last_error.empty())
+        host["last_error"] = h.last_error;
+      hosts.push_back(std::move(host));
+    }
+    out["hosts"] = std::move(hosts);
+  }
+  return out;
 }
 
 nlohmann::json integers(std::initializer_list<const char*> names) {
@@ -92,7 +106,21 @@ nlohmann::json output_schema() {
             {"totals", integers({"sessions_created", "sessions_reaped", "sessions_refused",
                                   "sessions_evicted"})},
             {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "unavailable", "created",
-                               "destroyed", "failed", "timed_out"})}}},
+                               "destroyed", "failed", "timed_out"})},
+            {"hosts",
+             {{"type", "array"},
+              {"items",
+               {{"type", "object"},
+                {"properties",
+                 {{"address", {{"type", "string"}}},
+                  {"state", {{"type", "string"}, {"enum", {"joined", "connecting", "down"}}}},
+                  {"capacity", {{"type", "integer"}}},
+                  {"in_use", {{"type", "integer"}}},
+                  {"warm", {{"type", "integer"}}},
+                  {"failed", {{"type", "integer"}}},
+                  {"round_trip_ms", {{"type", "number"}}},
+                  {"last_error", {{"type", "string"}}}}},
+                {"required", {"address", "state", "capacity", "in_use"}}}}}}}},
           {"required", {"total_sessions", "max_concurrent", "sessions", "server_sessions",
                         "isolation", "warnings", "limits", "totals", "pool"}}};
 }

@@ -107,6 +107,11 @@ TEST_F(remote_pool_actor_test, places_each_computer_on_the_host_with_the_most_fr
   auto s = stats(front);
   EXPECT_EQ(s.size, 5);
   EXPECT_EQ(s.in_use, 4);
+  ASSERT_EQ(s.hosts.size(), 2u);
+  EXPECT_EQ(s.hosts[1].address, "h:2");
+  EXPECT_EQ(s.hosts[1].state, "joined");
+  EXPECT_EQ(s.hosts[1].capacity, 3);
+  EXPECT_EQ(s.hosts[1].in_use, 2);
   // A borrower that stops gives its computer back to the host it came from.
   caf::anon_send_exit(held[0].actor, caf::exit_reason::user_shutdown);
   run();

@@ -105,6 +105,13 @@ TEST(hosts, sessions_spread_over_two_hosts_and_a_killed_host_fails_only_its_own)
   auto stats = server->call_tool("get_session_stats")["structuredContent"];
   EXPECT_EQ(stats["pool"]["size"], 4); // both hosts' pools
   EXPECT_EQ(stats["pool"]["in_use"], 2);
+  ASSERT_EQ(stats["hosts"].size(), 2u) << stats.dump();
+  for (const auto& h : stats["hosts"]) {
+    EXPECT_EQ(h["state"], "joined");
+    EXPECT_EQ(h["capacity"], 2);
+    EXPECT_EQ(h["in_use"], 1);
+    EXPECT_GE(h.value("round_trip_ms", -1.0), 0.0);
+  }
   // Host a dies: only the session on it fails, and says so; the other goes on; a new session is
   // placed on b.
   auto on_a = on_1.rfind(a.address(), 0) == 0 ? "s1" : "s2";
@@ -121,6 +128,12 @@ TEST(hosts, sessions_spread_over_two_hosts_and_a_killed_host_fails_only_its_own)
   auto fresh = server->call_tool("screenshot_cua", {{"session_id", "s3"}});
   EXPECT_FALSE(fresh.value("isError", false)) << fresh.dump();
   EXPECT_EQ(computer_of(*server, "s3").rfind(b.address(), 0), 0u);
+  auto after = server->call_tool("get_session_stats")["structuredContent"];
+  for (const auto& h : after["hosts"])
+    if (h["address"] == a.address()) {
+      EXPECT_NE(h["state"], "joined");
+      EXPECT_FALSE(h.value("last_error", "").empty()) << h.dump();
+    }
   // The host comes back on its port and is joined again (first backoff: 1 s).
   a.start(secret);
   EXPECT_TRUE(stderr_shows(*server, "host " + a.address() + " joined: 2 computers", 10s, 2))

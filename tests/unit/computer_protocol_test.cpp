@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "messages/computer_messages.hpp"
+#include "messages/pool_messages.hpp"
 #include "messages/register_messages.hpp"
 
 using namespace cua;
@@ -62,6 +63,20 @@ TEST(computer_protocol, every_message_survives_serialization) {
   EXPECT_EQ(outcome.settle_ms, 250);
 
   EXPECT_EQ(round_trip(sys, image_format::jpeg), image_format::jpeg);
+
+  // What a computer host answers a front about its pool.
+  pool_stats figures;
+  figures.size = 30;
+  figures.failed = 2;
+  figures.isolation = "bwrap";
+  figures.hosts.push_back({"10.0.0.5:4242", "joined", 30, 4, 2, 1, 0.8, ""});
+  auto pool = round_trip(sys, figures);
+  EXPECT_EQ(pool.size, 30);
+  EXPECT_EQ(pool.isolation, "bwrap");
+  ASSERT_EQ(pool.hosts.size(), 1u);
+  EXPECT_EQ(pool.hosts[0].address, "10.0.0.5:4242");
+  EXPECT_EQ(pool.hosts[0].in_use, 4);
+  EXPECT_DOUBLE_EQ(pool.hosts[0].round_trip_ms, 0.8);
 }
 
 } // namespace
