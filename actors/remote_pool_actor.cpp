@@ -91,12 +91,12 @@ void connect(remote_pool_ptr self, size_t index) {
       [=](caf::error& err) { lose(self, index, describe(err)); });
 }
 
-// The joined host with the most free room (the least busy when all are full), or none.
+// The joined host with the most free room, or none if no joined host has any.
 std::optional<size_t> place(const remote_pool_state& st) {
   std::optional<size_t> best;
   for (size_t i = 0; i < st.hosts.size(); ++i) {
     const auto& h = st.hosts[i];
-    if (h.link != host_link::joined)
+    if (h.link != host_link::joined || h.in_use >= h.capacity)
       continue;
     if (!best || h.capacity - h.in_use > st.hosts[*best].capacity - st.hosts[*best].in_use)
       best = i;
@@ -143,33 +143,62 @@ void borrow_from(remote_pool_ptr self, size_t index, caf::actor borrower,
         auto& h = self->state.hosts[index];
         if (h.host == host && h.in_use > 0)
           --h.in_use;
+        serve_waiting(self);
         rp.deliver(make_error(err == errc::pool_timeout ? errc::pool_timeout : errc::computer_failed,
                               "computer host " + where + ": " + describe(err)));
       });
 }
 
-bool any_connecting(const remote_pool_state& st) {
+// Whether a host is joined or being connected to: then a computer may still come.
+bool any_hope(const remote_pool_state& st) {
   return std::any_of(st.hosts.begin(), st.hosts.end(),
-                     [](const host_entry& h) { return h.link == host_link::connecting; });
+                     [](const host_entry& h) { return h.link != host_link::down; });
 }
 
-// Serves the acquisitions that waited for a host: placed now if one is joined, refused if none
-// is and none is being connected to any more.
+// Serves the queue in order while a joined host has room; refuses it all when no host is joined
+// or being connected to.
 void serve_waiting(remote_pool_ptr self) {
   auto& st = self->state;
-  if (st.waiting.empty())
-    return;
-  if (!place(st) && any_connecting(st))
-    return;
-  auto waiting = std::move(st.waiting);
-  st.waiting.clear();
-  for (auto& w : waiting) {
-    if (auto index = place(self->state))
-      borrow_from(self, *index, w.borrower, w.promise);
-    else
-      w.promise.deliver(make_error(errc::pool_timeout, "no computer host is reachable ("
-                                                         + hosts_summary(self->state) + ")"));
+  while (!st.waiting.empty()) {
+    auto index = place(st);
+    if (!index)
+      break;
+    auto next = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    borrow_from(self, *index, next.borrower, next.promise);
   }
+  if (st.waiting.empty() || any_hope(st))
+    return;
+  auto refused = std::move(st.waiting);
+  st.waiting.clear();
+  for (auto& w : refused)
+    w.promise.deliver(make_error(errc::pool_timeout, "no computer host is reachable ("
+                                                       + hosts_summary(st) + ")"));
+}
+
+// A queued acquisition's acquire_timeout is up.
+void expire(remote_pool_ptr self, uint64_t ticket) {
+  auto& st = self->state;
+  auto i = std::find_if(st.waiting.begin(), st.waiting.end(),
+                        [ticket](const auto& w) { return w.ticket == ticket; });
+  if (i == st.waiting.end())
+    return;
+  int32_t capacity = 0;
+  int32_t joined = 0;
+  for (const auto& h : st.hosts)
+    if (h.link == host_link::joined) {
+      capacity += h.capacity;
+      ++joined;
+    }
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout).count();
+  i->promise.deliver(make_error(
+    errc::pool_timeout,
+    "no computer became free within " + std::to_string(secs) + " s: "
+      + (joined == 0 ? "no computer host has joined yet (" + hosts_summary(st) + ")"
+                     : "all " + std::to_string(capacity) + " computers of the "
+                         + std::to_string(joined) + " joined host(s) are in use")
+      + "; clean up an idle session or try again later"));
+  st.waiting.erase(i);
 }
 
 caf::result<computer_lease> lend(remote_pool_ptr self) {
@@ -180,13 +209,19 @@ caf::result<computer_lease> lend(remote_pool_ptr self) {
   if (!borrower)
     return make_error(errc::internal, "an anonymous sender cannot borrow a computer");
   auto rp = self->make_response_promise<computer_lease>();
-  if (auto index = place(st))
-    borrow_from(self, *index, borrower, rp);
-  else if (any_connecting(st))
-    st.waiting.push_back({borrower, rp});
-  else
-    rp.deliver(make_error(errc::pool_timeout,
-                          "no computer host is reachable (" + hosts_summary(st) + ")"));
+  if (!st.waiting.empty() || !place(st)) {
+    if (!any_hope(st)) {
+      rp.deliver(make_error(errc::pool_timeout,
+                            "no computer host is reachable (" + hosts_summary(st) + ")"));
+      return rp;
+    }
+    auto ticket = st.next_ticket++;
+    st.waiting.push_back({ticket, borrower, rp});
+    self->delayed_send(self, st.config.acquire_timeout, expire_atom::value, ticket);
+    serve_waiting(self);
+    return rp;
+  }
+  borrow_from(self, *place(st), borrower, rp);
   return rp;
 }
 
@@ -201,6 +236,7 @@ void give_back(remote_pool_ptr self, const caf::actor_addr& computer) {
     --h.in_use;
   }
   st.on_loan.erase(i);
+  serve_waiting(self);
 }
 
 void on_down(remote_pool_ptr self, const caf::down_msg& msg) {
@@ -321,6 +357,7 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
         --h.in_use;
       }
       st.on_loan.erase(i);
+      serve_waiting(self);
     },
     [=](stats_atom) { return gather_stats(self); },
     [=](shutdown_atom) {
@@ -335,7 +372,7 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
       st.on_loan.clear();
       self->quit();
     },
-    [=](expire_atom, uint64_t) {},
+    [=](expire_atom, uint64_t ticket) { expire(self, ticket); },
     [=](probe_atom, const std::string& address) {
       auto& st = self->state;
       for (size_t i = 0; i < st.hosts.size(); ++i)

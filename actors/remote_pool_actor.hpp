@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,15 +56,19 @@ struct remote_pool_state {
   };
 
   struct waiting_borrower {
+    uint64_t ticket = 0;
     caf::actor borrower;
     caf::typed_response_promise<computer_lease> promise;
   };
 
   remote_pool_config config;
   std::vector<host_entry> hosts;
-  /// Acquisitions that came while no host was joined yet but one was being connected to (a front
-  /// just started): served when one joins, refused when the last connection attempt fails.
-  std::vector<waiting_borrower> waiting;
+  /// One FIFO queue across hosts: acquisitions that found no joined host with room (every
+  /// computer in use, or the front just started and is still connecting), served in order as
+  /// computers come back or hosts join, each bounded by acquire_timeout; refused at once when no
+  /// host is joined or being connected to.
+  std::deque<waiting_borrower> waiting;
+  uint64_t next_ticket = 1;
   std::map<caf::actor_addr, loan> on_loan; // by computer
   bool closed = false;
 
@@ -74,7 +79,8 @@ struct remote_pool_state {
 /// supervisor and sessions like the local pool, and borrows from computer hosts (actors/host_actor)
 /// reached through CAF's middleman. Connects to each host and joins it with the node secret,
 /// reconnecting with backoff when it goes away; places each new computer on the joined host with
-/// the most free capacity; gives back the computers of borrowers that stop.
+/// the most free room, and queues (FIFO, across hosts) when none has any; gives back the
+/// computers of borrowers that stop.
 pool_api::behavior_type remote_pool_actor(pool_api::stateful_pointer<remote_pool_state> self,
                                           remote_pool_config config);
 

@@ -131,6 +131,31 @@ TEST_F(remote_pool_actor_test, a_computer_asked_for_before_the_hosts_joined_wait
   EXPECT_NE(describe(refused.lease->error).find("h:3: "), std::string::npos);
 }
 
+TEST_F(remote_pool_actor_test, one_queue_across_hosts_in_order_bounded_by_the_acquire_timeout) {
+  net_->hosts[1] = make_host(1);
+  net_->hosts[2] = make_host(1);
+  auto front = make_front({1, 2}); // acquire_timeout 30 s
+  auto first = borrow(front);
+  auto second = borrow(front);
+  ASSERT_TRUE(first.lease->value && second.lease->value);
+  auto third = borrow(front); // both hosts are full: it waits at the front, not at one host
+  auto fourth = borrow(front);
+  EXPECT_FALSE(third.lease->done);
+  EXPECT_FALSE(fourth.lease->done);
+  // The computer of the first borrower (whichever host it is on) goes to the third, in order.
+  caf::anon_send_exit(first.actor, caf::exit_reason::user_shutdown);
+  run();
+  ASSERT_TRUE(third.lease->value) << caf::to_string(third.lease->error);
+  EXPECT_EQ(third.lease->value->info.id.substr(0, 3), first.lease->value->info.id.substr(0, 3));
+  EXPECT_FALSE(fourth.lease->done);
+  advance(31s);
+  ASSERT_TRUE(fourth.lease->done);
+  ASSERT_FALSE(fourth.lease->value);
+  auto text = describe(fourth.lease->error);
+  EXPECT_NE(text.find("all 2 computers of the 2 joined host(s) are in use"), std::string::npos)
+    << text;
+}
+
 TEST_F(remote_pool_actor_test, a_wrong_secret_joins_no_host) {
   net_->hosts[1] = make_host(2, "right");
   auto front = make_front({1}, "wrong");
