@@ -35,6 +35,7 @@ void lose(remote_pool_ptr self, size_t index, const std::string& why) {
     spdlog::warn("computer host {} not reached: {}", h.address.text(), why);
   h.link = host_link::down;
   h.host = host_api{};
+  h.lender = lender_api{};
   h.last_error = why;
   h.in_use = 0; // its computers are gone with it (the host takes them back when we go away)
   for (auto i = st.on_loan.begin(); i != st.on_loan.end();)
@@ -61,6 +62,7 @@ void join(remote_pool_ptr self, size_t index, host_api host) {
               auto& h = self->state.hosts[index];
               h.link = host_link::joined;
               h.host = host;
+              h.lender = host;
               h.capacity = capacity;
               h.backoff = {};
               h.last_error.clear();
@@ -119,13 +121,13 @@ void borrow_from(remote_pool_ptr self, size_t index, caf::actor borrower,
   auto& h = st.hosts[index];
   ++h.in_use;
   self->monitor(borrower);
-  auto host = h.host;
+  auto host = h.lender;
   auto where = h.address.text();
   self->request(host, st.config.acquire_timeout + st.config.host_timeout, acquire_atom::value)
     .then(
       [=](computer_lease& lease) mutable {
         auto& st = self->state;
-        if (st.hosts[index].host != host || st.closed) {
+        if (st.hosts[index].lender != host || st.closed) {
           // The host went away (or we are stopping) while the answer was on its way.
           self->send(host, release_atom::value, lease.computer);
           rp.deliver(make_error(errc::pool_timeout, "computer host " + where + " went away"));
@@ -141,7 +143,7 @@ void borrow_from(remote_pool_ptr self, size_t index, caf::actor borrower,
       },
       [=](caf::error& err) mutable {
         auto& h = self->state.hosts[index];
-        if (h.host == host && h.in_use > 0)
+        if (h.lender == host && h.in_use > 0)
           --h.in_use;
         serve_waiting(self);
         rp.deliver(make_error(err == errc::pool_timeout ? errc::pool_timeout : errc::computer_failed,
@@ -232,7 +234,7 @@ void give_back(remote_pool_ptr self, const caf::actor_addr& computer) {
     return;
   auto& h = st.hosts[i->second.host];
   if (h.link == host_link::joined) {
-    self->send(h.host, release_atom::value, i->second.computer);
+    self->send(h.lender, release_atom::value, i->second.computer);
     --h.in_use;
   }
   st.on_loan.erase(i);
@@ -296,7 +298,7 @@ caf::result<pool_stats> gather_stats(remote_pool_ptr self) {
   };
   for (auto index : joined) {
     auto asked = self->clock().now();
-    self->request(st.hosts[index].host, st.config.host_timeout, stats_atom::value)
+    self->request(st.hosts[index].lender, st.config.host_timeout, stats_atom::value)
       .then(
         [=](const pool_stats& s) mutable {
           auto& figures = total->hosts[index];
@@ -335,6 +337,16 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
   log_unexpected_messages(self);
   auto& st = self->state;
   st.config = std::move(config);
+  if (st.config.local_pool) {
+    host_entry local;
+    local.address = {"local", 0};
+    local.local = true;
+    local.link = host_link::joined;
+    local.lender = st.config.local_pool;
+    local.capacity = st.config.local_capacity;
+    st.hosts.push_back(std::move(local));
+    self->link_to(st.config.local_pool); // neither outlives the other
+  }
   for (auto& address : st.config.hosts) {
     host_entry entry;
     entry.address = address;
@@ -353,14 +365,14 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
         return;
       auto& h = st.hosts[i->second.host];
       if (h.link == host_link::joined) {
-        self->send(h.host, broken_atom::value, computer, why);
+        self->send(h.lender, broken_atom::value, computer, why);
         --h.in_use;
       }
       st.on_loan.erase(i);
       serve_waiting(self);
     },
     [=](stats_atom) { return gather_stats(self); },
-    [=](shutdown_atom) {
+    [=](shutdown_atom) -> caf::result<void> {
       auto& st = self->state;
       st.closed = true;
       for (auto& w : st.waiting)
@@ -368,9 +380,24 @@ pool_api::behavior_type remote_pool_actor(remote_pool_ptr self, remote_pool_conf
       st.waiting.clear();
       for (auto& [computer, loan] : st.on_loan)
         if (st.hosts[loan.host].link == host_link::joined)
-          self->send(st.hosts[loan.host].host, release_atom::value, loan.computer);
+          self->send(st.hosts[loan.host].lender, release_atom::value, loan.computer);
       st.on_loan.clear();
-      self->quit();
+      if (!st.config.local_pool) {
+        self->quit();
+        return caf::unit;
+      }
+      // The local computers are stopped before the answer (the caller bounds the wait).
+      auto rp = self->make_response_promise();
+      self->request(st.config.local_pool, caf::infinite, shutdown_atom::value)
+        .then([=]() mutable {
+                rp.deliver(caf::unit);
+                self->quit();
+              },
+              [=](caf::error&) mutable {
+                rp.deliver(caf::unit);
+                self->quit();
+              });
+      return rp;
     },
     [=](expire_atom, uint64_t ticket) { expire(self, ticket); },
     [=](probe_atom, const std::string& address) {

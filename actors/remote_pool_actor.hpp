@@ -23,7 +23,7 @@ struct host_address {
   std::string host;
   uint16_t port = 0;
 
-  std::string text() const { return host + ":" + std::to_string(port); }
+  std::string text() const { return port == 0 ? host : host + ":" + std::to_string(port); }
 };
 
 struct remote_pool_config {
@@ -35,6 +35,9 @@ struct remote_pool_config {
   caf::timespan first_backoff = std::chrono::seconds(1);    // reconnecting, doubled up to 30 s
   /// Whom to ask to connect to a host: none, the actor system's middleman (tests give their own).
   caf::io::middleman_actor middleman;
+  /// Computers of the front's own, placed like a host's ("local"); none: hosts only.
+  pool_api local_pool;
+  int32_t local_capacity = 0;
 };
 
 enum class host_link { connecting, joined, down };
@@ -43,7 +46,9 @@ struct remote_pool_state {
   struct host_entry {
     host_address address;
     host_link link = host_link::down;
-    host_api host;
+    host_api host;      // for the handshake; none for the local pool
+    lender_api lender;  // where its computers come from, once joined
+    bool local = false; // the front's own computers (--local-computers)
     int32_t capacity = 0;
     int32_t in_use = 0; // computers this front borrows from it
     caf::timespan backoff{};

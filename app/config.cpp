@@ -129,6 +129,9 @@ void settle_nodes(server_config& cfg, const std::string& node_listen,
   }
   for (const auto& text : all)
     cfg.hosts.push_back(parse_node_address(text, "--hosts"));
+  if (cfg.local_computers > 0 && cfg.hosts.empty())
+    throw CLI::ValidationError("--local-computers goes with --hosts (without hosts, every "
+                               "computer is local: see --pool-size)");
   if (cfg.role == node_role::host && !cfg.hosts.empty())
     throw CLI::ValidationError("--hosts is for a front (the MCP server), not for --role host");
   auto tls_files = !cfg.node_ca_file.empty() + !cfg.node_cert_file.empty() + !cfg.node_key_file.empty();
@@ -457,6 +460,11 @@ void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
     ->check(CLI::ExistingFile);
   app.add_option("--node-key-file", cfg.node_key_file, "TLS between nodes: this node's private key (PEM)")
     ->check(CLI::ExistingFile);
+  app.add_option("--local-computers", cfg.local_computers,
+                 "With --hosts: this many computers of the front's own backend besides the hosts' "
+                 "(placed like a host's, as \"local\")")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 100000));
   app.add_option("--host-timeout", cfg.host_timeout_s,
                  "Seconds a computer host may take to connect or answer before it counts as gone")
     ->capture_default_str()

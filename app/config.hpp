@@ -62,6 +62,7 @@ struct server_config {
   std::string node_cert_file; // this node's certificate (PEM)
   std::string node_key_file;  // its private key (PEM)
   double host_timeout_s = 10;
+  int32_t local_computers = 0; // a front with --hosts: computers of its own backend beside them
 };
 
 /// Returns the configuration the command line and environment ask for, or the exit code to end

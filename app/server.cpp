@@ -291,6 +291,15 @@ std::string computers_text(const server_config& cfg, const backend_entry& backen
          + std::to_string(cfg.backend.screen_height) + ", pool of " + std::to_string(pool_cfg.size);
 }
 
+// Makes the backend's computers on this machine.
+computer_spawner local_spawner(const server_config& cfg, const backend_entry& backend) {
+  auto options = cfg.backend;
+  auto create = backend.create;
+  return [options, create](caf::actor_system& sys, const std::string& id) {
+    return spawn_computer(sys, create(id, options));
+  };
+}
+
 // The computers the sessions draw from: a local pool of the backend's, or the pools of hosts.
 pool_api spawn_pool(caf::actor_system& sys, const server_config& cfg, const backend_entry& backend) {
   if (!cfg.hosts.empty()) {
@@ -303,14 +312,18 @@ pool_api spawn_pool(caf::actor_system& sys, const server_config& cfg, const back
     remote.acquire_timeout = seconds(cfg.acquire_timeout_s);
     if (uses_node_tls(cfg))
       remote.middleman = sys.openssl_manager().actor_handle();
+    if (cfg.local_computers > 0) {
+      auto local_cfg = pool_config_of(cfg, backend);
+      local_cfg.size = cfg.local_computers;
+      if (!local_cfg.fixed_ids.empty())
+        local_cfg.size = std::min(local_cfg.size, static_cast<int32_t>(local_cfg.fixed_ids.size()));
+      local_cfg.warm = std::min(local_cfg.warm, local_cfg.size);
+      remote.local_pool = sys.spawn(pool_actor, local_cfg, local_spawner(cfg, backend));
+      remote.local_capacity = local_cfg.size;
+    }
     return sys.spawn(remote_pool_actor, remote);
   }
-  auto options = cfg.backend;
-  auto create = backend.create;
-  computer_spawner spawner = [options, create](caf::actor_system& sys, const std::string& id) {
-    return spawn_computer(sys, create(id, options));
-  };
-  return sys.spawn(pool_actor, pool_config_of(cfg, backend), spawner);
+  return sys.spawn(pool_actor, pool_config_of(cfg, backend), local_spawner(cfg, backend));
 }
 
 bridge_config bridge_config_of(const server_config& cfg) {

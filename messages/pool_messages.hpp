@@ -67,6 +67,14 @@ typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
            x.unconfined, x.hosts);
 }
 
+/// What anything that lends computers understands: a local pool, or a computer host once joined.
+/// Every pool_api and host_api handle converts to it.
+using lender_api = caf::typed_actor<
+  caf::replies_to<acquire_atom>::with<computer_lease>,
+  caf::reacts_to<release_atom, computer_api>,
+  caf::reacts_to<broken_atom, computer_api, std::string>,
+  caf::replies_to<stats_atom>::with<pool_stats>>;
+
 /// What the pool actor understands (actors/pool_actor.hpp): (acquire) lends a computer to the
 /// sender; (release, computer) gives it back; (broken, computer, why) reports one that stopped
 /// answering; (stats); (shutdown) answers once every computer is stopped. expire and probe are the

@@ -156,6 +156,32 @@ TEST_F(remote_pool_actor_test, one_queue_across_hosts_in_order_bounded_by_the_ac
     << text;
 }
 
+TEST_F(remote_pool_actor_test, local_computers_are_placed_beside_the_hosts) {
+  net_->hosts[1] = make_host(1);
+  remote_pool_config cfg;
+  cfg.hosts.push_back({"h", 1});
+  cfg.secret = "k";
+  cfg.middleman = own(sys().spawn(fake_middleman, net_));
+  cfg.local_pool = sim_pool(2);
+  cfg.local_capacity = 2;
+  auto front = own(sys().spawn(remote_pool_actor, cfg));
+  run();
+  std::map<std::string, int> per_place;
+  std::vector<borrower> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(borrow(front));
+    ASSERT_TRUE(held.back().lease->value) << caf::to_string(held.back().lease->error);
+    auto id = held.back().lease->value->info.id;
+    ++per_place[id.substr(0, id.find('/'))];
+  }
+  EXPECT_EQ(per_place["local"], 2);
+  EXPECT_EQ(per_place["h:1"], 1);
+  auto s = stats(front);
+  EXPECT_EQ(s.size, 3);
+  ASSERT_EQ(s.hosts.size(), 2u);
+  EXPECT_EQ(s.hosts[0].address, "local");
+}
+
 TEST_F(remote_pool_actor_test, a_wrong_secret_joins_no_host) {
   net_->hosts[1] = make_host(2, "right");
   auto front = make_front({1}, "wrong");

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -283,4 +284,28 @@ TEST(hosts, tls_needs_all_three_files) {
   server_process front({"--hosts", "127.0.0.1:1", "--node-ca-file", "/etc/hostname"});
   EXPECT_NE(front.wait_exit(10s), 0);
   EXPECT_NE(front.stderr_text().find("needs all three"), std::string::npos) << front.stderr_text();
+}
+
+TEST(hosts, local_computers_beside_a_host) {
+  auto secret = secret_file("s");
+  host_node host{secret, 1};
+  server_process server({"--hosts", host.address(), "--node-secret-file", secret, "--backend",
+                         "sim", "--local-computers", "1", "--pool-warm", "0"});
+  server.initialize();
+  ASSERT_TRUE(stderr_shows(server, "joined", 5s)) << server.stderr_text();
+  for (auto id : {"s1", "s2"})
+    ASSERT_FALSE(server.call_tool("screenshot_cua", {{"session_id", id}}).value("isError", false));
+  std::set<std::string> places;
+  for (auto id : {"s1", "s2"}) {
+    auto computer = computer_of(server, id);
+    places.insert(computer.substr(0, computer.find('/')));
+  }
+  EXPECT_EQ(places, (std::set<std::string>{"local", host.address()}));
+}
+
+TEST(hosts, local_computers_need_hosts) {
+  server_process server({"--backend", "sim", "--local-computers", "2"});
+  EXPECT_NE(server.wait_exit(10s), 0);
+  EXPECT_NE(server.stderr_text().find("--local-computers goes with --hosts"), std::string::npos)
+    << server.stderr_text();
 }
