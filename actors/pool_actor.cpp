@@ -288,17 +288,13 @@ void expire(pool_ptr self, uint64_t ticket) {
     if (i->ticket != ticket)
       continue;
     ++st.counters.timed_out;
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout);
     auto why = st.resting.empty()
                  ? "all " + std::to_string(st.config.size)
                      + " computers of the pool are in use (--pool-size)"
                  : std::to_string(st.on_loan.size()) + " computers are in use and "
                      + std::to_string(st.resting.size())
                      + " out of service after failures (probed again later)";
-    i->promise.deliver(make_error(errc::pool_timeout,
-                                  "no computer became free within "
-                                    + std::to_string(secs.count()) + " s: " + why
-                                    + "; clean up an idle session or try again later"));
+    i->promise.deliver(pool_timeout_error(st.config.acquire_timeout, why));
     st.waiters.erase(i);
     return;
   }

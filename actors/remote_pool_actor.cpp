@@ -192,14 +192,11 @@ void expire(remote_pool_ptr self, uint64_t ticket) {
       capacity += h.capacity;
       ++joined;
     }
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(st.config.acquire_timeout).count();
-  i->promise.deliver(make_error(
-    errc::pool_timeout,
-    "no computer became free within " + std::to_string(secs) + " s: "
-      + (joined == 0 ? "no computer host has joined yet (" + hosts_summary(st) + ")"
-                     : "all " + std::to_string(capacity) + " computers of the "
-                         + std::to_string(joined) + " joined host(s) are in use")
-      + "; clean up an idle session or try again later"));
+  i->promise.deliver(pool_timeout_error(
+    st.config.acquire_timeout,
+    joined == 0 ? "no computer host has joined yet (" + hosts_summary(st) + ")"
+                : "all " + std::to_string(capacity) + " computers of the " + std::to_string(joined)
+                    + " joined host(s) are in use"));
   st.waiting.erase(i);
 }
 

@@ -326,6 +326,33 @@ pool_api spawn_pool(caf::actor_system& sys, const server_config& cfg, const back
   return sys.spawn(pool_actor, pool_config_of(cfg, backend), local_spawner(cfg, backend));
 }
 
+// Starts the actor system and runs `body` on it (its result is the exit code), once the backend's
+// check (the xvfb sandbox: a throw-away sandbox, ~10 ms) has passed; the check runs while the
+// system starts, since its answer is needed only before the pool makes the first computer.
+template <class Body>
+int with_actor_system(const server_config& cfg, const backend_entry& backend, Body&& body) {
+  auto checked = std::async(std::launch::async, [&cfg, &backend]() -> caf::error {
+    return backend.check ? backend.check(cfg.backend) : caf::error{};
+  });
+  caf::actor_system_config sys_cfg;
+  configure_actor_system(sys_cfg, cfg);
+  caf::actor_system sys{sys_cfg};
+  if (auto err = checked.get()) {
+    spdlog::error("{}", describe(err));
+    return 1;
+  }
+  return body(sys);
+}
+
+// Waits for a signal or the end of input, then arms the watchdog that bounds the shutdown; returns
+// what ended the wait.
+std::string await_end(const process_fds& fds, std::optional<shutdown_watchdog>& watchdog) {
+  auto why = wait_for_end(fds.signals, fds.input_ended);
+  spdlog::info("shutting down after {}", why);
+  watchdog.emplace(std::chrono::milliseconds(4500));
+  return why;
+}
+
 bridge_config bridge_config_of(const server_config& cfg) {
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
@@ -385,75 +412,62 @@ int run_server(const server_config& cfg) {
   // end with the actors, while the listener's I/O context is still there.
   std::optional<http_listener> listener;
   const auto* backend = find_backend(cfg.backend.backend);
-  // The backend's check (the xvfb sandbox: a throw-away sandbox, ~10 ms) runs while the actor
-  // system starts; its answer is needed before the pool makes the first computer.
-  auto checked = std::async(std::launch::async, [&cfg, backend]() -> caf::error {
-    return backend->check ? backend->check(cfg.backend) : caf::error{};
-  });
+  return with_actor_system(cfg, *backend, [&](caf::actor_system& sys) {
+    auto pool_cfg = pool_config_of(cfg, *backend);
+    auto pool = spawn_pool(sys, cfg, *backend);
+    auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg), pool);
 
-  caf::actor_system_config sys_cfg;
-  configure_actor_system(sys_cfg, cfg);
-  caf::actor_system sys{sys_cfg};
-  if (auto err = checked.get()) {
-    spdlog::error("{}", describe(err));
-    return 1;
-  }
+    tool_services services;
+    services.supervisor = supervisor;
+    services.logs = to_client;
+    services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
+    auto bridge_cfg = bridge_config_of(cfg);
 
-  auto pool_cfg = pool_config_of(cfg, *backend);
-  auto pool = spawn_pool(sys, cfg, *backend);
-  auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg), pool);
-
-  tool_services services;
-  services.supervisor = supervisor;
-  services.logs = to_client;
-  services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
-  auto bridge_cfg = bridge_config_of(cfg);
-
-  caf::actor bridge;
-  caf::actor writer;
-  std::optional<stdin_reader> reader;
-  if (cfg.transport == transport_kind::http) {
-    if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
-      spdlog::critical("{}", describe(err));
-      for (const auto& a : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool)})
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-      fds.close_all();
-      return 1;
+    caf::actor bridge;
+    caf::actor writer;
+    std::optional<stdin_reader> reader;
+    if (cfg.transport == transport_kind::http) {
+      if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
+        spdlog::critical("{}", describe(err));
+        for (const auto& a :
+             {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool)})
+          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+        fds.close_all();
+        return 1;
+      }
+      spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: {}, up to {} sessions "
+                   "({} per client), up to {} clients{}",
+                   CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path,
+                   computers_text(cfg, *backend, pool_cfg), cfg.max_sessions,
+                   cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
+                   cfg.http.max_clients,
+                   cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
+    } else {
+      services.default_session_id = random_uuid();
+      bridge_cfg.max_line = 16 * 1024 * 1024;
+      writer = sys.spawn<caf::detached>(stdout_writer, fds.mcp_out);
+      bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
+      to_client->attach(bridge);
+      reader.emplace(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd = fds.input_ended] {
+        uint64_t one = 1;
+        [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
+      });
+      reader->start();
+      spdlog::info("cua-mcp-server {} ready on stdio: {}, up to {} sessions", CUA_VERSION,
+                   computers_text(cfg, *backend, pool_cfg), cfg.max_sessions);
     }
-    spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: {}, up to {} sessions "
-                 "({} per client), up to {} clients{}",
-                 CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path,
-                 computers_text(cfg, *backend, pool_cfg), cfg.max_sessions,
-                 cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
-                 cfg.http.max_clients,
-                 cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
-  } else {
-    services.default_session_id = random_uuid();
-    bridge_cfg.max_line = 16 * 1024 * 1024;
-    writer = sys.spawn<caf::detached>(stdout_writer, fds.mcp_out);
-    bridge = sys.spawn(bridge_actor, writer, services, bridge_cfg);
-    to_client->attach(bridge);
-    reader.emplace(STDIN_FILENO, bridge_cfg.max_line, bridge, [eof_fd = fds.input_ended] {
-      uint64_t one = 1;
-      [[maybe_unused]] auto n = write(eof_fd, &one, sizeof(one));
-    });
-    reader->start();
-    spdlog::info("cua-mcp-server {} ready on stdio: {}, up to {} sessions", CUA_VERSION,
-                 computers_text(cfg, *backend, pool_cfg), cfg.max_sessions);
-  }
 
-  auto why = wait_for_end(fds.signals, fds.input_ended);
-  spdlog::info("shutting down after {}", why);
-  watchdog.emplace(std::chrono::milliseconds(4500));
-  if (reader)
-    reader->stop();
-  to_client->detach_all();
-  if (listener)
-    listener->stop(); // every client ends: its calls stop, its sessions close
-  stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
-  fds.close_all();
-  spdlog::info("stopped");
-  return 0;
+    auto why = await_end(fds, watchdog);
+    if (reader)
+      reader->stop();
+    to_client->detach_all();
+    if (listener)
+      listener->stop(); // every client ends: its calls stop, its sessions close
+    stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
+    fds.close_all();
+    spdlog::info("stopped");
+    return 0;
+  });
 }
 
 int run_host(const server_config& cfg) {
@@ -468,46 +482,38 @@ int run_host(const server_config& cfg) {
     return 1;
   }
   const auto* backend = find_backend(cfg.backend.backend);
-  auto checked = std::async(std::launch::async, [&cfg, backend]() -> caf::error {
-    return backend->check ? backend->check(cfg.backend) : caf::error{};
-  });
-  caf::actor_system_config sys_cfg;
-  configure_actor_system(sys_cfg, cfg);
-  caf::actor_system sys{sys_cfg};
-  if (auto err = checked.get()) {
-    spdlog::error("{}", describe(err));
-    return 1;
-  }
-  auto pool_cfg = pool_config_of(cfg, *backend);
-  auto pool = spawn_pool(sys, cfg, *backend);
-  auto host = sys.spawn(host_actor, host_config{cfg.node_secret, pool_cfg.size}, pool);
-  auto port = uses_node_tls(cfg)
-                ? caf::openssl::publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true)
-                : sys.middleman().publish(host, cfg.node_listen.port, cfg.node_listen.host.c_str(), true);
-  if (!port) {
-    spdlog::critical("cannot listen on {}:{} for fronts: {}", cfg.node_listen.host,
-                     cfg.node_listen.port, sys.render(port.error()));
+  return with_actor_system(cfg, *backend, [&](caf::actor_system& sys) {
+    auto pool_cfg = pool_config_of(cfg, *backend);
+    auto pool = spawn_pool(sys, cfg, *backend);
+    auto host = sys.spawn(host_actor, host_config{cfg.node_secret, pool_cfg.size}, pool);
+    auto port = uses_node_tls(cfg) ? caf::openssl::publish(host, cfg.node_listen.port,
+                                                           cfg.node_listen.host.c_str(), true)
+                                   : sys.middleman().publish(host, cfg.node_listen.port,
+                                                             cfg.node_listen.host.c_str(), true);
+    if (!port) {
+      spdlog::critical("cannot listen on {}:{} for fronts: {}", cfg.node_listen.host,
+                       cfg.node_listen.port, sys.render(port.error()));
+      caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+      fds.close_all();
+      return 1;
+    }
+    spdlog::info("cua-mcp-server {} host ready on {}:{}: backend {}, {}x{}, {} computers{}{}",
+                 CUA_VERSION, cfg.node_listen.host, *port, backend->name, cfg.backend.screen_width,
+                 cfg.backend.screen_height, pool_cfg.size,
+                 cfg.node_secret.empty() ? ", no node secret (loopback only)"
+                                         : ", node secret required",
+                 uses_node_tls(cfg) ? ", TLS with peer certificates" : "");
+    if (!is_loopback_name(cfg.node_listen.host) && !uses_node_tls(cfg))
+      spdlog::warn("listening for fronts on {} without TLS: the node protocol travels in clear",
+                   cfg.node_listen.host);
+    auto why = await_end(fds, watchdog);
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool}, false);
     fds.close_all();
-    return 1;
-  }
-  spdlog::info("cua-mcp-server {} host ready on {}:{}: backend {}, {}x{}, {} computers{}{}",
-               CUA_VERSION, cfg.node_listen.host, *port, backend->name, cfg.backend.screen_width,
-               cfg.backend.screen_height, pool_cfg.size,
-               cfg.node_secret.empty() ? ", no node secret (loopback only)" : ", node secret required",
-               uses_node_tls(cfg) ? ", TLS with peer certificates" : "");
-  if (!is_loopback_name(cfg.node_listen.host) && !uses_node_tls(cfg))
-    spdlog::warn("listening for fronts on {} without TLS: the node protocol travels in clear",
-                 cfg.node_listen.host);
-  auto why = wait_for_end(fds.signals, fds.input_ended);
-  spdlog::info("shutting down after {}", why);
-  watchdog.emplace(std::chrono::milliseconds(4500));
-  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
-  stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool}, false);
-  fds.close_all();
-  spdlog::info("stopped");
-  return 0;
+    spdlog::info("stopped");
+    return 0;
+  });
 }
 
 } // namespace cua

@@ -33,6 +33,13 @@ caf::error make_error(errc code, std::string text) {
   return caf::make_error(code, std::move(text));
 }
 
+caf::error pool_timeout_error(caf::timespan waited, const std::string& why) {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
+  return make_error(errc::pool_timeout, "no computer became free within " + std::to_string(secs)
+                                          + " s: " + why
+                                          + "; clean up an idle session or try again later");
+}
+
 namespace {
 
 std::string context_text(const caf::message& context) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/timespan.hpp>
 #include <caf/fwd.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
@@ -37,6 +38,10 @@ const char* to_string(errc code);
 
 /// Returns an error of `code` that explains itself with `text`.
 caf::error make_error(errc code, std::string text);
+
+/// Returns the pool_timeout error of a borrower that waited `waited` in vain, saying `why` no
+/// computer came free and what the user can do about it.
+caf::error pool_timeout_error(caf::timespan waited, const std::string& why);
 
 /// Returns the text a user should read for `err`, whatever its category.
 std::string describe(const caf::error& err);
