@@ -31,6 +31,7 @@
 #include "actors/host_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/remote_pool_actor.hpp"
+#include "actors/metrics_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "computers/backend_registry.hpp"
 #include "mcp/bridge_actor.hpp"
@@ -182,12 +183,13 @@ struct running_actors {
   caf::actor writer;
   supervisor_api supervisor;
   pool_api pool;
+  caf::actor metrics; // none over stdio
 };
 
 // Stops the actors in order, each step bounded, all of them within the watchdog's bound; after the
 // end of the input (`input_ended`), the calls read so far finish first.
 void stop_actors(caf::actor_system& sys, const running_actors& actors, bool input_ended) {
-  const auto& [bridge, writer, supervisor, pool] = actors;
+  const auto& [bridge, writer, supervisor, pool, metrics] = actors;
   caf::scoped_actor self{sys};
   // Every step has its own bound, and all of them together stay inside the watchdog's.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
@@ -214,7 +216,8 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   deadline += std::chrono::milliseconds(400);
   if (writer)
     ask(writer, std::chrono::milliseconds(500), flush_atom::value);
-  for (const auto& a : {bridge, caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool), writer})
+  for (const auto& a : {bridge, caf::actor_cast<caf::actor>(supervisor),
+                        caf::actor_cast<caf::actor>(pool), writer, metrics})
     if (a)
       self->send_exit(a, caf::exit_reason::user_shutdown);
 }
@@ -389,6 +392,10 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
     return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
   };
   listener.emplace(cfg.http, std::make_shared<mcp_http_rules>(), spawn_client, spawn_stateless);
+  auto metrics = caf::actor_cast<metrics_api>(services.metrics);
+  listener->serve_metrics([metrics](exchange_ptr exchange, http_load load) {
+    caf::anon_send(metrics, metrics_atom::value, std::move(exchange), std::move(load));
+  });
   if (auto err = listener->start()) {
     listener.reset();
     return err;
@@ -420,6 +427,11 @@ int run_server(const server_config& cfg) {
     tool_services services;
     services.supervisor = supervisor;
     services.logs = to_client;
+    metrics_api metrics;
+    if (cfg.transport == transport_kind::http) { // only /metrics reads them
+      metrics = sys.spawn(metrics_actor, supervisor, services.query_timeout);
+      services.metrics = metrics;
+    }
     services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
     auto bridge_cfg = bridge_config_of(cfg);
 
@@ -429,9 +441,11 @@ int run_server(const server_config& cfg) {
     if (cfg.transport == transport_kind::http) {
       if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
         spdlog::critical("{}", describe(err));
-        for (const auto& a :
-             {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool)})
-          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+        for (const auto& a : {caf::actor_cast<caf::actor>(supervisor),
+                              caf::actor_cast<caf::actor>(pool),
+                              caf::actor_cast<caf::actor>(metrics)})
+          if (a)
+            caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
         fds.close_all();
         return 1;
       }
@@ -463,7 +477,10 @@ int run_server(const server_config& cfg) {
     to_client->detach_all();
     if (listener)
       listener->stop(); // every client ends: its calls stop, its sessions close
-    stop_actors(sys, running_actors{bridge, writer, supervisor, pool}, why == end_of_input);
+    stop_actors(sys,
+                running_actors{bridge, writer, supervisor, pool,
+                               caf::actor_cast<caf::actor>(metrics)},
+                why == end_of_input);
     fds.close_all();
     spdlog::info("stopped");
     return 0;
@@ -509,7 +526,8 @@ int run_host(const server_config& cfg) {
                    cfg.node_listen.host);
     auto why = await_end(fds, watchdog);
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
-    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool}, false);
+    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool, caf::actor{}},
+                false);
     fds.close_all();
     spdlog::info("stopped");
     return 0;

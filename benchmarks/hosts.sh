@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
 # Computers on another machine (issue 19): screenshots through a computer host on loopback
 # (--role host, sim backend) against the same front with local sim computers, in alternating rounds
-# of one run; then sessions started per second across two hosts against local ones. The front's
-# memory per remote session is in each run's rss figure. Appends JSON lines to
-# benchmarks/results/<date>.jsonl (labels hosts-*). Build first. ROUNDS (default 3); ~1 minute.
+# of one run; then sessions started per second across two hosts against local ones; then the
+# front's memory per session with 150 sessions alive (--scenario scale), through the two hosts
+# against local sim computers. Appends JSON lines to benchmarks/results/<date>.jsonl (labels
+# hosts-*). Build first. ROUNDS (default 3); ~2 minutes.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-out="${OUT:-$root/benchmarks/results/$(date +%Y-%m-%d).jsonl}"
-mkdir -p "$(dirname "$out")"
-bench="$build/cua-mcp-bench"
-server="$build/cua-mcp-server"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 secret="$(mktemp /tmp/cua-hosts-bench-XXXXXX)"
 echo "benchmark secret $$" > "$secret"
 hosts=()
@@ -21,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 for port in 4391 4392; do
   "$server" --role host --backend sim --log-level warn --node-listen "127.0.0.1:$port" \
-    --node-secret-file "$secret" --pool-size 40 --pool-warm 4 --settle-ms 0 &
+    --node-secret-file "$secret" --pool-size 100 --pool-warm 4 --settle-ms 0 &
   hosts+=($!)
 done
 sleep 1
@@ -41,4 +37,9 @@ for round in $(seq "${ROUNDS:-3}"); do
     --label hosts-session-start-local --json "$out" 2>&1 | tail -1
   "$bench" --server "$remote --hosts 127.0.0.1:4391,127.0.0.1:4392" --scenario session-start \
     --requests 30 --label hosts-session-start-two-hosts --json "$out" 2>&1 | tail -1
+  "$bench" --server "$local_front --max-sessions 160 --pool-size 160" --scenario scale \
+    --sessions 150 --in-flight 8 --label hosts-scale-150-local --json "$out" 2>&1 | tail -1
+  "$bench" --server "$remote --max-sessions 160 --hosts 127.0.0.1:4391,127.0.0.1:4392" \
+    --scenario scale --sessions 150 --in-flight 8 --label hosts-scale-150-two-hosts --json "$out" \
+    2>&1 | tail -1
 done

@@ -5,12 +5,8 @@
 # benchmarks/results/<date>.jsonl (labels sandbox-on-* and sandbox-off-*) and prints each figure.
 # Build first (scripts/build.sh). ROUNDS (default 3) rounds of both; takes ~3 minutes.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-out="${OUT:-$root/benchmarks/results/$(date +%Y-%m-%d).jsonl}"
-mkdir -p "$(dirname "$out")"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ours="$build/cua-mcp-server --log-level warn --backend xvfb"
-bench="$build/cua-mcp-bench"
 terminal="xterm -e sh -c 'ls -l /usr/bin | head -n 100; exec sleep 600'"
 
 for round in $(seq "${ROUNDS:-3}"); do

@@ -8,11 +8,7 @@
 # benchmarks/results/<date>.jsonl (labels settle-fixed-* and settle-screen-*). Build first.
 # ROUNDS (default 2); takes ~4 minutes.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-out="${OUT:-$root/benchmarks/results/$(date +%Y-%m-%d).jsonl}"
-mkdir -p "$(dirname "$out")"
-bench="$build/cua-mcp-bench"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 script="$(mktemp /tmp/cua-settle-bench-XXXXXX.jsonl)"
 trap 'rm -f "$script"' EXIT
 for i in $(seq 20); do

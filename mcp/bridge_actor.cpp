@@ -98,6 +98,27 @@ void reply_tool(bridge_ptr self, const json& id, const tool_result& result,
   reply(self, id, mcp::call_result_for_version(result.to_json(), version));
 }
 
+// Tells the metrics (if any) how a call of `tool` begun at `started` ended.
+void count_call(bridge_ptr self, const std::string& tool, caf::actor_clock::time_point started,
+                call_outcome outcome) {
+  const auto& metrics = self->state.services.metrics;
+  if (!metrics)
+    return;
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - started);
+  self->send(metrics, call_ended_atom::value, tool, static_cast<int64_t>(took.count()), outcome);
+}
+
+void count_call_end(bridge_ptr self, const bridge_state::in_flight& call, call_outcome outcome) {
+  count_call(self, call.tool, call.started, outcome);
+}
+
+// Refuses a call of a known tool before it starts, with a tool error (counted as one).
+void refuse_call(bridge_ptr self, const jsonrpc::message& msg, const std::string& tool,
+                 const std::string& why, const std::string& version) {
+  reply_tool(self, msg.id, tool_result::error(why), version);
+  count_call(self, tool, self->clock().now(), call_outcome::error);
+}
+
 void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
   auto& st = self->state;
   const auto& params = msg.params;
@@ -160,24 +181,16 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   auto arguments = params.value("arguments", json::object());
   if (arguments.is_null())
     arguments = json::object();
-  if (!arguments.is_object()) {
-    reply_tool(self, msg.id, tool_result::error("the arguments of " + name + " must be an object"),
-               version);
-    return;
-  }
-  if (auto problem = check_arguments(tool->input_schema, arguments)) {
-    reply_tool(self, msg.id, tool_result::error("invalid arguments for " + name + ": " + *problem),
-               version);
-    return;
-  }
-  if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight) {
-    reply_tool(self, msg.id,
-               tool_result::error("too many tool calls in flight (at most "
-                                  + std::to_string(st.config.max_in_flight)
-                                  + "); wait for some to finish"),
-               version);
-    return;
-  }
+  if (!arguments.is_object())
+    return refuse_call(self, msg, name, "the arguments of " + name + " must be an object", version);
+  if (auto problem = check_arguments(tool->input_schema, arguments))
+    return refuse_call(self, msg, name, "invalid arguments for " + name + ": " + *problem,
+                       version);
+  if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight)
+    return refuse_call(self, msg, name,
+                       "too many tool calls in flight (at most "
+                         + std::to_string(st.config.max_in_flight) + "); wait for some to finish",
+                       version);
   call_setup setup;
   setup.tool = tool;
   setup.arguments = std::move(arguments);
@@ -204,13 +217,15 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   setup.heartbeat_interval = st.config.heartbeat_interval;
   auto ticket = setup.ticket;
   if (tool->quick) {
-    st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket, version});
+    st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket, version,
+                                                  self->clock().now()});
     st.quick->start(std::move(setup));
     return;
   }
   auto call = self->spawn(call_actor, std::move(setup));
   self->monitor(call);
-  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, version});
+  st.calls.emplace(key,
+                   bridge_state::in_flight{call, msg.id, name, ticket, version, self->clock().now()});
 }
 
 // Ends a call that gets no answer (cancelled): its actor stops, or, for a quick call, what is left
@@ -246,6 +261,7 @@ void cancel_calls(bridge_ptr self, Select select, const std::string& why) {
     auto call = std::move(i->second);
     i = st.calls.erase(i);
     stop_call(self, call);
+    count_call_end(self, call, call_outcome::cancelled);
     reply_tool(self, call.id, tool_result::error(call.tool + ": " + why), call.version);
   }
 }
@@ -284,6 +300,7 @@ void sweep_quick_calls(bridge_ptr self) {
       continue; // cancelled meanwhile
     auto call = std::move(i->second);
     st.calls.erase(i);
+    count_call_end(self, call, call_outcome::error);
     st.log->warn("{} got no answer from the supervisor within {} s", call.tool, secs);
     reply_tool(self, call.id,
                tool_result::error(call.tool + ": the server did not answer within "
@@ -375,6 +392,7 @@ void cancel_request(bridge_ptr self, const std::string& key, const char* why) {
     return; // finished already, or never ours: the spec says to ignore it
   st.log->info("request {} ({}) cancelled: {}", key, i->second.tool, why);
   stop_call(self, i->second);
+  count_call_end(self, i->second, call_outcome::cancelled);
   st.calls.erase(i);
   check_drained(self);
   // A cancelled batch member gets no answer; the batch stops waiting for it.
@@ -500,6 +518,7 @@ void call_died(bridge_ptr self, const caf::down_msg& msg) {
                tool_result::error("internal error: the tool " + i->second.tool
                                   + " stopped unexpectedly; the server goes on"),
                i->second.version);
+    count_call_end(self, i->second, call_outcome::error);
     st.calls.erase(i);
     check_drained(self);
     return;
@@ -576,7 +595,8 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
                   "message of " + std::to_string(size) + " bytes exceeds the limit of "
                     + std::to_string(self->state.config.max_line) + " bytes; it was skipped");
     },
-    [=](call_done_atom, const std::string& key, uint64_t ticket, std::string& line) {
+    [=](call_done_atom, const std::string& key, uint64_t ticket, std::string& line,
+        bool tool_error) {
       auto& st = self->state;
       st.quick->ended(ticket); // its finish() has returned: nothing refers to it any more
       auto i = st.calls.find(key);
@@ -584,6 +604,7 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
         return; // cancelled: no response (and a reused id belongs to another call)
       if (i->second.call)
         self->demonitor(i->second.call);
+      count_call_end(self, i->second, tool_error ? call_outcome::error : call_outcome::ok);
       st.calls.erase(i);
       if (st.batch_of.count(key) == 0 || !into_batch(self, json::parse(line, nullptr, false)))
         self->send(st.writer, write_atom::value, outbound_line{std::move(line), {key}, {}, 0});

@@ -38,6 +38,7 @@ struct bridge_state {
     std::string tool;
     uint64_t ticket = 0;
     std::string version; // the protocol its answer is written in
+    caf::actor_clock::time_point started;
   };
 
   caf::actor writer;

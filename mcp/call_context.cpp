@@ -68,8 +68,10 @@ void call_context::finish(tool_result result) {
   }
   if (!started_session_.empty())
     result.name_session(started_session_);
+  auto tool_error = result.is_error;
   self_->send(setup_.bridge, call_done_atom::value, setup_.request_key, setup_.ticket,
-              std::move(result).response_line(setup_.request_id, setup_.protocol_version));
+              std::move(result).response_line(setup_.request_id, setup_.protocol_version),
+              tool_error);
   if (host_ == call_host::own_actor)
     self_->quit();
 }

@@ -41,7 +41,7 @@ enum class call_host {
 };
 
 /// The tool_context of one tools/call. Progress and the answer go to the bridge as
-/// (notify, key, outbound_line) and (call_done, key, ticket, line); after() comes back to the host as
+/// (notify, key, outbound_line) and (call_done, key, ticket, line, tool_error); after() comes back to the host as
 /// (resume, ticket, step).
 class call_context final : public tool_context {
 public:

@@ -22,7 +22,7 @@ class quick_calls {
 public:
   quick_calls(caf::event_based_actor* bridge, caf::timespan bound);
 
-  /// Runs the call on the bridge; its end comes back as (call_done, key, ticket, line).
+  /// Runs the call on the bridge; its end comes back as (call_done, key, ticket, line, tool_error).
   void start(call_setup setup);
 
   /// Runs a continuation of after() (the bridge got (resume, ticket, step)).

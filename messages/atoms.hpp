@@ -68,4 +68,8 @@ using end_atom = caf::atom_constant<caf::atom("end")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 
+// metrics
+using call_ended_atom = caf::atom_constant<caf::atom("call_ended")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+
 } // namespace cua

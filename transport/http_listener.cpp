@@ -41,6 +41,7 @@ using tcp = net::ip::tcp;
 using nlohmann::json;
 
 constexpr const char* json_type = "application/json";
+constexpr const char* metrics_path = "/metrics";
 // Stands for the actor of a stateless request where a client id would go (no MCP session has it).
 const std::string stateless_client = "(stateless)";
 constexpr auto header_timeout = std::chrono::seconds(30);   // a request's head and body
@@ -97,6 +98,7 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   std::shared_ptr<const http_protocol> protocol;
   http_client_spawner spawn_client;
   http_stateless_spawner spawn_stateless;
+  http_metrics_source metrics; // none: no /metrics
   // Everything below is touched on the I/O thread only.
   struct client_slot {
     caf::actor actor;
@@ -104,6 +106,7 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   };
   std::map<std::string, client_slot> clients; // by Mcp-Session-Id
   int32_t connections = 0;
+  std::map<int32_t, int64_t> responses; // sent so far, by status (for /metrics)
   std::vector<std::weak_ptr<http_connection>> live; // to close them all on stop
   uint64_t next_exchange = 1;
   std::atomic<uint16_t> bound_port{0};
@@ -138,6 +141,7 @@ public:
                const http_headers& headers) {
     if (exchange != current_ || closed_)
       return;
+    ++core_->responses[status];
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::server, "cua-mcp-server");
     if (!type.empty())
@@ -165,6 +169,7 @@ public:
       head += name + ": " + value + "\r\n";
     head += keep_alive_ ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
     streaming_ = true;
+    ++core_->responses[200];
     queue(std::move(head));
   }
 
@@ -271,11 +276,12 @@ private:
     auto& c = *core_;
     auto target = std::string{req.target()};
     target = target.substr(0, target.find('?'));
-    if (target != c.options.path && is_oauth_path(target)) {
+    bool metrics = target == metrics_path && c.metrics && target != c.options.path;
+    if (target != c.options.path && !metrics && is_oauth_path(target)) {
       current_ = c.next_exchange++;
       return respond(current_, 404, json_type, oauth_refusal(), {});
     }
-    if (target != c.options.path)
+    if (target != c.options.path && !metrics)
       return reply_now(404, "no such endpoint; the MCP endpoint is " + c.options.path);
     if (auto refusal = c.guard.check_host(std::string{req[http::field::host]}))
       return reply_now(403, *refusal);
@@ -288,6 +294,8 @@ private:
                          : std::string{"the bearer token is not the one this server was given. "}
                              + static_token_text,
                        {{"WWW-Authenticate", "Bearer realm=\"cua-mcp-server\""}});
+    if (metrics)
+      return handle_metrics(req);
     switch (req.method()) {
       case http::verb::post: return handle_post(std::move(req));
       case http::verb::get: return handle_get(req);
@@ -475,6 +483,22 @@ private:
     client_actor_ = *client;
     client_id_ = std::string{req["Mcp-Session-Id"]};
     caf::anon_send(*client, listen_atom::value, make_exchange({}));
+    watch();
+  }
+
+  // A scrape: answered by whoever gathers the figures, on an exchange of its own.
+  void handle_metrics(const http::request<http::string_body>& req) {
+    auto& c = *core_;
+    if (req.method() != http::verb::get)
+      return reply_now(405, std::string{"use GET on "} + metrics_path, {{"Allow", "GET"}});
+    http_load load;
+    load.clients = static_cast<int32_t>(c.clients.size());
+    load.max_clients = c.options.max_clients;
+    load.connections = c.connections;
+    load.max_connections = c.options.max_connections;
+    load.responses = c.responses;
+    current_ = c.next_exchange++;
+    c.metrics(make_exchange({}), std::move(load));
     watch();
   }
 
@@ -853,6 +877,10 @@ http_listener::http_listener(http_options options, std::shared_ptr<const http_pr
                              http_stateless_spawner spawn_stateless)
   : core_(std::make_shared<core>(std::move(options), std::move(protocol), std::move(spawn_client),
                                  std::move(spawn_stateless))) {
+}
+
+void http_listener::serve_metrics(http_metrics_source source) {
+  core_->metrics = std::move(source);
 }
 
 http_listener::~http_listener() {

@@ -8,6 +8,8 @@
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
 
+#include "messages/metrics_messages.hpp"
+#include "transport/http_exchange.hpp"
 #include "transport/http_options.hpp"
 #include "transport/http_protocol.hpp"
 
@@ -20,6 +22,9 @@ using http_client_spawner = std::function<caf::actor(
 
 /// Makes the actor that serves one request of the stateless revision (no MCP session).
 using http_stateless_spawner = std::function<caf::actor()>;
+
+/// Answers a scrape of GET /metrics on `exchange`; `load` is the transport's own figures.
+using http_metrics_source = std::function<void(exchange_ptr exchange, http_load load)>;
 
 /// The Streamable HTTP transport: accepts connections on its own I/O thread (Boost.Beast), checks
 /// every request (path, Host and Origin, bearer token, sizes, limits, headers), keeps the map from
@@ -35,6 +40,10 @@ public:
 
   http_listener(const http_listener&) = delete;
   http_listener& operator=(const http_listener&) = delete;
+
+  /// Serves GET /metrics (behind the same Host, Origin and token checks as the MCP endpoint)
+  /// through `source`; call before start(). Without it, /metrics is not found.
+  void serve_metrics(http_metrics_source source);
 
   /// Binds and starts serving; returns why it could not (address in use, bad address).
   caf::error start();

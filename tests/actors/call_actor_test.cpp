@@ -21,7 +21,7 @@ TEST_F(call_actor_test, an_exception_in_a_tool_handler_becomes_a_tool_error) {
                          [](tool_context&) -> void { throw std::runtime_error("kaboom"); }};
   auto answers = std::make_shared<std::vector<std::string>>();
   auto bridge = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
-    return {[=](call_done_atom, const std::string&, uint64_t, const std::string& line) { answers->push_back(line); }};
+    return {[=](call_done_atom, const std::string&, uint64_t, const std::string& line, bool) { answers->push_back(line); }};
   }));
   call_setup setup;
   setup.tool = &broken;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -11,7 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "tests/support/http_test_client.hpp"
 #include "tests/support/loopback_ports.hpp"
+#include "tests/support/prometheus_checks.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -308,4 +311,42 @@ TEST(hosts, local_computers_need_hosts) {
   EXPECT_NE(server.wait_exit(10s), 0);
   EXPECT_NE(server.stderr_text().find("--local-computers goes with --hosts"), std::string::npos)
     << server.stderr_text();
+}
+
+TEST(hosts, a_front_over_http_shows_each_host_in_its_metrics) {
+  auto secret = secret_file("metrics secret");
+  host_node a{secret};
+  host_node b{secret};
+  server_process server{{"--transport", "http", "--listen", "127.0.0.1:0", "--hosts",
+                         a.address() + "," + b.address(), "--node-secret-file", secret,
+                         "--host-timeout", "3"}};
+  ASSERT_TRUE(stderr_shows(server, "host " + a.address() + " joined", 5s)) << server.stderr_text();
+  ASSERT_TRUE(stderr_shows(server, "host " + b.address() + " joined", 5s)) << server.stderr_text();
+  std::smatch m;
+  auto log = server.stderr_text();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex{R"(ready on http://127\.0\.0\.1:(\d+)/mcp)"}))
+    << log;
+  auto port = std::stoi(m[1]);
+  auto scrape = [port] {
+    connection c(port);
+    auto a = c.send(http::verb::get, "", {}, "/metrics");
+    EXPECT_EQ(a.status, 200) << a.body;
+    std::vector<std::string> problems;
+    read_prometheus(a.body, problems);
+    EXPECT_TRUE(problems.empty()) << a.body << ::testing::PrintToString(problems);
+    return a.body;
+  };
+  auto host = [](const host_node& h) { return "host=\"" + h.address() + "\""; };
+  auto text = scrape();
+  for (const auto* h : {&a, &b}) {
+    EXPECT_EQ(prometheus_value(text, "cua_host_up", host(*h)), 1) << text;
+    EXPECT_EQ(prometheus_value(text, "cua_host_capacity", host(*h)), 2) << text;
+    EXPECT_GE(prometheus_value(text, "cua_host_round_trip_seconds", host(*h)).value_or(-1), 0);
+  }
+  EXPECT_EQ(prometheus_value(text, "cua_pool_size"), 4);
+  a.kill_now();
+  ASSERT_TRUE(stderr_shows(server, "host " + a.address() + " lost", 5s)) << server.stderr_text();
+  text = scrape();
+  EXPECT_EQ(prometheus_value(text, "cua_host_up", host(a)), 0) << text;
+  EXPECT_EQ(prometheus_value(text, "cua_host_up", host(b)), 1) << text;
 }

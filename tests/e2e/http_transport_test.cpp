@@ -14,6 +14,7 @@
 #include "tests/e2e/server_process.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/loopback_ports.hpp"
+#include "tests/support/prometheus_checks.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -507,4 +508,81 @@ TEST(http_transport, stateless_refusals_have_the_statuses_and_codes_of_the_revis
   // A 2025 client on the same endpoint is untouched.
   auto legacy = server.new_client();
   EXPECT_EQ(server.call(legacy, "get_session_stats").status, 200);
+}
+
+TEST(http_transport, metrics_are_behind_the_same_checks_as_mcp_and_count_what_was_done) {
+  char path[] = "/tmp/cua-token-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << "metrics-token-4711\n";
+  http_server server{{"--auth-token-file", path}};
+  std::remove(path);
+  const std::map<std::string, std::string> token{{"Authorization", "Bearer metrics-token-4711"}};
+  auto scrape = [&](std::map<std::string, std::string> headers) {
+    connection c(server.port());
+    return c.send(http::verb::get, "", std::move(headers), "/metrics");
+  };
+  EXPECT_EQ(scrape({}).status, 401);
+  EXPECT_EQ(scrape({{"Authorization", "Bearer metrics-token-4712"}}).status, 401);
+  auto with = [&](std::pair<std::string, std::string> extra) {
+    auto headers = token;
+    headers[extra.first] = extra.second;
+    return headers;
+  };
+  EXPECT_EQ(scrape(with({"Host", "evil.example:80"})).status, 403);
+  EXPECT_EQ(scrape(with({"Origin", "https://evil.example"})).status, 403);
+  {
+    connection c(server.port());
+    auto post = c.send(http::verb::post, "{}", token, "/metrics");
+    EXPECT_EQ(post.status, 405);
+    EXPECT_EQ(post.headers["allow"], "GET");
+  }
+  auto first = scrape(token);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  std::vector<std::string> problems;
+  read_prometheus(first.body, problems);
+  EXPECT_TRUE(problems.empty()) << first.body << ::testing::PrintToString(problems);
+  EXPECT_EQ(prometheus_value(first.body, "cua_sessions"), 0);
+  EXPECT_EQ(prometheus_value(first.body, "cua_http_responses_total", R"(code="401")"), 2);
+  EXPECT_EQ(prometheus_value(first.body, "cua_http_responses_total", R"(code="403")"), 2);
+
+  // A client: initialize, a screenshot, stats, a call with bad arguments.
+  connection c(server.port());
+  auto init = c.send(http::verb::post, initialize_request().dump(), token);
+  ASSERT_EQ(init.status, 200) << init.body;
+  auto session = init.headers["mcp-session-id"];
+  auto headers = token;
+  headers["Mcp-Session-Id"] = session;
+  auto call = [&](int id, const std::string& tool, json arguments) {
+    return c.send(http::verb::post,
+                  rpc(id, "tools/call", {{"name", tool}, {"arguments", arguments}}).dump(), headers);
+  };
+  EXPECT_EQ(call(1, "screenshot_cua", json::object()).status, 200);
+  EXPECT_EQ(call(2, "get_session_stats", json::object()).status, 200);
+  EXPECT_EQ(call(3, "computer", {{"action", "fly"}}).status, 200);
+  auto after = scrape(token);
+  ASSERT_EQ(after.status, 200);
+  problems.clear();
+  read_prometheus(after.body, problems);
+  EXPECT_TRUE(problems.empty()) << after.body << ::testing::PrintToString(problems);
+  EXPECT_EQ(prometheus_value(after.body, "cua_sessions"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_pool_in_use"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_http_clients"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_tool_calls_total",
+                             R"(tool="screenshot_cua",outcome="ok")"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_tool_calls_total",
+                             R"(tool="get_session_stats",outcome="ok")"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_tool_calls_total",
+                             R"(tool="computer",outcome="error")"), 1);
+  EXPECT_EQ(prometheus_value(after.body, "cua_tool_call_duration_seconds_count",
+                             R"(tool="screenshot_cua")"), 1);
+  EXPECT_GE(*prometheus_value(after.body, "cua_http_responses_total", R"(code="200")"), 5);
+  // Another path is still not found; the token never reaches the log.
+  EXPECT_EQ(scrape(with({"X", "y"})).status, 200);
+  {
+    connection d(server.port());
+    EXPECT_EQ(d.send(http::verb::get, "", token, "/metrics/x").status, 404);
+  }
+  EXPECT_EQ(server.process().stderr_text().find("metrics-token-4711"), std::string::npos);
 }
