@@ -16,7 +16,8 @@ secret="$(mktemp /tmp/cua-capacity-bench-XXXXXX)"
 echo "benchmark secret $$" > "$secret"
 host_pid=""
 cleanup() {
-  [[ -n $host_pid ]] && kill "$host_pid" 2>/dev/null || true
+  # Waited for, so that the next run can listen on the same port.
+  if [[ -n $host_pid ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" || true; fi
   rm -f "$secret"
 }
 trap cleanup EXIT
@@ -25,7 +26,13 @@ trap cleanup EXIT
 host_pid=$!
 front="$server --log-level warn --max-sessions $largest --acquire-timeout 120 \
   --node-secret-file $secret --hosts 127.0.0.1:$port"
-# Wait for every computer to be started (sim computers start at once; each xvfb one is an Xvfb).
+# Wait for the host to listen, then for every computer to be started (sim computers start at
+# once; each xvfb one is an Xvfb).
+for _ in $(seq 100); do
+  kill -0 "$host_pid" 2>/dev/null || { echo "the host did not start (port $port in use?)" >&2; exit 1; }
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
 sleep 2
 if [[ $backend == xvfb ]]; then
   for _ in $(seq 300); do
@@ -35,6 +42,6 @@ if [[ $backend == xvfb ]]; then
 fi
 for n in $sizes; do
   "$bench" --server "$front" --scenario screenshot --sessions "$n" --in-flight "$n" \
-    --requests $((n * 25)) --warmup $((n * 2)) --label "host-capacity-$backend-$n" --json "$out" \
+    --requests $((n * 50)) --warmup $((n * 2)) --label "host-capacity-$backend-$n" --json "$out" \
     2>&1 | tail -1
 done

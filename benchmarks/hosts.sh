@@ -21,23 +21,24 @@ for port in 4391 4392; do
   hosts+=($!)
 done
 sleep 1
-remote="$server --log-level warn --max-sessions 40 --node-secret-file $secret"
-local_front="$server --log-level warn --backend sim --settle-ms 0 --max-sessions 40 --pool-size 40 --pool-warm 4"
+remote="$server --log-level warn --node-secret-file $secret"
+local_sim="$server --log-level warn --backend sim --settle-ms 0 --pool-warm 4"
+local_front="$local_sim --max-sessions 40 --pool-size 40"
 for round in $(seq "${ROUNDS:-3}"); do
   echo "== round $round"
   "$bench" --server "$local_front" --scenario screenshot --sessions 4 --in-flight 4 --requests 2000 \
     --warmup 200 --label hosts-screenshot-local --json "$out" 2>&1 | tail -1
-  "$bench" --server "$remote --hosts 127.0.0.1:4391" --scenario screenshot --sessions 4 \
+  "$bench" --server "$remote --max-sessions 40 --hosts 127.0.0.1:4391" --scenario screenshot --sessions 4 \
     --in-flight 4 --requests 2000 --warmup 200 --label hosts-screenshot-remote --json "$out" 2>&1 | tail -1
   "$bench" --server "$local_front" --scenario screenshot --sessions 1 --in-flight 1 --requests 1000 \
     --warmup 100 --label hosts-screenshot-1-local --json "$out" 2>&1 | tail -1
-  "$bench" --server "$remote --hosts 127.0.0.1:4391" --scenario screenshot --sessions 1 \
+  "$bench" --server "$remote --max-sessions 40 --hosts 127.0.0.1:4391" --scenario screenshot --sessions 1 \
     --in-flight 1 --requests 1000 --warmup 100 --label hosts-screenshot-1-remote --json "$out" 2>&1 | tail -1
   "$bench" --server "$local_front" --scenario session-start --requests 30 \
     --label hosts-session-start-local --json "$out" 2>&1 | tail -1
-  "$bench" --server "$remote --hosts 127.0.0.1:4391,127.0.0.1:4392" --scenario session-start \
+  "$bench" --server "$remote --max-sessions 40 --hosts 127.0.0.1:4391,127.0.0.1:4392" --scenario session-start \
     --requests 30 --label hosts-session-start-two-hosts --json "$out" 2>&1 | tail -1
-  "$bench" --server "$local_front --max-sessions 160 --pool-size 160" --scenario scale \
+  "$bench" --server "$local_sim --max-sessions 160 --pool-size 160" --scenario scale \
     --sessions 150 --in-flight 8 --label hosts-scale-150-local --json "$out" 2>&1 | tail -1
   "$bench" --server "$remote --max-sessions 160 --hosts 127.0.0.1:4391,127.0.0.1:4392" \
     --scenario scale --sessions 150 --in-flight 8 --label hosts-scale-150-two-hosts --json "$out" \
