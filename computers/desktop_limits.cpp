@@ -7,6 +7,9 @@
 #include <sstream>
 #include <thread>
 
+#include <csignal>
+#include <cerrno>
+
 #include <unistd.h>
 
 #include "messages/errors.hpp"
@@ -148,6 +151,25 @@ const cgroup_host& this_cgroup_host() {
   return host;
 }
 
+namespace {
+
+// Kills what is left in a dead server's desktop group: a sandbox whose start had not yet tied it
+// to its parent's life when the server was killed outlives it (seen: bwrap's own first process,
+// re-parented to init). Then removes the group, once the kernel has let the processes go
+// (bounded: this runs once, on a computer's own thread, before its first desktop).
+void kill_and_remove(const std::string& group) {
+  std::ifstream procs(group + "/cgroup.procs");
+  long pid = 0;
+  bool killed = false;
+  while (procs >> pid)
+    if (pid > 1)
+      killed |= kill(static_cast<pid_t>(pid), SIGKILL) == 0;
+  for (int tries = 0; rmdir(group.c_str()) != 0 && errno == EBUSY && killed && tries < 50; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+} // namespace
+
 void remove_abandoned_groups(const cgroup_host& host,
                              const std::function<bool(const std::string&)>& abandoned) {
   std::vector<std::string> parents;
@@ -159,7 +181,7 @@ void remove_abandoned_groups(const cgroup_host& host,
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec))
       if (entry.is_directory(ec) && abandoned(entry.path().filename().string()))
-        rmdir(entry.path().c_str());
+        kill_and_remove(entry.path().string());
   }
 }
 

@@ -40,8 +40,8 @@ cgroup_host find_cgroup_host(const std::string& root = "/sys/fs/cgroup",
 /// Returns the host's cgroups, found once per process.
 const cgroup_host& this_cgroup_host();
 
-/// Removes the desktop groups under `host` whose name `abandoned` picks (a group that still has
-/// processes stays).
+/// Removes the desktop groups under `host` whose name `abandoned` picks, after killing what is
+/// still in them (a dead server's desktops that outlived it).
 void remove_abandoned_groups(const cgroup_host& host,
                              const std::function<bool(const std::string&)>& abandoned);
 

@@ -30,6 +30,7 @@ pid_t start_desktop_process(const desktop_process_spec& spec) {
     highest = std::max(highest, child_fd);
   sigset_t none;
   sigemptyset(&none);
+  auto server = getpid();
   auto pid = fork();
   if (pid == 0) {
     setpgid(0, spec.group);
@@ -50,8 +51,12 @@ pid_t start_desktop_process(const desktop_process_spec& spec) {
           || setresuid(spec.identity.uid, spec.identity.uid, spec.identity.uid) != 0)
         _exit(126);
     }
-    // After the switch of user, which clears it.
+    // After the switch of user, which clears it. A server that died before this line sends no
+    // signal: the child sees it has been re-parented and goes (else it would be an orphan
+    // desktop, seen after a host was stopped while it started desktops).
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != server)
+      _exit(126);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     // The server's stdout is MCP only, and the desktop's chatter (font warnings, lost connections
     // at teardown) is not the server's to log.

@@ -28,18 +28,31 @@ std::string secret_file(const std::string& secret) {
   return path;
 }
 
-/// A computer host of sim computers on a loopback port of its own.
+const std::vector<std::string> sim_computers{"--backend", "sim", "--settle-ms", "0"};
+
+// Bare X desktops (no window manager or terminal: they start fastest), each in its sandbox.
+const std::vector<std::string> xvfb_desktops{"--backend", "xvfb", "--window-manager", "",
+                                             "--desktop-startup", "", "--screen", "800x600"};
+
+/// A computer host (sim computers unless told otherwise) on a loopback port of its own.
 struct host_node {
   int port = unused_loopback_port();
   std::unique_ptr<server_process> process;
+  std::vector<std::string> backend;
 
-  explicit host_node(const std::string& secret_path, int pool_size = 2) { start(secret_path, pool_size); }
+  explicit host_node(const std::string& secret_path, int pool_size = 2,
+                     std::vector<std::string> backend_flags = sim_computers)
+    : backend(std::move(backend_flags)) {
+    start(secret_path, pool_size);
+  }
 
   void start(const std::string& secret_path, int pool_size = 2) {
-    process = std::make_unique<server_process>(std::vector<std::string>{
-      "--role", "host", "--backend", "sim", "--node-listen", "127.0.0.1:" + std::to_string(port),
-      "--node-secret-file", secret_path, "--pool-size", std::to_string(pool_size), "--pool-warm",
-      "0", "--settle-ms", "0"});
+    std::vector<std::string> args{"--role", "host", "--node-listen",
+                                  "127.0.0.1:" + std::to_string(port), "--node-secret-file",
+                                  secret_path, "--pool-size", std::to_string(pool_size),
+                                  "--pool-warm", "0"};
+    args.insert(args.end(), backend.begin(), backend.end());
+    process = std::make_unique<server_process>(args);
     for (int i = 0; i < 200 && !loopback_port_accepts(port); ++i)
       std::this_thread::sleep_for(25ms);
   }
@@ -349,4 +362,47 @@ TEST(hosts, a_front_over_http_shows_each_host_in_its_metrics) {
   text = scrape();
   EXPECT_EQ(prometheus_value(text, "cua_host_up", host(a)), 0) << text;
   EXPECT_EQ(prometheus_value(text, "cua_host_up", host(b)), 1) << text;
+}
+
+// Real desktops on two hosts: a SIGKILLed host leaves no Xvfb behind (its sandboxes die with it)
+// and fails only its own session; a SIGKILLed front's desktop is destroyed by its host within the
+// host timeout.
+TEST(hosts, xvfb_desktops_outlive_neither_their_host_nor_their_front) {
+  auto secret = secret_file("xvfb secret");
+  host_node a{secret, 2, xvfb_desktops};
+  host_node b{secret, 2, xvfb_desktops};
+  auto server = front({a.address(), b.address()}, secret); // --host-timeout 3
+  ASSERT_TRUE(stderr_shows(*server, "joined", 5s, 2)) << server->stderr_text();
+  for (auto id : {"s1", "s2"}) {
+    auto shot = server->call_tool("screenshot_cua", {{"session_id", id}}, 30s);
+    ASSERT_EQ(shot["content"][0]["type"], "image") << shot.dump().substr(0, 500);
+    EXPECT_EQ(png_size(shot["content"][0]["data"]), std::make_pair(800, 600));
+  }
+  // One desktop on each host (placement by free room), and only those (no spares: --pool-warm 0).
+  auto on_a = a.process->descendants_named("Xvfb");
+  auto on_b = b.process->descendants_named("Xvfb");
+  ASSERT_EQ(on_a.size(), 1u);
+  ASSERT_EQ(on_b.size(), 1u);
+  auto session_on_a = computer_of(*server, "s1").rfind(a.address(), 0) == 0 ? "s1" : "s2";
+  auto session_on_b = std::string{session_on_a} == "s1" ? "s2" : "s1";
+
+  a.kill_now();
+  auto gone = [](pid_t pid, std::chrono::milliseconds bound) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(25ms);
+    return ::kill(pid, 0) != 0;
+  };
+  EXPECT_TRUE(gone(on_a[0], 5s)) << "Xvfb " << on_a[0] << " outlived its host";
+  auto failed = server->call_tool("computer", {{"session_id", session_on_a}, {"action", "screenshot"}}, 15s);
+  EXPECT_TRUE(failed.value("isError", false)) << failed.dump().substr(0, 500);
+  EXPECT_NE(failed["content"][0].value("text", "").find(a.address()), std::string::npos)
+    << failed.dump().substr(0, 500);
+  auto fine = server->call_tool("computer", {{"session_id", session_on_b}, {"action", "screenshot"}});
+  EXPECT_FALSE(fine.value("isError", false)) << fine.dump().substr(0, 500);
+
+  ::kill(server->pid(), SIGKILL);
+  server->wait_exit(5s);
+  EXPECT_TRUE(gone(on_b[0], 6s)) << "Xvfb " << on_b[0] << " outlived its front by more than the bound";
+  EXPECT_EQ(::kill(b.process->pid(), 0), 0) << "the host goes on";
 }

@@ -2,11 +2,13 @@
 
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "util/proc_status.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -166,4 +168,46 @@ TEST(xvfb, typing_into_the_terminal_returns_the_screen_it_left) {
   EXPECT_EQ(stale, 0) << "screenshots that did not show the typing yet";
   server.close_stdin();
   EXPECT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
+}
+
+namespace {
+
+// Returns the processes whose command line names a desktop directory of server `pid`
+// (/tmp/cua-desktop-PID-...): its sandboxes, wherever they were re-parented.
+std::vector<pid_t> desktops_of(pid_t server) {
+  std::vector<pid_t> out;
+  auto mark = "/tmp/cua-desktop-" + std::to_string(server) + "-";
+  for (const auto& [pid, parent] : cua::process_parents()) {
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (text.find(mark) != std::string::npos)
+      out.push_back(pid);
+  }
+  return out;
+}
+
+} // namespace
+
+// A server SIGKILLed while it starts desktops leaves none behind, whatever point each start had
+// reached (one whose start had not yet tied it to the server's life was once left re-parented
+// to init).
+TEST(xvfb, a_server_killed_while_starting_desktops_leaves_none) {
+  for (int delay_ms : {0, 20, 60, 120, 250}) {
+    server_process server(bare_xvfb({"--pool-size", "6", "--pool-warm", "6"}));
+    auto pid = server.pid();
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    server.wait_exit(std::chrono::seconds(5));
+    std::vector<pid_t> left;
+    for (int i = 0; i < 150; ++i) {
+      left = desktops_of(pid);
+      if (left.empty())
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(left.empty()) << left.size() << " desktop processes outlived the server killed after "
+                              << delay_ms << " ms";
+    for (auto p : left)
+      kill(p, SIGKILL);
+  }
 }

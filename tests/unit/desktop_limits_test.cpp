@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+
 #include <gtest/gtest.h>
 
 using namespace cua;
@@ -139,4 +143,27 @@ TEST(desktop_limits, abandoned_groups_are_removed_and_others_kept) {
     EXPECT_FALSE(fs::exists(t.root / c / "cua-desktop-1-old")) << c;
     EXPECT_TRUE(fs::exists(t.root / c / "cua-desktop-2-live")) << c;
   }
+}
+
+TEST(desktop_limits, what_a_dead_servers_desktop_left_running_is_killed) {
+  tree t;
+  t.file("self", "3:pids:/\n2:memory:/\n1:cpu:/\n");
+  for (const char* c : {"pids", "memory", "cpu"})
+    fs::create_directories(t.root / c / "cua-desktop-1-old");
+  auto leftover = fork();
+  ASSERT_GE(leftover, 0);
+  if (leftover == 0) {
+    pause();
+    _exit(0);
+  }
+  // A real cgroup lists its processes in cgroup.procs; this tree has a plain file instead (so
+  // the directory itself stays).
+  std::ofstream(t.root / "pids" / "cua-desktop-1-old" / "cgroup.procs") << leftover << "\n";
+  auto host = find_cgroup_host(t.root.string(), (t.root / "self").string());
+  ASSERT_EQ(host.kind, cgroup_host::version::v1);
+  remove_abandoned_groups(host, [](const std::string& name) { return name == "cua-desktop-1-old"; });
+  int status = 0;
+  ASSERT_EQ(waitpid(leftover, &status, 0), leftover);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_FALSE(fs::exists(t.root / "memory" / "cua-desktop-1-old"));
 }
