@@ -406,3 +406,94 @@ TEST(hosts, xvfb_desktops_outlive_neither_their_host_nor_their_front) {
   EXPECT_TRUE(gone(on_b[0], 6s)) << "Xvfb " << on_b[0] << " outlived its front by more than the bound";
   EXPECT_EQ(::kill(b.process->pid(), 0), 0) << "the host goes on";
 }
+
+namespace {
+
+// Runs `command` through the shell; returns whether it succeeded.
+bool shell(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A host in a network namespace of its own, reached from the test's namespace over a veth pair
+// (10.213.PID%250.1 here, .2 there): taking the link down is a partition in which packets
+// vanish and no connection is reset, as when a cable or a switch goes. Needs root and iproute2.
+struct partitioned_link {
+  std::string ns = "cua-e2e-" + std::to_string(getpid());
+  std::string near_end = "cuaf" + std::to_string(getpid() % 100000);
+  std::string far_end = "cuah" + std::to_string(getpid() % 100000);
+  std::string prefix = "10.213." + std::to_string(getpid() % 250) + ".";
+  bool ready = false;
+
+  partitioned_link() {
+    if (geteuid() != 0 || access("/usr/sbin/ip", X_OK) != 0)
+      return;
+    auto in_ns = "/usr/sbin/ip netns exec " + ns + " /usr/sbin/ip ";
+    ready = shell("/usr/sbin/ip netns add " + ns)
+            && shell("/usr/sbin/ip link add " + near_end + " type veth peer name " + far_end)
+            && shell("/usr/sbin/ip link set " + far_end + " netns " + ns)
+            && shell("/usr/sbin/ip addr add " + prefix + "1/30 dev " + near_end)
+            && shell("/usr/sbin/ip link set " + near_end + " up")
+            && shell(in_ns + "addr add " + prefix + "2/30 dev " + far_end)
+            && shell(in_ns + "link set " + far_end + " up") && shell(in_ns + "link set lo up");
+  }
+
+  ~partitioned_link() {
+    shell("/usr/sbin/ip netns del " + ns); // the veth pair goes with it
+    shell("/usr/sbin/ip link del " + near_end);
+  }
+
+  std::vector<std::string> launcher() const { return {"/usr/sbin/ip", "netns", "exec", ns}; }
+  std::string host_address() const { return prefix + "2:4242"; }
+  bool cut() const { return shell("/usr/sbin/ip link set " + near_end + " down"); }
+  bool heal() const { return shell("/usr/sbin/ip link set " + near_end + " up"); }
+};
+
+} // namespace
+
+TEST(hosts, a_partition_fails_the_far_hosts_sessions_within_the_timeout_and_heals_by_itself) {
+  partitioned_link link;
+  if (!link.ready)
+    GTEST_SKIP() << "needs root and iproute2 to make a network namespace";
+  auto secret = secret_file("partition secret");
+  server_process host{{"--role", "host", "--backend", "sim", "--settle-ms", "0", "--node-listen",
+                       link.host_address(), "--node-secret-file", secret, "--pool-size", "2",
+                       "--pool-warm", "0", "--host-timeout", "3"},
+                      {},
+                      std::nullopt,
+                      link.launcher()};
+  host_node near{secret};
+  auto server = front({link.host_address(), near.address()}, secret); // --host-timeout 3
+  ASSERT_TRUE(stderr_shows(*server, "host " + link.host_address() + " joined", 10s))
+    << server->stderr_text() << host.stderr_text();
+  ASSERT_TRUE(stderr_shows(*server, "host " + near.address() + " joined", 5s));
+  for (auto id : {"s1", "s2"})
+    ASSERT_FALSE(server->call_tool("screenshot_cua", {{"session_id", id}}).value("isError", false));
+  auto far_session = computer_of(*server, "s1").rfind(link.host_address(), 0) == 0 ? "s1" : "s2";
+  auto near_session = std::string{far_session} == "s1" ? "s2" : "s1";
+  ASSERT_EQ(computer_of(*server, far_session).rfind(link.host_address(), 0), 0u);
+
+  ASSERT_TRUE(link.cut());
+  auto cut_at = std::chrono::steady_clock::now();
+  // Both sides notice within the bound: the front loses the host, the host takes back the
+  // front's computer.
+  EXPECT_TRUE(stderr_shows(*server, "host " + link.host_address() + " lost", 8s))
+    << server->stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - cut_at, 7s);
+  EXPECT_TRUE(stderr_shows(host, "taken back", 8s)) << host.stderr_text();
+  auto failed = server->call_tool("computer", {{"session_id", far_session}, {"action", "screenshot"}}, 15s);
+  EXPECT_TRUE(failed.value("isError", false)) << failed.dump();
+  EXPECT_NE(failed["content"][0].value("text", "").find(link.host_address()), std::string::npos)
+    << failed.dump();
+  auto fine = server->call_tool("computer", {{"session_id", near_session}, {"action", "screenshot"}});
+  EXPECT_FALSE(fine.value("isError", false)) << fine.dump();
+
+  // Healed: the front reconnects by itself (backoff) and places computers there again.
+  ASSERT_TRUE(link.heal());
+  EXPECT_TRUE(stderr_shows(*server, "host " + link.host_address() + " joined", 40s, 2))
+    << server->stderr_text();
+  server->call_tool("cleanup_session", {{"session_id", far_session}});
+  auto again = server->call_tool("screenshot_cua", {{"session_id", "s3"}});
+  EXPECT_FALSE(again.value("isError", false)) << again.dump();
+  EXPECT_EQ(computer_of(*server, "s3").rfind(link.host_address(), 0), 0u)
+    << "the healed host has the most free room";
+}

@@ -23,13 +23,14 @@ std::string server_binary() {
 }
 
 server_process::server_process(std::vector<std::string> args, std::vector<std::string> env,
-                               std::optional<uid_t> run_as) {
+                               std::optional<uid_t> run_as, std::vector<std::string> launcher) {
   // A server that died must fail the test with its stderr, not kill the test with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
   char name[] = "/tmp/cua-e2e-stderr-XXXXXX";
   int err_fd = mkstemp(name);
   stderr_path_ = name;
   child_process::options how;
+  how.argv = std::move(launcher);
   how.argv.push_back(server_binary());
   how.argv.insert(how.argv.end(), args.begin(), args.end());
   how.env = std::move(env);

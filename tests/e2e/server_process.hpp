@@ -19,9 +19,11 @@ using namespace std::chrono_literals;
 class server_process {
 public:
   /// Starts the server with `args` and `env` added to the test's environment; as user `run_as`
-  /// (its uid and group) if given, which needs root.
+  /// (its uid and group) if given, which needs root; through `launcher` if given, a command that
+  /// ends by executing the server in its place (e.g. `ip netns exec NAME`).
   explicit server_process(std::vector<std::string> args, std::vector<std::string> env = {},
-                          std::optional<uid_t> run_as = std::nullopt);
+                          std::optional<uid_t> run_as = std::nullopt,
+                          std::vector<std::string> launcher = {});
   ~server_process();
 
   server_process(const server_process&) = delete;
