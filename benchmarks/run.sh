@@ -7,13 +7,9 @@
 # steady state, and a server left running for days is measured in its steady state.
 # QUICK=1 runs fewer calls (a smoke test of the harness).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-out="${OUT:-$root/benchmarks/results/$(date +%Y-%m-%d).jsonl}"
-mkdir -p "$(dirname "$out")"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ours="$build/cua-mcp-server --log-level warn"
 reference="node $root/benchmarks/reference/server.mjs --log-level warn"
-bench="$build/cua-mcp-bench"
 scale() { if [[ ${QUICK:-0} == 1 ]]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }
 
 # Runs one scenario against both servers (extra server flags in $1), labels ours-NAME and

@@ -18,10 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* slow_script = R"({"text":"waiting","actions":[{"action":"wait","duration":60}]}
-{"text":"finished"}
-)";
-
 class bridge_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
@@ -31,11 +27,7 @@ protected:
 
   /// Starts the bridge under test (again) with `supervisor` behind it.
   void start_bridge(supervisor_api supervisor) {
-    auto lines = lines_;
-    // Stands in for stdout: keeps every line the bridge writes.
-    auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
-      return {[=](write_atom, const outbound_line& line) { lines->push_back(line.text); }};
-    }));
+    auto writer = own(test::spawn_line_recorder(sys(), lines_));
     tool_services services;
     services.supervisor = supervisor;
     services.default_session_id = "default";
@@ -65,7 +57,7 @@ protected:
     ASSERT_EQ(r["result"]["protocolVersion"], version);
   }
 
-  test::replay_file script_{slow_script};
+  test::replay_file script_{test::minute_long_script};
   supervisor_api supervisor_;
   caf::actor bridge_;
   std::shared_ptr<std::vector<std::string>> lines_ = std::make_shared<std::vector<std::string>>();

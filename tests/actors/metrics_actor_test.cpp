@@ -16,10 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* slow_script = R"({"text":"waiting","actions":[{"action":"wait","duration":60}]}
-{"text":"finished"}
-)";
-
 class metrics_actor_test : public test::deterministic {
 protected:
   void SetUp() override {
@@ -41,10 +37,7 @@ protected:
 
   /// Starts a bridge (the stdio one: the counting is the same) that reports to the metrics.
   caf::actor start_bridge() {
-    auto lines = lines_;
-    auto writer = own(sys().spawn([=](caf::event_based_actor*) -> caf::behavior {
-      return {[=](write_atom, const outbound_line& line) { lines->push_back(line.text); }};
-    }));
+    auto writer = own(test::spawn_line_recorder(sys(), lines_));
     tool_services services;
     services.supervisor = supervisor_;
     services.default_session_id = "default";
@@ -72,7 +65,7 @@ protected:
     return test::prometheus_value(text, name, labels).value_or(-1);
   }
 
-  test::replay_file script_{slow_script};
+  test::replay_file script_{test::minute_long_script};
   supervisor_api supervisor_;
   metrics_api metrics_;
   std::shared_ptr<std::vector<std::string>> lines_ = std::make_shared<std::vector<std::string>>();
