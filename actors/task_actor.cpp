@@ -10,6 +10,8 @@
 #include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/clock_text.hpp"
+#include "util/ids.hpp"
 #include "util/log_tag.hpp"
 #include "util/unexpected_messages.hpp"
 
@@ -21,6 +23,111 @@ using task_ptr = task_api::stateful_pointer<task_state>;
 
 void ask_model(task_ptr self);
 void run_next_action(task_ptr self);
+
+// --- Recording (--trajectory-dir): the task, each step as it ends, and how the task ended. ---
+
+bool recording(task_ptr self) {
+  return static_cast<bool>(self->state.setup.settings.recorder);
+}
+
+int64_t ms_since(task_ptr self, caf::actor_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - start).count();
+}
+
+std::string now_text() {
+  return iso8601(std::chrono::system_clock::now());
+}
+
+// Opens the task's record; a task stopped from outside (cancelled) still ends it, as cancelled.
+void begin_trajectory(task_ptr self) {
+  auto& st = self->state;
+  if (!recording(self))
+    return;
+  auto started = now_text();
+  st.trajectory_key = started + "-" + st.setup.session_id + "-task" + std::to_string(st.setup.id)
+                      + "-" + random_uuid().substr(0, 8);
+  nlohmann::json record{{"task", st.setup.task},          {"model", st.setup.settings.model},
+                        {"session", st.setup.session_id}, {"task_id", st.setup.id},
+                        {"started_at", started},          {"max_steps", st.setup.settings.max_steps},
+                        {"status", "running"}};
+  self->send(st.setup.settings.recorder, traj_begin_atom::value, st.trajectory_key,
+             std::move(record));
+  self->attach_functor([recorder = st.setup.settings.recorder, key = st.trajectory_key,
+                        ended = st.trajectory_ended](const caf::error&) {
+    if (!*ended)
+      caf::anon_send(recorder, traj_end_atom::value, key,
+                     nlohmann::json{{"status", "cancelled"}, {"ended_at", now_text()}});
+  });
+}
+
+// Notes how an action went, for the step's line.
+void note_action(task_ptr self, const tool_output& output) {
+  auto& st = self->state;
+  if (!recording(self))
+    return;
+  nlohmann::json result{{"call_id", output.call_id}, {"output", output.text},
+                        {"error", output.is_error},  {"screenshot", output.has_image},
+                        {"ms", ms_since(self, st.action_started)}};
+  if (!st.last_settle.is_null())
+    result.update(st.last_settle);
+  st.last_settle = nullptr;
+  st.step_results.push_back(std::move(result));
+  if (output.has_image)
+    st.step_screenshots.push_back(output.image.bytes);
+}
+
+// Writes the step that just ended (the last round): the model's text, its actions as it gave
+// them (image space), how each went, and timings. Its line reads as a replay script's turn.
+void record_step(task_ptr self) {
+  auto& st = self->state;
+  if (!recording(self) || st.history.empty())
+    return;
+  const auto& turn = st.history.back().turn;
+  auto actions = nlohmann::json::array();
+  for (const auto& action : turn.actions) {
+    auto input = nlohmann::json::parse(action.input_json, nullptr, false);
+    actions.push_back(input.is_discarded() ? nlohmann::json(action.input_json) : input);
+  }
+  nlohmann::json step{{"step", st.history.size()},
+                      {"text", turn.text},
+                      {"actions", std::move(actions)},
+                      {"results", std::move(st.step_results)},
+                      {"model_ms", st.model_ms},
+                      {"step_ms", ms_since(self, st.step_started)},
+                      {"input_tokens", turn.input_tokens},
+                      {"output_tokens", turn.output_tokens},
+                      {"ended_at", now_text()}};
+  st.step_results = nlohmann::json::array();
+  self->send(st.setup.settings.recorder, traj_step_atom::value, st.trajectory_key,
+             std::move(step), std::move(st.step_screenshots));
+  st.step_screenshots.clear();
+}
+
+void end_trajectory(task_ptr self, nlohmann::json outcome) {
+  auto& st = self->state;
+  if (!recording(self) || st.trajectory_key.empty() || *st.trajectory_ended)
+    return;
+  *st.trajectory_ended = true;
+  if (!st.step_results.empty())
+    record_step(self); // the actions of the step it failed in
+  outcome["ended_at"] = now_text();
+  outcome["input_tokens"] = st.input_tokens;
+  outcome["output_tokens"] = st.output_tokens;
+  outcome["steps"] = st.history.size();
+  outcome["actions"] = st.actions_done;
+  self->send(st.setup.settings.recorder, traj_end_atom::value, st.trajectory_key,
+             std::move(outcome));
+}
+
+nlohmann::json outcome_of(const task_result& result) {
+  return {{"status", result.stop_reason == "completed" ? "completed" : "stopped"},
+          {"stop_reason", result.stop_reason},
+          {"answer", result.text}};
+}
+
+nlohmann::json outcome_of(const caf::error& err) {
+  return {{"status", "failed"}, {"stop_reason", "error"}, {"error", describe(err)}};
+}
 
 void report(task_ptr self, std::string message) {
   auto& st = self->state;
@@ -38,6 +145,7 @@ void end_with(task_ptr self, Outcome outcome) {
   if (st.done)
     return;
   st.done = true;
+  end_trajectory(self, outcome_of(outcome));
   self->send(st.setup.session, task_done_atom::value, st.setup.id, std::move(outcome));
   self->quit();
 }
@@ -97,6 +205,7 @@ void finish(task_ptr self, std::string stop_reason, std::string text) {
 
 void record(task_ptr self, tool_output output) {
   auto& st = self->state;
+  note_action(self, output);
   st.history.back().outputs.push_back(std::move(output));
   ++st.next_action;
   run_next_action(self);
@@ -115,11 +224,13 @@ void run_next_action(task_ptr self) {
   auto& st = self->state;
   auto& round = st.history.back();
   if (st.next_action >= round.turn.actions.size()) {
+    record_step(self);
     keep_recent_images(st.history, st.setup.settings.max_images);
     ask_model(self);
     return;
   }
   const auto& call = round.turn.actions[st.next_action];
+  st.action_started = self->clock().now();
   auto input = nlohmann::json::parse(call.input_json, nullptr, false);
   auto action = parse_action(input);
   if (!action) {
@@ -149,6 +260,7 @@ void run_next_action(task_ptr self) {
                 *action)
     .then(
       [=](const action_outcome& outcome) {
+        self->state.last_settle = {{"settle_ms", outcome.settle_ms}, {"settled", outcome.settled}};
         // The computer has waited for its screen to settle: the screenshot shows the action.
         if (outcome.settle_ms > 0 || !outcome.settled)
           report(self, "step " + std::to_string(self->state.history.size()) + ": "
@@ -166,6 +278,7 @@ void run_next_action(task_ptr self) {
 
 void on_turn(task_ptr self, model_turn turn) {
   auto& st = self->state;
+  st.model_ms = ms_since(self, st.step_started);
   st.input_tokens += turn.input_tokens;
   st.output_tokens += turn.output_tokens;
   auto step = st.history.size() + 1;
@@ -179,6 +292,7 @@ void on_turn(task_ptr self, model_turn turn) {
   if (turn.actions.empty()) {
     auto text = turn.text;
     st.history.push_back(agent_round{std::move(turn), {}});
+    record_step(self);
     finish(self, "completed", std::move(text));
     return;
   }
@@ -200,6 +314,7 @@ void ask_model(task_ptr self) {
              + " actions were done." + (said.empty() ? "" : "\nThe model said:\n" + said));
     return;
   }
+  st.step_started = self->clock().now();
   model_request request;
   request.task = st.setup.task;
   request.step = static_cast<int32_t>(st.history.size()) + 1;
@@ -235,6 +350,7 @@ task_api::behavior_type task_actor(task_ptr self, task_setup setup) {
   if (model) {
     self->state.model = *model;
     report(self, "starting: " + self->state.setup.task.substr(0, 200));
+    begin_trajectory(self);
     ask_model(self);
   } else {
     // Reported from inside the behavior so that the session sees it like any other outcome.

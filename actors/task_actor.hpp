@@ -8,11 +8,15 @@
 #include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/timespan.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
 
 #include "messages/agent_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "messages/pool_messages.hpp"
+#include "messages/trajectory_messages.hpp"
 #include "util/log_tag.hpp"
 
 namespace cua {
@@ -26,6 +30,7 @@ struct agent_settings {
   caf::timespan model_timeout = std::chrono::seconds(120);
   int32_t model_retries = 3;
   caf::timespan model_backoff = std::chrono::seconds(2);
+  trajectory_api recorder; // null: tasks are not recorded (--trajectory-dir)
 };
 
 /// Everything a task actor starts with.
@@ -53,6 +58,15 @@ struct task_state {
   uint64_t resume_ticket = 0;
   std::function<void()> on_resume; // what to do when the pending delay ends
   bool done = false;
+  // Recording (settings.recorder): the task's key, and the step under way.
+  std::string trajectory_key;
+  std::shared_ptr<bool> trajectory_ended = std::make_shared<bool>(false);
+  caf::actor_clock::time_point step_started;
+  caf::actor_clock::time_point action_started;
+  int64_t model_ms = 0;
+  nlohmann::json step_results = nlohmann::json::array();
+  nlohmann::json last_settle; // of the action just performed
+  std::vector<std::vector<uint8_t>> step_screenshots;
 
   static inline const char* name = "task";
 };

@@ -1,5 +1,6 @@
 #include "agent/replay_script.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -57,7 +58,10 @@ caf::expected<std::vector<model_turn>> parse_replay_script(const std::string& te
   return turns;
 }
 
-caf::expected<std::vector<model_turn>> load_replay_script(const std::string& path) {
+caf::expected<std::vector<model_turn>> load_replay_script(const std::string& given) {
+  // A recorded task's folder (--trajectory-dir): its steps are a script of its turns.
+  std::error_code ec;
+  auto path = std::filesystem::is_directory(given, ec) ? given + "/steps.jsonl" : given;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(errc::model_failed, "cannot open the replay script \"" + path + "\"");

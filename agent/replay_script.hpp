@@ -18,7 +18,8 @@ constexpr size_t max_replay_script_size = 16 * 1024 * 1024;
 /// error names the line and what is wrong with it.
 caf::expected<std::vector<model_turn>> parse_replay_script(const std::string& text);
 
-/// Returns the turns of the replay script in the file at `path`.
+/// Returns the turns of the replay script in the file at `path`, or of the task recorded in the
+/// folder `path` (its steps.jsonl).
 caf::expected<std::vector<model_turn>> load_replay_script(const std::string& path);
 
 } // namespace cua

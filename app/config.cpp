@@ -1,3 +1,5 @@
+#include <unistd.h>
+#include <filesystem>
 #include "app/config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -367,6 +369,13 @@ void add_agent_options(CLI::App& app, server_config& cfg) {
                  "First wait before a retry, doubled each time (a Retry-After header wins)")
     ->capture_default_str()
     ->check(CLI::Range(0, 600000));
+  app.add_option("--trajectory-dir", cfg.trajectory_dir,
+                 "Record every task under this directory (task.json, steps.jsonl, screenshots); "
+                 "replay one with --model replay:DIR/TASK");
+  app.add_option("--trajectory-max-mb", cfg.trajectory_max_mb,
+                 "Most MiB the recordings may take; the oldest are removed first (0: no bound)")
+    ->capture_default_str()
+    ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
 }
 
 // The clients: how they connect, and what each may hold.
@@ -471,6 +480,19 @@ void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
     ->check(CLI::Range(0.1, 3600.0));
 }
 
+// The recordings' directory is made now, so that one that cannot be written is refused at start
+// rather than found out at the first task.
+void settle_trajectory_dir(const server_config& cfg) {
+  if (cfg.trajectory_dir.empty())
+    return;
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.trajectory_dir, ec);
+  if (ec || access(cfg.trajectory_dir.c_str(), W_OK | X_OK) != 0)
+    throw CLI::ValidationError("--trajectory-dir " + cfg.trajectory_dir
+                               + ": cannot make or write it"
+                               + (ec ? " (" + ec.message() + ")" : std::string{}));
+}
+
 // Turns what was parsed into the configuration, checking what one option alone cannot; throws a
 // CLI11 validation error that says what is wrong.
 void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts) {
@@ -480,6 +502,7 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
   settle_auth_token(cfg, texts.token_file);
   settle_nodes(cfg, texts.node_listen, texts.hosts, texts.hosts_file, texts.node_secret_file);
   cfg.http.reclaim_idle_s = cfg.evict_idle_s;
+  settle_trajectory_dir(cfg);
   sandbox.enabled = texts.sandbox_mode == "on";
   cfg.backend.settle.bound = std::chrono::milliseconds(texts.settle_ms);
   cfg.backend.settle.quiet = std::chrono::milliseconds(texts.settle_quiet_ms);

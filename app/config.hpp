@@ -50,6 +50,8 @@ struct server_config {
   double model_timeout_s = 120;
   int32_t model_retries = 3;
   int32_t model_backoff_ms = 2000;
+  std::string trajectory_dir;      // empty: tasks are not recorded
+  int64_t trajectory_max_mb = 1024; // the recordings' bound; oldest removed first
   double progress_interval_s = 5;
   int32_t max_in_flight = 256; // tools/call requests of the client at once
   std::string log_level = "info";

@@ -33,6 +33,7 @@
 #include "actors/remote_pool_actor.hpp"
 #include "actors/metrics_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "actors/trajectory_actor.hpp"
 #include "computers/backend_registry.hpp"
 #include "mcp/bridge_actor.hpp"
 #include "mcp/http_client_actor.hpp"
@@ -147,7 +148,7 @@ pool_config pool_config_of(const server_config& cfg, const backend_entry& backen
 }
 
 // How the supervisor and its sessions are set up.
-supervisor_config supervisor_config_of(const server_config& cfg) {
+supervisor_config supervisor_config_of(const server_config& cfg, trajectory_api recorder) {
   supervisor_config sup_cfg;
   sup_cfg.max_sessions = cfg.max_sessions;
   sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
@@ -162,6 +163,7 @@ supervisor_config supervisor_config_of(const server_config& cfg) {
   sup_cfg.session.agent.model_retries = cfg.model_retries;
   sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
   sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
+  sup_cfg.session.agent.recorder = recorder;
   return sup_cfg;
 }
 
@@ -183,13 +185,14 @@ struct running_actors {
   caf::actor writer;
   supervisor_api supervisor;
   pool_api pool;
-  caf::actor metrics; // none over stdio
+  caf::actor metrics;  // none over stdio
+  caf::actor recorder; // none without --trajectory-dir
 };
 
 // Stops the actors in order, each step bounded, all of them within the watchdog's bound; after the
 // end of the input (`input_ended`), the calls read so far finish first.
 void stop_actors(caf::actor_system& sys, const running_actors& actors, bool input_ended) {
-  const auto& [bridge, writer, supervisor, pool, metrics] = actors;
+  const auto& [bridge, writer, supervisor, pool, metrics, recorder] = actors;
   caf::scoped_actor self{sys};
   // Every step has its own bound, and all of them together stay inside the watchdog's.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
@@ -213,11 +216,14 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   if (supervisor)
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
   ask(pool, std::chrono::seconds(2), shutdown_atom::value);
+  // The ended tasks' last records are written before it stops.
+  if (recorder)
+    ask(recorder, std::chrono::milliseconds(300), flush_atom::value);
   deadline += std::chrono::milliseconds(400);
   if (writer)
     ask(writer, std::chrono::milliseconds(500), flush_atom::value);
   for (const auto& a : {bridge, caf::actor_cast<caf::actor>(supervisor),
-                        caf::actor_cast<caf::actor>(pool), writer, metrics})
+                        caf::actor_cast<caf::actor>(pool), writer, metrics, recorder})
     if (a)
       self->send_exit(a, caf::exit_reason::user_shutdown);
 }
@@ -422,7 +428,11 @@ int run_server(const server_config& cfg) {
   return with_actor_system(cfg, *backend, [&](caf::actor_system& sys) {
     auto pool_cfg = pool_config_of(cfg, *backend);
     auto pool = spawn_pool(sys, cfg, *backend);
-    auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg), pool);
+    trajectory_api recorder;
+    if (!cfg.trajectory_dir.empty()) // writes files: a thread of its own
+      recorder = sys.spawn<caf::detached>(trajectory_actor, cfg.trajectory_dir,
+                                          static_cast<uint64_t>(cfg.trajectory_max_mb) << 20);
+    auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg, recorder), pool);
 
     tool_services services;
     services.supervisor = supervisor;
@@ -443,7 +453,8 @@ int run_server(const server_config& cfg) {
         spdlog::critical("{}", describe(err));
         for (const auto& a : {caf::actor_cast<caf::actor>(supervisor),
                               caf::actor_cast<caf::actor>(pool),
-                              caf::actor_cast<caf::actor>(metrics)})
+                              caf::actor_cast<caf::actor>(metrics),
+                              caf::actor_cast<caf::actor>(recorder)})
           if (a)
             caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
         fds.close_all();
@@ -479,7 +490,8 @@ int run_server(const server_config& cfg) {
       listener->stop(); // every client ends: its calls stop, its sessions close
     stop_actors(sys,
                 running_actors{bridge, writer, supervisor, pool,
-                               caf::actor_cast<caf::actor>(metrics)},
+                               caf::actor_cast<caf::actor>(metrics),
+                               caf::actor_cast<caf::actor>(recorder)},
                 why == end_of_input);
     fds.close_all();
     spdlog::info("stopped");
@@ -526,7 +538,8 @@ int run_host(const server_config& cfg) {
                    cfg.node_listen.host);
     auto why = await_end(fds, watchdog);
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
-    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool, caf::actor{}},
+    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool, caf::actor{},
+                                     caf::actor{}},
                 false);
     fds.close_all();
     spdlog::info("stopped");

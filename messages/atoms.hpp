@@ -68,6 +68,11 @@ using end_atom = caf::atom_constant<caf::atom("end")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 
+// trajectories (recorded tasks)
+using traj_begin_atom = caf::atom_constant<caf::atom("traj_begin")>;
+using traj_step_atom = caf::atom_constant<caf::atom("traj_step")>;
+using traj_end_atom = caf::atom_constant<caf::atom("traj_end")>;
+
 // metrics
 using call_ended_atom = caf::atom_constant<caf::atom("call_ended")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
