@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -21,25 +22,6 @@ const char* script_text = R"({"text":"clicking","actions":[{"action":"left_click
 {"text":"looking","actions":[{"action":"screenshot"}]}
 {"text":"all done"}
 )";
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char name[] = "/tmp/cua-e2e-trajectories-XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<fs::path> task_folders(const fs::path& root) {
   std::vector<fs::path> out;
@@ -53,7 +35,7 @@ std::vector<fs::path> task_folders(const fs::path& root) {
 
 std::vector<json> steps_of(const fs::path& folder) {
   std::vector<json> out;
-  std::istringstream lines(read(folder / "steps.jsonl"));
+  std::istringstream lines(read_whole_file(folder / "steps.jsonl"));
   std::string line;
   while (std::getline(lines, line)) {
     auto step = json::parse(line, nullptr, false);
@@ -77,25 +59,25 @@ json run_task(const std::string& model, const fs::path& dir, const std::string& 
 
 // The status in a task's task.json ("" while it is not there whole).
 std::string status_of(const fs::path& folder) {
-  auto record = json::parse(read(folder / "task.json"), nullptr, false);
+  auto record = json::parse(read_whole_file(folder / "task.json"), nullptr, false);
   return record.is_object() ? record.value("status", "") : "";
 }
 
 bool is_png(const fs::path& file) {
-  return read(file).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
+  return read_whole_file(file).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
 }
 
 } // namespace
 
 TEST(trajectories, a_finished_task_is_recorded_whole_and_replays_to_the_same_actions) {
-  temp_dir dir;
+  temp_dir dir{"cua-e2e-trajectories"};
   auto script = write_replay_script(script_text);
   auto result = run_task("replay:" + script, dir.path, "say hello",
                          {"ANTHROPIC_API_KEY=sk-ant-recording-secret-4711"});
   ASSERT_FALSE(result.value("isError", false)) << result.dump().substr(0, 300);
   auto folders = task_folders(dir.path);
   ASSERT_EQ(folders.size(), 1u);
-  auto record = json::parse(read(folders[0] / "task.json"));
+  auto record = json::parse(read_whole_file(folders[0] / "task.json"));
   EXPECT_EQ(record["task"], "say hello");
   EXPECT_EQ(record["status"], "completed");
   EXPECT_EQ(record["answer"], "all done");
@@ -118,10 +100,10 @@ TEST(trajectories, a_finished_task_is_recorded_whole_and_replays_to_the_same_act
     }
   EXPECT_EQ(screenshots, 3); // one after each action
   for (const auto& file : fs::recursive_directory_iterator(dir.path))
-    EXPECT_EQ(read(file.path()).find("recording-secret-4711"), std::string::npos) << file.path();
+    EXPECT_EQ(read_whole_file(file.path()).find("recording-secret-4711"), std::string::npos) << file.path();
 
   // The recording as the model: the same actions again, recorded again.
-  temp_dir again;
+  temp_dir again{"cua-e2e-trajectories"};
   auto replayed = run_task("replay:" + folders[0].string(), again.path, "say hello again");
   ASSERT_FALSE(replayed.value("isError", false)) << replayed.dump().substr(0, 300);
   auto second = task_folders(again.path);
@@ -138,7 +120,7 @@ TEST(trajectories, a_killed_server_leaves_a_readable_prefix_and_a_cancelled_task
 {"text":"never"}
 )");
   for (bool kill_it : {true, false}) {
-    temp_dir dir;
+    temp_dir dir{"cua-e2e-trajectories"};
     server_process server({"--backend", "sim", "--settle-ms", "0", "--model", "replay:" + script,
                            "--trajectory-dir", dir.path.string()});
     server.initialize();
@@ -161,13 +143,13 @@ TEST(trajectories, a_killed_server_leaves_a_readable_prefix_and_a_cancelled_task
       ASSERT_EQ(steps.size(), 1u);
       EXPECT_EQ(steps[0]["text"], "first");
       EXPECT_TRUE(is_png(folder / steps[0]["screenshots"][0].get<std::string>()));
-      EXPECT_EQ(json::parse(read(folder / "task.json"))["status"], "running");
+      EXPECT_EQ(json::parse(read_whole_file(folder / "task.json"))["status"], "running");
       continue;
     }
     server.send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", id}}}});
     for (int i = 0; i < 200 && status_of(folder) != "cancelled"; ++i)
       std::this_thread::sleep_for(25ms);
-    EXPECT_EQ(status_of(folder), "cancelled") << read(folder / "task.json");
+    EXPECT_EQ(status_of(folder), "cancelled") << read_whole_file(folder / "task.json");
   }
 }
 
@@ -180,7 +162,7 @@ TEST(trajectories, a_directory_that_cannot_be_written_is_refused_at_start) {
 }
 
 TEST(trajectories, a_failed_task_is_recorded_with_its_error_and_the_steps_it_took) {
-  temp_dir dir;
+  temp_dir dir{"cua-e2e-trajectories"};
   // No final turn: the model "fails" after its one step.
   auto script = write_replay_script(R"({"text":"only","actions":[{"action":"left_click","coordinate":[1,1]}]}
 )");
@@ -188,7 +170,7 @@ TEST(trajectories, a_failed_task_is_recorded_with_its_error_and_the_steps_it_too
   EXPECT_TRUE(result.value("isError", false)) << result.dump().substr(0, 300);
   auto folders = task_folders(dir.path);
   ASSERT_EQ(folders.size(), 1u);
-  auto record = json::parse(read(folders[0] / "task.json"));
+  auto record = json::parse(read_whole_file(folders[0] / "task.json"));
   EXPECT_EQ(record["status"], "failed");
   EXPECT_NE(record.value("error", "").find("replay script ended"), std::string::npos) << record.dump();
   EXPECT_EQ(steps_of(folders[0]).size(), 1u);

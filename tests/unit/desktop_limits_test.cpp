@@ -12,28 +12,22 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 using namespace cua;
 namespace fs = std::filesystem;
 
 namespace {
 
 struct tree {
-  fs::path root;
-  tree() {
-    char name[] = "/tmp/cua-cgroup-test-XXXXXX";
-    root = mkdtemp(name);
-  }
-  ~tree() {
-    std::error_code ignored;
-    fs::remove_all(root, ignored);
-  }
+  test::temp_dir dir{"cua-cgroup-test"};
+  fs::path root = dir.path;
   void file(const fs::path& relative, const std::string& text) const {
     fs::create_directories((root / relative).parent_path());
     std::ofstream(root / relative) << text;
   }
   std::string read(const fs::path& relative) const {
-    std::ifstream in(root / relative);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return test::read_whole_file(root / relative);
   }
 };
 

@@ -9,30 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 using namespace cua;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-struct temp_root {
-  fs::path path;
-  temp_root() {
-    char name[] = "/tmp/cua-trajectory-test-XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~temp_root() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<uint8_t> bytes(size_t n, uint8_t value) {
   return std::vector<uint8_t>(n, value);
@@ -41,15 +24,15 @@ std::vector<uint8_t> bytes(size_t n, uint8_t value) {
 } // namespace
 
 TEST(trajectory_store, a_task_folder_holds_its_record_its_steps_and_their_screenshots) {
-  temp_root root;
+  test::temp_dir root{"cua-trajectory-test"};
   trajectory_store store(root.path.string(), 0);
   auto dir = store.begin("t1", {{"task", "open the menu"}, {"status", "running"}});
   ASSERT_TRUE(dir) << caf::to_string(dir.error());
-  EXPECT_EQ(json::parse(read(*dir + "/task.json"))["status"], "running");
+  EXPECT_EQ(json::parse(test::read_whole_file(*dir + "/task.json"))["status"], "running");
   ASSERT_FALSE(store.add_step("t1", {{"step", 1}, {"text", "clicking"}}, {bytes(10, 1), bytes(20, 2)}));
   ASSERT_FALSE(store.add_step("t1", {{"step", 2}, {"text", "done"}}, {}));
   // Before the end: a prefix a reader can use (what a crash leaves).
-  std::istringstream lines(read(*dir + "/steps.jsonl"));
+  std::istringstream lines(test::read_whole_file(*dir + "/steps.jsonl"));
   std::string line;
   std::vector<json> steps;
   while (std::getline(lines, line))
@@ -57,9 +40,9 @@ TEST(trajectory_store, a_task_folder_holds_its_record_its_steps_and_their_screen
   ASSERT_EQ(steps.size(), 2u);
   EXPECT_EQ(steps[0]["screenshots"], json::array({"step-001-1.png", "step-001-2.png"}));
   EXPECT_EQ(steps[1]["screenshots"], json::array());
-  EXPECT_EQ(read(*dir + "/step-001-2.png"), std::string(20, '\2'));
+  EXPECT_EQ(test::read_whole_file(*dir + "/step-001-2.png"), std::string(20, '\2'));
   ASSERT_FALSE(store.end("t1", {{"status", "completed"}, {"steps", 2}}));
-  auto record = json::parse(read(*dir + "/task.json"));
+  auto record = json::parse(test::read_whole_file(*dir + "/task.json"));
   EXPECT_EQ(record["status"], "completed");
   EXPECT_EQ(record["task"], "open the menu") << "the end adds to the record";
   EXPECT_FALSE(fs::exists(*dir + "/task.json.part"));
@@ -74,7 +57,7 @@ TEST(trajectory_store, a_task_folder_holds_its_record_its_steps_and_their_screen
 }
 
 TEST(trajectory_store, the_bound_removes_the_oldest_finished_tasks_and_never_one_being_written) {
-  temp_root root;
+  test::temp_dir root{"cua-trajectory-test"};
   trajectory_store store(root.path.string(), 10'000);
   ASSERT_TRUE(store.begin("running", {{"n", 0}}));
   ASSERT_FALSE(store.add_step("running", {{"step", 1}}, {bytes(4'000, 7)}));
