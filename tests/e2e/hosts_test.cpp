@@ -335,6 +335,8 @@ TEST(hosts, a_front_over_http_shows_each_host_in_its_metrics) {
                          "--host-timeout", "3"}};
   ASSERT_TRUE(stderr_shows(server, "host " + a.address() + " joined", 5s)) << server.stderr_text();
   ASSERT_TRUE(stderr_shows(server, "host " + b.address() + " joined", 5s)) << server.stderr_text();
+  // The hosts may join before the listener says it is ready (slow under the sanitizers).
+  ASSERT_TRUE(stderr_shows(server, "ready on http://", 10s)) << server.stderr_text();
   std::smatch m;
   auto log = server.stderr_text();
   ASSERT_TRUE(std::regex_search(log, m, std::regex{R"(ready on http://127\.0\.0\.1:(\d+)/mcp)"}))
