@@ -233,6 +233,13 @@ void computer_hung(session_ptr self) {
 
 // Turns a timed-out computer call into the error a user should read, and retires the computer.
 caf::error computer_error(session_ptr self, caf::error err) {
+  // Its actor went away under the call (its host died before the front noticed): the error
+  // names the computer, and so its host.
+  if (err == caf::sec::request_receiver_down && !self->state.computer.info.id.empty())
+    return make_error(errc::computer_failed,
+                      "session " + self->state.id + ": its computer "
+                        + self->state.computer.info.id
+                        + " stopped unexpectedly; clean up this session or use another");
   if (err != caf::sec::request_timeout && err != errc::computer_timeout)
     return err;
   computer_hung(self);

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <string>
@@ -411,9 +413,17 @@ TEST(hosts, xvfb_desktops_outlive_neither_their_host_nor_their_front) {
 
 namespace {
 
-// Runs `command` through the shell; returns whether it succeeded.
+std::string read_log(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs `command` through the shell; returns whether it succeeded (saying why not on stderr).
 bool shell(const std::string& command) {
-  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  auto status = std::system((command + " >/tmp/cua-e2e-shell.log 2>&1").c_str());
+  if (status != 0)
+    std::cerr << "`" << command << "` failed: " << read_log("/tmp/cua-e2e-shell.log") << "\n";
+  return status == 0;
 }
 
 // A host in a network namespace of its own, reached from the test's namespace over a veth pair
@@ -425,23 +435,32 @@ struct partitioned_link {
   std::string far_end = "cuah" + std::to_string(getpid() % 100000);
   std::string prefix = "10.213." + std::to_string(getpid() % 250) + ".";
   bool ready = false;
+  std::string why_not; // the step that failed
 
   partitioned_link() {
-    if (geteuid() != 0 || access("/usr/sbin/ip", X_OK) != 0)
+    if (geteuid() != 0 || access("/usr/sbin/ip", X_OK) != 0) {
+      why_not = "needs root and /usr/sbin/ip (iproute2)";
       return;
+    }
     auto in_ns = "/usr/sbin/ip netns exec " + ns + " /usr/sbin/ip ";
-    ready = shell("/usr/sbin/ip netns add " + ns)
-            && shell("/usr/sbin/ip link add " + near_end + " type veth peer name " + far_end)
-            && shell("/usr/sbin/ip link set " + far_end + " netns " + ns)
-            && shell("/usr/sbin/ip addr add " + prefix + "1/30 dev " + near_end)
-            && shell("/usr/sbin/ip link set " + near_end + " up")
-            && shell(in_ns + "addr add " + prefix + "2/30 dev " + far_end)
-            && shell(in_ns + "link set " + far_end + " up") && shell(in_ns + "link set lo up");
+    for (const auto& step :
+         {"/usr/sbin/ip netns add " + ns,
+          "/usr/sbin/ip link add " + near_end + " type veth peer name " + far_end,
+          "/usr/sbin/ip link set " + far_end + " netns " + ns,
+          "/usr/sbin/ip addr add " + prefix + "1/30 dev " + near_end,
+          "/usr/sbin/ip link set " + near_end + " up", in_ns + "addr add " + prefix + "2/30 dev " + far_end,
+          in_ns + "link set " + far_end + " up", in_ns + "link set lo up"})
+      if (!shell(step)) {
+        why_not = "could not make the network namespace: `" + step + "` failed";
+        return;
+      }
+    ready = true;
   }
 
   ~partitioned_link() {
-    shell("/usr/sbin/ip netns del " + ns); // the veth pair goes with it
-    shell("/usr/sbin/ip link del " + near_end);
+    // The veth pair goes with the namespace; its near end is deleted too in case the move failed.
+    for (const auto& step : {"/usr/sbin/ip netns del " + ns, "/usr/sbin/ip link del " + near_end})
+      [[maybe_unused]] auto ignored = std::system((step + " >/dev/null 2>&1").c_str());
   }
 
   std::vector<std::string> launcher() const { return {"/usr/sbin/ip", "netns", "exec", ns}; }
@@ -455,7 +474,7 @@ struct partitioned_link {
 TEST(hosts, a_partition_fails_the_far_hosts_sessions_within_the_timeout_and_heals_by_itself) {
   partitioned_link link;
   if (!link.ready)
-    GTEST_SKIP() << "needs root and iproute2 to make a network namespace";
+    GTEST_SKIP() << link.why_not;
   auto secret = secret_file("partition secret");
   server_process host{{"--role", "host", "--backend", "sim", "--settle-ms", "0", "--node-listen",
                        link.host_address(), "--node-secret-file", secret, "--pool-size", "2",
