@@ -108,8 +108,15 @@ void count_call(bridge_ptr self, const std::string& tool, caf::actor_clock::time
   self->send(metrics, call_ended_atom::value, tool, static_cast<int64_t>(took.count()), outcome);
 }
 
-void count_call_end(bridge_ptr self, const bridge_state::in_flight& call, call_outcome outcome) {
+using call_table = std::map<std::string, bridge_state::in_flight>;
+
+// Takes call `i` out of the table and counts how it ended: the one way a call leaves the table, so
+// that no way out can forget to count it.
+bridge_state::in_flight end_call(bridge_ptr self, call_table::iterator i, call_outcome outcome) {
+  auto call = std::move(i->second);
+  self->state.calls.erase(i);
   count_call(self, call.tool, call.started, outcome);
+  return call;
 }
 
 // Refuses a call of a known tool before it starts, with a tool error (counted as one).
@@ -258,10 +265,10 @@ void cancel_calls(bridge_ptr self, Select select, const std::string& why) {
       ++i;
       continue;
     }
-    auto call = std::move(i->second);
-    i = st.calls.erase(i);
+    auto next = std::next(i);
+    auto call = end_call(self, i, call_outcome::cancelled);
+    i = next;
     stop_call(self, call);
-    count_call_end(self, call, call_outcome::cancelled);
     reply_tool(self, call.id, tool_result::error(call.tool + ": " + why), call.version);
   }
 }
@@ -298,9 +305,7 @@ void sweep_quick_calls(bridge_ptr self) {
     });
     if (i == st.calls.end())
       continue; // cancelled meanwhile
-    auto call = std::move(i->second);
-    st.calls.erase(i);
-    count_call_end(self, call, call_outcome::error);
+    auto call = end_call(self, i, call_outcome::error);
     st.log->warn("{} got no answer from the supervisor within {} s", call.tool, secs);
     reply_tool(self, call.id,
                tool_result::error(call.tool + ": the server did not answer within "
@@ -391,9 +396,7 @@ void cancel_request(bridge_ptr self, const std::string& key, const char* why) {
   if (i == st.calls.end())
     return; // finished already, or never ours: the spec says to ignore it
   st.log->info("request {} ({}) cancelled: {}", key, i->second.tool, why);
-  stop_call(self, i->second);
-  count_call_end(self, i->second, call_outcome::cancelled);
-  st.calls.erase(i);
+  stop_call(self, end_call(self, i, call_outcome::cancelled));
   check_drained(self);
   // A cancelled batch member gets no answer; the batch stops waiting for it.
   if (auto b = st.batch_of.find(key); b != st.batch_of.end()) {
@@ -514,12 +517,11 @@ void call_died(bridge_ptr self, const caf::down_msg& msg) {
       continue;
     st.log->error("tool {} stopped unexpectedly: {}", i->second.tool,
                   caf::to_string(msg.reason));
-    reply_tool(self, i->second.id,
-               tool_result::error("internal error: the tool " + i->second.tool
+    auto call = end_call(self, i, call_outcome::error);
+    reply_tool(self, call.id,
+               tool_result::error("internal error: the tool " + call.tool
                                   + " stopped unexpectedly; the server goes on"),
-               i->second.version);
-    count_call_end(self, i->second, call_outcome::error);
-    st.calls.erase(i);
+               call.version);
     check_drained(self);
     return;
   }
@@ -602,10 +604,9 @@ caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor w
       auto i = st.calls.find(key);
       if (i == st.calls.end() || i->second.ticket != ticket)
         return; // cancelled: no response (and a reused id belongs to another call)
-      if (i->second.call)
-        self->demonitor(i->second.call);
-      count_call_end(self, i->second, tool_error ? call_outcome::error : call_outcome::ok);
-      st.calls.erase(i);
+      auto call = end_call(self, i, tool_error ? call_outcome::error : call_outcome::ok);
+      if (call.call)
+        self->demonitor(call.call);
       if (st.batch_of.count(key) == 0 || !into_batch(self, json::parse(line, nullptr, false)))
         self->send(st.writer, write_atom::value, outbound_line{std::move(line), {key}, {}, 0});
       check_drained(self);
