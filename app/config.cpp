@@ -376,6 +376,21 @@ void add_agent_options(CLI::App& app, server_config& cfg) {
                  "Most MiB the recordings may take; the oldest are removed first (0: no bound)")
     ->capture_default_str()
     ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  app.add_option("--task-ttl-max", cfg.task_ttl_max_s,
+                 "Seconds an MCP task (a tools/call run in the background) and its result are kept "
+                 "at most, from its creation; a task still running then is cancelled. Over HTTP "
+                 "also bounded by --client-idle-timeout")
+    ->capture_default_str()
+    ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
+  app.add_option("--task-max-per-client", cfg.task_max_per_client,
+                 "MCP tasks one client may hold, running or finished; more are refused")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
+  app.add_option("--task-results-max-mb", cfg.task_results_max_mb,
+                 "MiB of finished MCP tasks' results one client may hold; past it new tasks are "
+                 "refused until results pass their ttl")
+    ->capture_default_str()
+    ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
 }
 
 // The clients: how they connect, and what each may hold.

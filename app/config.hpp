@@ -52,6 +52,9 @@ struct server_config {
   int32_t model_backoff_ms = 2000;
   std::string trajectory_dir;      // empty: tasks are not recorded
   int64_t trajectory_max_mb = 1024; // the recordings' bound; oldest removed first
+  double task_ttl_max_s = 3600;        // the longest an MCP task and its result are kept
+  int32_t task_max_per_client = 64;    // MCP tasks kept per client, running or finished
+  int64_t task_results_max_mb = 256;   // bytes of MCP task results kept per client
   double progress_interval_s = 5;
   int32_t max_in_flight = 256; // tools/call requests of the client at once
   std::string log_level = "info";

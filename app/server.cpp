@@ -39,6 +39,7 @@
 #include "mcp/http_client_actor.hpp"
 #include "mcp/http_rules.hpp"
 #include "mcp/log_sink.hpp"
+#include "mcp/task_registry_actor.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_messages.hpp"
@@ -181,6 +182,7 @@ http_client_config http_client_config_of(const server_config& cfg, const std::st
 
 // The long-lived actors, as shutdown stops them (bridge and writer: stdio only).
 struct running_actors {
+  caf::actor tasks; // the MCP task registry
   caf::actor bridge;
   caf::actor writer;
   supervisor_api supervisor;
@@ -192,7 +194,7 @@ struct running_actors {
 // Stops the actors in order, each step bounded, all of them within the watchdog's bound; after the
 // end of the input (`input_ended`), the calls read so far finish first.
 void stop_actors(caf::actor_system& sys, const running_actors& actors, bool input_ended) {
-  const auto& [bridge, writer, supervisor, pool, metrics, recorder] = actors;
+  const auto& [tasks, bridge, writer, supervisor, pool, metrics, recorder] = actors;
   caf::scoped_actor self{sys};
   // Every step has its own bound, and all of them together stay inside the watchdog's.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
@@ -212,6 +214,9 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   // Asked, not told: the answers of the calls it cancels reach the writer before the flush.
   if (bridge)
     ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
+  // MCP tasks stop as calls do (their sessions' agents are cancelled next).
+  if (tasks)
+    ask(tasks, std::chrono::milliseconds(300), shutdown_atom::value);
   deadline -= std::chrono::milliseconds(400);
   if (supervisor)
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);
@@ -222,7 +227,7 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   deadline += std::chrono::milliseconds(400);
   if (writer)
     ask(writer, std::chrono::milliseconds(500), flush_atom::value);
-  for (const auto& a : {bridge, caf::actor_cast<caf::actor>(supervisor),
+  for (const auto& a : {tasks, bridge, caf::actor_cast<caf::actor>(supervisor),
                         caf::actor_cast<caf::actor>(pool), writer, metrics, recorder})
     if (a)
       self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -362,12 +367,27 @@ std::string await_end(const process_fds& fds, std::optional<shutdown_watchdog>& 
   return why;
 }
 
+// The MCP tasks' bounds. Over HTTP a task lives as long as its client's MCP session at most, so
+// its ttl is capped by the client's idle timeout too: the result a client was promised is there
+// for as long as it was promised.
+task_registry_config task_registry_config_of(const server_config& cfg) {
+  task_registry_config tasks_cfg;
+  auto ttl = cfg.task_ttl_max_s;
+  if (cfg.transport == transport_kind::http)
+    ttl = std::min(ttl, cfg.http.client_idle_timeout_s);
+  tasks_cfg.ttl_max = std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(ttl));
+  tasks_cfg.max_per_owner = cfg.task_max_per_client;
+  tasks_cfg.max_bytes_per_owner = static_cast<uint64_t>(cfg.task_results_max_mb) << 20;
+  return tasks_cfg;
+}
+
 bridge_config bridge_config_of(const server_config& cfg) {
   bridge_config bridge_cfg;
   bridge_cfg.heartbeat_interval = seconds(cfg.progress_interval_s);
   bridge_cfg.max_in_flight = cfg.max_in_flight;
   bridge_cfg.tools = &tool_table();
   bridge_cfg.max_line = cfg.http.max_body;
+  bridge_cfg.task_wait_bound = task_registry_config_of(cfg).ttl_max + std::chrono::minutes(1);
   return bridge_cfg;
 }
 
@@ -444,6 +464,8 @@ int run_server(const server_config& cfg) {
     }
     services.session_call_timeout = seconds(cfg.acquire_timeout_s + cfg.action_timeout_s + 10);
     auto bridge_cfg = bridge_config_of(cfg);
+    auto tasks = sys.spawn(task_registry_actor, task_registry_config_of(cfg));
+    bridge_cfg.tasks = tasks;
 
     caf::actor bridge;
     caf::actor writer;
@@ -451,7 +473,7 @@ int run_server(const server_config& cfg) {
     if (cfg.transport == transport_kind::http) {
       if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
         spdlog::critical("{}", describe(err));
-        for (const auto& a : {caf::actor_cast<caf::actor>(supervisor),
+        for (const auto& a : {tasks, caf::actor_cast<caf::actor>(supervisor),
                               caf::actor_cast<caf::actor>(pool),
                               caf::actor_cast<caf::actor>(metrics),
                               caf::actor_cast<caf::actor>(recorder)})
@@ -489,7 +511,7 @@ int run_server(const server_config& cfg) {
     if (listener)
       listener->stop(); // every client ends: its calls stop, its sessions close
     stop_actors(sys,
-                running_actors{bridge, writer, supervisor, pool,
+                running_actors{tasks, bridge, writer, supervisor, pool,
                                caf::actor_cast<caf::actor>(metrics),
                                caf::actor_cast<caf::actor>(recorder)},
                 why == end_of_input);
@@ -538,7 +560,8 @@ int run_host(const server_config& cfg) {
                    cfg.node_listen.host);
     auto why = await_end(fds, watchdog);
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
-    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, supervisor_api{}, pool, caf::actor{},
+    stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, caf::actor{}, supervisor_api{}, pool,
+                                     caf::actor{},
                                      caf::actor{}},
                 false);
     fds.close_all();

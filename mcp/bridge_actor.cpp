@@ -12,6 +12,8 @@
 #include "mcp/call_actor.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/log_sink.hpp"
+#include "mcp/task_registry_actor.hpp"
+#include "mcp/task_view.hpp"
 #include "mcp/tool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -150,7 +152,7 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
   auto client = params.contains("clientInfo") ? params["clientInfo"] : json::object();
   self->state.log->info("client {} {} connected, protocol {}", text_of(client, "name"),
                text_of(client, "version"), st.version);
-  reply(self, msg.id, mcp::initialize_result(st.version));
+  reply(self, msg.id, mcp::initialize_result(st.version, static_cast<bool>(st.config.tasks)));
 }
 
 // Returns the tools this bridge serves.
@@ -159,12 +161,57 @@ const tool_catalog& tools_of(const bridge_state& st) {
   return st.config.tools != nullptr ? *st.config.tools : none;
 }
 
+// Returns whether a client at `version` may ask for MCP tasks the 2025-11-25 way (params.task).
+bool legacy_tasks(const bridge_state& st, const std::string& version) {
+  return st.config.tasks && version != mcp::modern_version() && mcp::at_least(version, "2025-11-25");
+}
+
 // Returns every tool as tools/list shows it at `version`.
 json tool_listing(const bridge_state& st, const std::string& version) {
   auto tools = json::array();
-  for (const auto& tool : tools_of(st).all())
-    tools.push_back(mcp::tool_for_version(tool.listing(), version));
+  for (const auto& tool : tools_of(st).all()) {
+    auto shown = mcp::tool_for_version(tool.listing(), version);
+    // The agent's tools take minutes: they may run as tasks; the others answer at once.
+    if (tool.runs_tasks && legacy_tasks(st, version))
+      shown["execution"] = {{"taskSupport", "optional"}};
+    tools.push_back(std::move(shown));
+  }
   return tools;
+}
+
+// Answers a request the registry refused with the JSON-RPC error that goes with why.
+void reply_registry_error(bridge_ptr self, const json& id, const caf::error& err) {
+  int code = jsonrpc::internal_error;
+  if (err.category() == caf::atom("cua")) {
+    auto what = static_cast<errc>(err.code());
+    if (what == errc::invalid_arguments)
+      code = jsonrpc::invalid_params;
+    else if (what == errc::task_limit_reached || what == errc::shutting_down)
+      code = mcp::server_error_code;
+  } else if (err == caf::sec::request_timeout) {
+    code = mcp::server_error_code;
+  }
+  reply_error(self, id, code, describe(err));
+}
+
+// Hands a tools/call to the task registry; the client is answered with the task at once.
+void start_task(bridge_ptr self, const jsonrpc::message& msg, call_setup setup, int64_t ttl_ms) {
+  auto& st = self->state;
+  task_order order;
+  order.modern = setup.protocol_version == mcp::modern_version();
+  if (order.modern) // the extension has no progress for tasks: their status says how they do
+    setup.progress_token = nullptr;
+  order.setup = std::move(setup);
+  order.owner = st.services.client;
+  order.bridge = self;
+  if (!order.modern)
+    order.writer = st.writer;
+  order.ttl_ms = ttl_ms;
+  auto id = msg.id;
+  self->request(st.config.tasks, st.services.query_timeout, task_create_atom::value,
+                std::move(order))
+    .then([=](json& created) { reply(self, id, std::move(created)); },
+          [=](caf::error& err) { reply_registry_error(self, id, err); });
 }
 
 void handle_tools_list(bridge_ptr self, const jsonrpc::message& msg) {
@@ -185,6 +232,20 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
     reply_error(self, msg.id, jsonrpc::invalid_params, "unknown tool \"" + name + "\"");
     return;
   }
+  auto wanted = mcp::task_request{};
+  if (legacy_tasks(st, version)) {
+    wanted = mcp::read_task_request(params);
+    if (!wanted.problem.empty())
+      return reply_error(self, msg.id, jsonrpc::invalid_params, wanted.problem);
+    if (wanted.wanted && !tool->runs_tasks)
+      return reply_error(self, msg.id, jsonrpc::method_not_found,
+                         "the tool \"" + name + "\" does not run as a task (its taskSupport is "
+                         "forbidden): call it without params.task");
+  } else if (st.config.tasks && version == mcp::modern_version()) {
+    // The extension lets the server choose: the agent's tools, which take minutes, run as tasks
+    // for every client that declares it.
+    wanted.wanted = tool->runs_tasks && mcp::declares_tasks_extension(params);
+  }
   auto arguments = params.value("arguments", json::object());
   if (arguments.is_null())
     arguments = json::object();
@@ -193,7 +254,7 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   if (auto problem = check_arguments(tool->input_schema, arguments))
     return refuse_call(self, msg, name, "invalid arguments for " + name + ": " + *problem,
                        version);
-  if (static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight)
+  if (!wanted.wanted && static_cast<int32_t>(st.calls.size()) >= st.config.max_in_flight)
     return refuse_call(self, msg, name,
                        "too many tool calls in flight (at most "
                          + std::to_string(st.config.max_in_flight) + "); wait for some to finish",
@@ -222,6 +283,8 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   if (version == mcp::modern_version())
     setup.services.default_session_id.clear();
   setup.heartbeat_interval = st.config.heartbeat_interval;
+  if (wanted.wanted)
+    return start_task(self, msg, std::move(setup), wanted.ttl_ms);
   auto ticket = setup.ticket;
   if (tool->quick) {
     st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket, version,
@@ -315,6 +378,50 @@ void sweep_quick_calls(bridge_ptr self) {
   check_drained(self);
 }
 
+// Serves tasks/get, tasks/result, tasks/list, tasks/cancel and (modern) tasks/update from the
+// registry, for this client's tasks.
+void handle_tasks_request(bridge_ptr self, const jsonrpc::message& msg, bool modern) {
+  auto& st = self->state;
+  const auto& params = msg.params;
+  const auto& method = msg.method;
+  auto owner = st.services.client;
+  auto id = msg.id;
+  auto answer = [=](json& result) {
+    reply(self, id, modern ? mcp::complete_result(std::move(result), false) : std::move(result));
+  };
+  auto refuse = [=](caf::error& err) { reply_registry_error(self, id, err); };
+  auto bound = st.services.query_timeout;
+  if (method == "tasks/list") {
+    auto cursor = params.is_object() ? params.value("cursor", json{}) : json{};
+    if (!cursor.is_null() && !cursor.is_string())
+      return reply_error(self, id, jsonrpc::invalid_params, "params.cursor must be a string");
+    self->request(st.config.tasks, bound, task_list_atom::value, owner,
+                  cursor.is_string() ? cursor.get<std::string>() : std::string{})
+      .then(answer, refuse);
+    return;
+  }
+  auto task = params.is_object() ? params.value("taskId", json{}) : json{};
+  if (!task.is_string())
+    return reply_error(self, id, jsonrpc::invalid_params,
+                       method + " needs params.taskId, a string (a tools/call with a task returned it)");
+  auto task_id = task.get<std::string>();
+  if (method == "tasks/get")
+    self->request(st.config.tasks, bound, task_get_atom::value, owner, task_id, modern)
+      .then(answer, refuse);
+  else if (method == "tasks/cancel")
+    self->request(st.config.tasks, bound, task_cancel_atom::value, owner, task_id, modern)
+      .then(answer, refuse);
+  else if (method == "tasks/update" && modern)
+    self->request(st.config.tasks, bound, task_update_atom::value, owner, task_id)
+      .then(answer, refuse);
+  else if (method == "tasks/result" && !modern)
+    self->request(st.config.tasks, st.config.task_wait_bound, task_result_atom::value, owner,
+                  task_id)
+      .then(answer, refuse);
+  else
+    reply_error(self, id, jsonrpc::method_not_found, "method \"" + method + "\" not found");
+}
+
 void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
   const auto& params = msg.params;
   auto level = params.is_object() && params.contains("level") && params["level"].is_string()
@@ -337,6 +444,17 @@ void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const s
   if (auto problem = mcp::check_modern_meta(msg.params))
     return reply_error(self, msg.id, problem->code, problem->message, problem->data);
   const auto& method = msg.method;
+  // The tasks extension's methods (tasks/result and tasks/list are gone from it).
+  if (self->state.config.tasks
+      && (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel")) {
+    if (!mcp::declares_tasks_extension(msg.params))
+      return reply_error(self, msg.id, mcp::missing_client_capability,
+                         method + " is part of the tasks extension: declare \""
+                           + mcp::tasks_extension
+                           + "\" in _meta's client capabilities (extensions) to use it",
+                         mcp::tasks_extension_required());
+    return handle_tasks_request(self, msg, true);
+  }
   if (!mcp::modern_method(method)) {
     auto removed = method == "initialize" || method == "ping" || method == "logging/setLevel"
                    || method == "resources/subscribe" || method == "resources/unsubscribe";
@@ -347,7 +465,7 @@ void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const s
                                     : std::string{}));
   }
   if (method == "server/discover")
-    return reply(self, msg.id, mcp::discover_result());
+    return reply(self, msg.id, mcp::discover_result(static_cast<bool>(self->state.config.tasks)));
   if (method == "tools/list")
     return reply(self, msg.id,
                  mcp::complete_result({{"tools", tool_listing(self->state, mcp::modern_version())}}, true));
@@ -385,6 +503,8 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
     return handle_tools_call(self, msg, key, st.version);
   if (msg.method == "logging/setLevel")
     return handle_set_level(self, msg);
+  if (msg.method.rfind("tasks/", 0) == 0 && legacy_tasks(st, st.version))
+    return handle_tasks_request(self, msg, false);
   reply_error(self, msg.id, jsonrpc::method_not_found, "method \"" + msg.method + "\" not found");
 }
 

@@ -29,6 +29,11 @@ struct bridge_config {
   bool stateless = false;
   /// The tools served (tools/list, tools/call); null: none. The table outlives every bridge.
   const tool_catalog* tools = nullptr;
+  /// The MCP task registry (mcp/task_registry_actor.hpp); none: tasks are not offered.
+  caf::actor tasks;
+  /// The longest a tasks/result request waits for its task (the registry ends every task by
+  /// its ttl, so this is only the bound every wait has).
+  caf::timespan task_wait_bound = std::chrono::minutes(61);
 };
 
 struct bridge_state {
@@ -86,6 +91,11 @@ struct bridge_state {
 /// input ended (task calls are cancelled and answered so; the others run to their end);
 /// (shutdown) cancels the calls still in flight, answers each with an error saying so, and ends
 /// the actor.
+///
+/// MCP tasks: a tools/call that asks for one (params.task in 2025-11-25; in 2026-07-28, a client
+/// that declares the tasks extension calling a tool that runs the agent) is handed to the task
+/// registry, and answered at once with the task; tasks/get, tasks/result, tasks/list, tasks/cancel
+/// (and, in 2026-07-28, tasks/update) are the registry's to answer, for this client's tasks only.
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
                            tool_services services, bridge_config config);
 

@@ -260,6 +260,8 @@ void end(client_ptr self, const std::string& reason) {
   self->send(st.bridge, shutdown_atom::value);
   if (st.supervisor && !st.config.stateless) // a stateless client's sessions are its principal's
     caf::anon_send(st.supervisor, leave_atom::value, st.config.client_id);
+  if (st.tasks && !st.config.stateless) // and so are its tasks
+    caf::anon_send(st.tasks, owner_gone_atom::value, st.config.client_id);
   if (st.config.on_end)
     st.config.on_end(st.config.client_id);
   self->quit();
@@ -277,7 +279,7 @@ caf::timespan tick_interval(const http_client_config& config) {
 
 // Runs `next` with how long (ms) all of this client's sessions have been idle: no_sessions when it
 // has none, 0 when one runs a task or the supervisor did not answer in time.
-void with_session_idle(client_ptr self, std::function<void(int64_t)> next) {
+void ask_sessions_idle(client_ptr self, std::function<void(int64_t)> next) {
   auto& st = self->state;
   if (!st.supervisor) {
     next(no_sessions);
@@ -286,6 +288,25 @@ void with_session_idle(client_ptr self, std::function<void(int64_t)> next) {
   self->request(st.supervisor, st.config.query_timeout, idle_atom::value,
                 st.config.client_id)
     .then([=](int64_t idle) { next(idle); }, [=](caf::error&) { next(0); });
+}
+
+// As ask_sessions_idle, but a client that holds MCP tasks (running, or results kept for their
+// ttl) is never idle: ending it would lose them.
+void with_session_idle(client_ptr self, std::function<void(int64_t)> next) {
+  auto& st = self->state;
+  if (!st.tasks) {
+    ask_sessions_idle(self, std::move(next));
+    return;
+  }
+  self->request(st.tasks, st.config.query_timeout, task_count_atom::value, st.config.client_id)
+    .then(
+      [=](int32_t kept) {
+        if (kept > 0)
+          next(0);
+        else
+          ask_sessions_idle(self, next);
+      },
+      [=](caf::error&) { next(0); });
 }
 
 // A new client wants a slot: this one gives up its own if it holds nothing worth keeping.
@@ -347,6 +368,7 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
     services.default_session_id = random_uuid();
   bridge.stateless = st.config.stateless;
   st.tools = bridge.tools;
+  st.tasks = bridge.tasks;
   // Linked: neither outlives the other, however one of them ends.
   st.bridge = self->spawn<caf::linked>(bridge_actor, caf::actor{self}, std::move(services), bridge);
   self->monitor(st.bridge);

@@ -52,6 +52,7 @@ struct http_client_state {
   supervisor_api supervisor;
   tagged_log log; // records about this client
   const tool_catalog* tools = nullptr; // the bridge's, for the headers of stateless calls
+  caf::actor tasks;                    // the MCP task registry (none: no tasks)
   std::map<uint64_t, pending_post> posts;       // by exchange id
   std::map<std::string, uint64_t> post_of_request; // request id -> exchange id
   std::map<std::string, uint64_t> post_of_token;   // progress token -> exchange id

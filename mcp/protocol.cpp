@@ -42,13 +42,19 @@ const char* to_string(log_level level) {
   return level_names[static_cast<size_t>(level)];
 }
 
-nlohmann::json initialize_result(const std::string& version) {
+nlohmann::json initialize_result(const std::string& version, bool tasks) {
   nlohmann::json server_info{{"name", "cua-mcp-server"}, {"version", CUA_VERSION}};
   if (at_least(version, "2025-06-18"))
     server_info["title"] = "Cua computer-use MCP server";
+  nlohmann::json capabilities{{"tools", {{"listChanged", false}}},
+                              {"logging", nlohmann::json::object()}};
+  if (tasks && at_least(version, "2025-11-25"))
+    capabilities["tasks"] = {{"list", nlohmann::json::object()},
+                             {"cancel", nlohmann::json::object()},
+                             {"requests", {{"tools", {{"call", nlohmann::json::object()}}}}}};
   return {
     {"protocolVersion", version},
-    {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", nlohmann::json::object()}}},
+    {"capabilities", std::move(capabilities)},
     {"serverInfo", server_info},
     {"instructions",
      "Gives you computers to use. Each session has its own isolated computer; calls without "
@@ -215,6 +221,17 @@ std::optional<protocol_error> check_modern_headers(const json& request, const he
   if (trimmed(*sent_method) != method)
     return mismatch("the Mcp-Method header (" + trimmed(*sent_method)
                     + ") does not match the request's method (" + method + ")");
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") {
+    auto id = params.is_object() ? params.value("taskId", json{}) : json{};
+    auto sent_id = header("Mcp-Name");
+    if (!sent_id)
+      return mismatch("the Mcp-Name header is required on " + method + " (it names the task)");
+    auto id_text = header_value(*sent_id);
+    if (!id_text || !id.is_string() || *id_text != id.get<std::string>())
+      return mismatch("the Mcp-Name header (" + trimmed(*sent_id)
+                      + ") does not match the task named (params.taskId)");
+    return std::nullopt;
+  }
   if (method != "tools/call")
     return std::nullopt;
   auto name = params.is_object() ? params.value("name", json{}) : json{};
@@ -272,7 +289,7 @@ bool modern_method(const std::string& method) {
   return false;
 }
 
-json discover_result() {
+json discover_result(bool tasks) {
   json result{
     {"supportedVersions", {modern_version()}},
     {"capabilities",
@@ -288,6 +305,8 @@ json discover_result() {
      "task to a computer-use agent, run_multi_cua_tasks runs several, get_session_stats shows "
      "your sessions and the pool."},
   };
+  if (tasks)
+    result["capabilities"]["extensions"] = {{"io.modelcontextprotocol/tasks", json::object()}};
   return complete_result(std::move(result), true);
 }
 

@@ -29,8 +29,8 @@ enum class log_level { debug, info, notice, warning, error, critical, alert, eme
 std::optional<log_level> parse_log_level(const std::string& name);
 const char* to_string(log_level level);
 
-/// Returns the initialize result for `version`.
-nlohmann::json initialize_result(const std::string& version);
+/// Returns the initialize result for `version`; with `tasks`, MCP tasks are declared (2025-11-25 on).
+nlohmann::json initialize_result(const std::string& version, bool tasks);
 
 /// Returns `tool` (as tools/list shows it) without the fields `version` does not know.
 nlohmann::json tool_for_version(nlohmann::json tool, const std::string& version);
@@ -76,7 +76,8 @@ std::optional<protocol_error> check_modern_meta(const nlohmann::json& params);
 using header_lookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 /// Checks the HTTP headers of a modern request against its body (-32020 on any mismatch):
-/// MCP-Protocol-Version against _meta, Mcp-Method, Mcp-Name (tools/call), and Mcp-Param-* for the
+/// MCP-Protocol-Version against _meta, Mcp-Method, Mcp-Name (tools/call: the tool; tasks/get,
+/// tasks/update, tasks/cancel: the task id), and Mcp-Param-* for the
 /// arguments `input_schema` marks with x-mcp-header (values may be =?base64?...?= encoded).
 std::optional<protocol_error> check_modern_headers(const nlohmann::json& request,
                                                    const header_lookup& header,
@@ -88,8 +89,8 @@ int http_status_for(int code);
 /// Whether the stateless revision has `method` (as this server serves it).
 bool modern_method(const std::string& method);
 
-/// Returns the result of server/discover.
-nlohmann::json discover_result();
+/// Returns the result of server/discover; with `tasks`, the tasks extension is declared.
+nlohmann::json discover_result(bool tasks);
 
 /// Returns `result` as a complete result of the stateless revision: resultType, the server's
 /// identity in _meta, and (for list and discover results) caching hints.

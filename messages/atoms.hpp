@@ -60,6 +60,16 @@ using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using client_req_atom = caf::atom_constant<caf::atom("client_req")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
+// MCP tasks (mcp/task_registry_actor.hpp)
+using task_create_atom = caf::atom_constant<caf::atom("task_new")>;
+using task_get_atom = caf::atom_constant<caf::atom("task_get")>;
+using task_result_atom = caf::atom_constant<caf::atom("task_res")>;
+using task_list_atom = caf::atom_constant<caf::atom("task_list")>;
+using task_cancel_atom = caf::atom_constant<caf::atom("task_stop")>;
+using task_update_atom = caf::atom_constant<caf::atom("task_upd")>;
+using task_count_atom = caf::atom_constant<caf::atom("task_count")>;
+using owner_gone_atom = caf::atom_constant<caf::atom("owner_gone")>;
+
 // the HTTP transport and its clients
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using listen_atom = caf::atom_constant<caf::atom("listen")>;

@@ -25,6 +25,7 @@ const char* to_string(errc code) {
     case errc::shutting_down: return "shutting_down";
     case errc::invalid_arguments: return "invalid_arguments";
     case errc::internal: return "internal";
+    case errc::task_limit_reached: return "task_limit_reached";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ enum class errc : uint8_t {
   shutting_down,
   invalid_arguments,
   internal,
+  task_limit_reached, // a client holds as many MCP tasks (or result bytes) as it may
 };
 
 /// Returns the short name of an error code, e.g. "session_limit_reached".

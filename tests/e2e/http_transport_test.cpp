@@ -586,3 +586,107 @@ TEST(http_transport, metrics_are_behind_the_same_checks_as_mcp_and_count_what_wa
   }
   EXPECT_EQ(server.process().stderr_text().find("metrics-token-4711"), std::string::npos);
 }
+
+// --- MCP tasks over HTTP: a task belongs to its client and outlives its connections ---
+
+namespace {
+
+std::string slow_task_script(int seconds) {
+  return write_replay_script(
+    R"({"text":"waiting","actions":[{"action":"wait","duration":)" + std::to_string(seconds) + R"(}]}
+{"text":"finished in the background"}
+)");
+}
+
+json post_rpc(http_server& server, const std::string& client, const json& request) {
+  connection c(server.port());
+  auto a = c.send(http::verb::post, request.dump(), {{"Mcp-Session-Id", client}});
+  EXPECT_EQ(a.status, 200) << a.body;
+  return json::parse(a.body, nullptr, false);
+}
+
+} // namespace
+
+TEST(http_transport, a_task_outlives_a_dropped_connection_and_only_its_client_sees_it) {
+  http_server server{{"--model", "replay:" + slow_task_script(2), "--settle-ms", "0"}};
+  auto owner = server.new_client();
+  auto other = server.new_client();
+  auto created = post_rpc(server, owner,
+                          rpc(1, "tools/call", {{"name", "run_cua_task"},
+                                                {"arguments", {{"task", "wait"}}},
+                                                {"task", {{"ttl", 60000}}}}));
+  ASSERT_TRUE(created.contains("result")) << created;
+  auto id = created["result"]["task"]["taskId"].get<std::string>();
+  {
+    // A tasks/result whose connection drops before the answer: the task goes on.
+    connection dropped(server.port());
+    http::request<http::string_body> req{http::verb::post, "/mcp", 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(server.port()));
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "application/json, text/event-stream");
+    req.set("Mcp-Session-Id", owner);
+    req.body() = rpc(2, "tasks/result", {{"taskId", id}}).dump();
+    req.prepare_payload();
+    http::write(dropped.stream(), req);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // Another client cannot see it, fetch it or cancel it.
+  EXPECT_EQ(post_rpc(server, other, rpc(3, "tasks/get", {{"taskId", id}}))["error"]["code"], -32602);
+  EXPECT_EQ(post_rpc(server, other, rpc(4, "tasks/result", {{"taskId", id}}))["error"]["code"], -32602);
+  EXPECT_EQ(post_rpc(server, other, rpc(5, "tasks/cancel", {{"taskId", id}}))["error"]["code"], -32602);
+  EXPECT_TRUE(post_rpc(server, other, rpc(6, "tasks/list"))["result"]["tasks"].empty());
+  // Its own client, on a new connection, fetches the result once the task is done.
+  auto fetched = post_rpc(server, owner, rpc(7, "tasks/result", {{"taskId", id}}));
+  ASSERT_TRUE(fetched.contains("result")) << fetched;
+  EXPECT_FALSE(fetched["result"].value("isError", false)) << fetched.dump().substr(0, 300);
+  EXPECT_NE(fetched["result"]["content"][0]["text"].get<std::string>().find("finished in the background"),
+            std::string::npos);
+  EXPECT_EQ(post_rpc(server, owner, rpc(8, "tasks/list"))["result"]["tasks"].size(), 1u);
+  // The client ends (DELETE): its tasks go with it.
+  connection c(server.port());
+  EXPECT_EQ(c.send(http::verb::delete_, "", {{"Mcp-Session-Id", owner}}).status, 200);
+}
+
+TEST(http_transport, stateless_tasks_are_created_polled_and_routed_by_their_headers) {
+  http_server server{{"--model", "replay:" + slow_task_script(1), "--settle-ms", "0"}};
+  auto with_extension = [](int id, const std::string& method, json params) {
+    auto request = modern_request(id, method, std::move(params));
+    request["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"]["extensions"]
+           ["io.modelcontextprotocol/tasks"] = json::object();
+    return request;
+  };
+  auto created = post_modern(server,
+                             with_extension(1, "tools/call", {{"name", "run_cua_task"},
+                                                              {"arguments", {{"task", "wait"}}}}),
+                             modern_headers("tools/call", "run_cua_task"));
+  ASSERT_EQ(created.status, 200) << created.body;
+  auto task = json::parse(created.body)["result"];
+  EXPECT_EQ(task["resultType"], "task") << created.body;
+  auto id = task["taskId"].get<std::string>();
+  // Mcp-Name names the task on tasks/get.
+  auto misrouted = post_modern(server, with_extension(2, "tasks/get", {{"taskId", id}}),
+                               modern_headers("tasks/get", "another-task"));
+  EXPECT_EQ(misrouted.status, 400);
+  EXPECT_EQ(misrouted.error()["error"]["code"], -32020);
+  // Without the extension declared, the method is refused and says what is missing.
+  auto undeclared = post_modern(server, modern_request(3, "tasks/get", {{"taskId", id}}),
+                                modern_headers("tasks/get", id));
+  EXPECT_EQ(undeclared.status, 400);
+  EXPECT_EQ(undeclared.error()["error"]["code"], -32021);
+  json got;
+  for (int i = 0; i < 200; ++i) {
+    auto a = post_modern(server, with_extension(4 + i, "tasks/get", {{"taskId", id}}),
+                         modern_headers("tasks/get", id));
+    ASSERT_EQ(a.status, 200) << a.body;
+    got = json::parse(a.body)["result"];
+    if (got["status"] != "working")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(got["status"], "completed") << got.dump().substr(0, 300);
+  EXPECT_NE(got["result"]["content"][0]["text"].get<std::string>().find("finished in the background"),
+            std::string::npos);
+  // A 2025 client (its own MCP session) does not see the stateless principal's task.
+  auto legacy = server.new_client();
+  EXPECT_EQ(post_rpc(server, legacy, rpc(9, "tasks/get", {{"taskId", id}}))["error"]["code"], -32602);
+}

@@ -38,7 +38,7 @@ TEST(mcp_protocol, parses_log_levels_in_order) {
 }
 
 TEST(mcp_protocol, initialize_result_names_the_server_and_its_capabilities) {
-  auto result = mcp::initialize_result("2025-06-18");
+  auto result = mcp::initialize_result("2025-06-18", false);
   EXPECT_EQ(result["protocolVersion"], "2025-06-18");
   EXPECT_EQ(result["serverInfo"]["name"], "cua-mcp-server");
   EXPECT_TRUE(result["capabilities"].contains("tools"));
@@ -143,7 +143,7 @@ TEST(mcp_protocol, modern_http_headers_must_mirror_the_body) {
 }
 
 TEST(mcp_protocol, modern_results_are_complete_with_caching_hints_and_statuses) {
-  auto discover = mcp::discover_result();
+  auto discover = mcp::discover_result(false);
   EXPECT_EQ(discover["resultType"], "complete");
   EXPECT_EQ(discover["supportedVersions"], json::array({"2026-07-28"}));
   EXPECT_TRUE(discover["capabilities"].contains("tools"));
