@@ -41,6 +41,7 @@ struct options {
   std::string before;      // action scenario: an untimed action before each timed one
   int stale_check_ms = 0;  // action scenario: compare with a screenshot this much later
   int pause_ms = 0;        // action scenario: untimed pause after each action
+  bool as_task = false;    // task scenario: each call as an MCP task, then tasks/result
 };
 
 /// What one job (a call, or a short sequence of calls) came to.
@@ -244,14 +245,25 @@ outcome actions(stdio_client& client, const options& opt) {
 }
 
 // Task: run_cua_task calls one after another (the server's model decides the steps, e.g. a
-// replay script); the time per step is each call's time over its steps.
-outcome tasks(stdio_client& client, int total) {
+// replay script); the time per step is each call's time over its steps. With `as_task`, each call
+// is an MCP task (params.task) whose result is fetched with tasks/result: the time until the task
+// is created is reported too.
+outcome tasks(stdio_client& client, int total, bool as_task) {
   outcome out;
   std::vector<double> per_step;
+  std::vector<double> create_ms;
   auto begin = steady_clock::now();
   for (int i = 0; i < total; ++i) {
     auto t0 = steady_clock::now();
-    auto response = client.call("tools/call", call_params("run_cua_task", {{"task", "bench"}}));
+    auto params = call_params("run_cua_task", {{"task", "bench"}});
+    if (as_task)
+      params["task"] = {{"ttl", 600000}};
+    auto response = client.call("tools/call", params);
+    if (as_task && response && response->contains("result")) {
+      create_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
+      auto id = (*response)["result"]["task"].value("taskId", "");
+      response = client.call("tasks/result", {{"taskId", id}});
+    }
     job_result r{duration<double, std::milli>(steady_clock::now() - t0).count(), ""};
     r.error_kind = response ? error_kind(*response) : "no answer";
     out.jobs.push_back(r);
@@ -264,6 +276,10 @@ outcome tasks(stdio_client& client, int total) {
   out.seconds = duration<double>(steady_clock::now() - begin).count();
   out.extra["per_step_ms_p50"] = percentile(per_step, 50);
   out.extra["per_step_ms_max"] = percentile(per_step, 100);
+  if (as_task) {
+    out.extra["create_ms_p50"] = percentile(create_ms, 50);
+    out.extra["create_ms_p99"] = percentile(create_ms, 99);
+  }
   return out;
 }
 
@@ -340,7 +356,7 @@ int main(int argc, char** argv) {
     "  action         the computer tool with --action, one at a time (--before: an untimed action\n"
     "                 first; --stale-check-ms: compare with a later screenshot); settle figures\n"
     "  task           run_cua_task, one at a time (the server's model, e.g. --model replay:PATH);\n"
-    "                 time per step");
+    "                 time per step (--as-task: as MCP tasks, fetched with tasks/result)");
   app.add_option("--server", opt.server, "Command that starts the server (run by /bin/sh)")->required();
   app.add_option("--scenario", opt.scenario, "See below")
     ->capture_default_str()
@@ -353,6 +369,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(0, 60000));
   app.add_option("--pause-ms", opt.pause_ms, "action: untimed pause after each action")
     ->check(CLI::Range(0, 60000));
+  app.add_flag("--as-task", opt.as_task,
+               "task: each call as an MCP task (params.task), its result fetched with tasks/result");
   app.add_option("--label", opt.label, "Name of this run in the report");
   app.add_option("--requests", opt.requests, "Calls (or cycles) to make")->capture_default_str()->check(CLI::Range(1, 10'000'000));
   app.add_option("--in-flight", opt.in_flight, "Calls outstanding at once")->capture_default_str()->check(CLI::Range(1, 100'000));
@@ -374,7 +392,8 @@ int main(int argc, char** argv) {
 
   auto spawned = steady_clock::now();
   stdio_client client(opt.server, opt.server_log);
-  auto init = client.call("initialize", {{"protocolVersion", "2025-06-18"},
+  // MCP tasks came with 2025-11-25; the other scenarios keep the version their figures were made at.
+  auto init = client.call("initialize", {{"protocolVersion", opt.as_task ? "2025-11-25" : "2025-06-18"},
                                          {"capabilities", json::object()},
                                          {"clientInfo", {{"name", "cua-mcp-bench"}, {"version", "1"}}}});
   if (!init || !init->contains("result")) {
@@ -436,7 +455,7 @@ int main(int argc, char** argv) {
   } else if (opt.scenario == "action") {
     out = actions(client, opt);
   } else if (opt.scenario == "task") {
-    out = tasks(client, opt.requests);
+    out = tasks(client, opt.requests, opt.as_task);
   } else {
     out = session_starts(client, opt.requests, opt.wait_for_spare);
   }

@@ -1,4 +1,5 @@
 #include "mcp/protocol.hpp"
+#include "mcp/task_view.hpp"
 
 #include <map>
 
@@ -164,4 +165,59 @@ TEST(mcp_protocol, modern_results_are_complete_with_caching_hints_and_statuses) 
                 .contains("x-mcp-header"));
   EXPECT_FALSE(mcp::tool_for_version(tool, "2025-11-25")["inputSchema"]["properties"]["session_id"]
                  .contains("x-mcp-header"));
+}
+
+TEST(mcp_tasks_wire, a_task_reads_as_each_revision_names_its_fields) {
+  mcp::task_view task;
+  task.id = "t-1";
+  task.status = mcp::task_status::input_required;
+  task.created_at = task.updated_at = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 56);
+  task.ttl_ms = 60000;
+  task.poll_ms = 2000;
+  auto legacy = mcp::task_json(task, false);
+  EXPECT_EQ(legacy["status"], "input_required");
+  EXPECT_EQ(legacy["ttl"], 60000);
+  EXPECT_EQ(legacy["pollInterval"], 2000);
+  EXPECT_FALSE(legacy.contains("statusMessage"));
+  EXPECT_EQ(legacy["createdAt"].get<std::string>().back(), 'Z');
+  auto modern = mcp::task_json(task, true);
+  EXPECT_EQ(modern["ttlMs"], 60000);
+  EXPECT_EQ(modern["pollIntervalMs"], 2000);
+  EXPECT_FALSE(modern.contains("ttl"));
+  EXPECT_EQ(mcp::create_task_result(task, false)["task"]["taskId"], "t-1");
+  auto created = mcp::create_task_result(task, true);
+  EXPECT_EQ(created["resultType"], "task");
+  EXPECT_EQ(created["taskId"], "t-1");
+  EXPECT_TRUE(mcp::is_terminal(mcp::task_status::cancelled));
+  EXPECT_FALSE(mcp::is_terminal(mcp::task_status::input_required));
+}
+
+TEST(mcp_tasks_wire, task_requests_and_the_extension_are_read_strictly) {
+  EXPECT_FALSE(mcp::read_task_request(nlohmann::json::object()).wanted);
+  auto plain = mcp::read_task_request({{"task", nlohmann::json::object()}});
+  EXPECT_TRUE(plain.wanted);
+  EXPECT_EQ(plain.ttl_ms, 0);
+  EXPECT_TRUE(plain.problem.empty());
+  EXPECT_EQ(mcp::read_task_request({{"task", {{"ttl", 5000}}}}).ttl_ms, 5000);
+  EXPECT_FALSE(mcp::read_task_request({{"task", {{"ttl", 0}}}}).problem.empty());
+  EXPECT_FALSE(mcp::read_task_request({{"task", {{"ttl", "soon"}}}}).problem.empty());
+  EXPECT_FALSE(mcp::read_task_request({{"task", 3}}).problem.empty());
+  auto meta = [](nlohmann::json caps) {
+    return nlohmann::json{{"_meta", {{"io.modelcontextprotocol/clientCapabilities", caps}}}};
+  };
+  EXPECT_TRUE(mcp::declares_tasks_extension(
+    meta({{"extensions", {{"io.modelcontextprotocol/tasks", nlohmann::json::object()}}}})));
+  EXPECT_FALSE(mcp::declares_tasks_extension(meta({{"tasks", nlohmann::json::object()}})));
+  EXPECT_FALSE(mcp::declares_tasks_extension(meta(nlohmann::json::object())));
+  EXPECT_FALSE(mcp::declares_tasks_extension(nlohmann::json::object()));
+}
+
+TEST(mcp_tasks_wire, the_capabilities_declare_tasks_only_where_the_revision_has_them) {
+  EXPECT_TRUE(mcp::initialize_result("2025-11-25", true)["capabilities"].contains("tasks"));
+  EXPECT_FALSE(mcp::initialize_result("2025-06-18", true)["capabilities"].contains("tasks"));
+  EXPECT_FALSE(mcp::initialize_result("2025-11-25", false)["capabilities"].contains("tasks"));
+  auto discover = mcp::discover_result(true);
+  EXPECT_TRUE(discover["capabilities"]["extensions"].contains("io.modelcontextprotocol/tasks"));
+  EXPECT_FALSE(discover["capabilities"].contains("tasks"));
+  EXPECT_FALSE(mcp::discover_result(false)["capabilities"].contains("extensions"));
 }
