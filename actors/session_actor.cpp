@@ -249,9 +249,10 @@ caf::error computer_error(session_ptr self, caf::error err) {
 
 // Counts as activity, waits for the computer if need be, and passes the request on to it, bounded
 // by the action timeout.
+// Asks the session's computer once it has one; no activity of the session's own (a look from
+// outside, e.g. a resource's reader, must not keep it from being reaped as idle).
 template <class Answer, class... Ts>
-caf::result<Answer> on_computer(session_ptr self, Ts... xs) {
-  touch(self);
+caf::result<Answer> ask_computer(session_ptr self, Ts... xs) {
   auto rp = self->make_response_promise<Answer>();
   when_ready(self, rp, [=]() mutable {
     auto& st = self->state;
@@ -260,6 +261,13 @@ caf::result<Answer> on_computer(session_ptr self, Ts... xs) {
             [=](caf::error& err) mutable { rp.deliver(computer_error(self, err)); });
   });
   return rp;
+}
+
+// Asks the session's computer, as a call of the session's client: activity.
+template <class Answer, class... Ts>
+caf::result<Answer> on_computer(session_ptr self, Ts... xs) {
+  touch(self);
+  return ask_computer<Answer>(self, xs...);
 }
 
 } // namespace
@@ -286,6 +294,9 @@ session_api::behavior_type session_actor(session_ptr self, std::string id,
   return {
     [=](screenshot_atom, image_format format) -> caf::result<encoded_image> {
       return on_computer<encoded_image>(self, screenshot_atom::value, format);
+    },
+    [=](peek_atom, image_format format) -> caf::result<encoded_image> {
+      return ask_computer<encoded_image>(self, screenshot_atom::value, format);
     },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
       return on_computer<action_outcome>(self, perform_atom::value, action);

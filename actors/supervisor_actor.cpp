@@ -513,6 +513,12 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
       });
       return rp;
     },
+    [=](find_atom, const std::string& client, const std::string& id) -> caf::result<session_api> {
+      auto i = self->state.sessions.find(session_key{client, id});
+      if (i == self->state.sessions.end())
+        return make_error(errc::unknown_session, "there is no session \"" + id + "\"");
+      return i->second.session;
+    },
     [=](reap_atom) { reap(self); },
     [=](shutdown_atom) { return shut_down(self); },
   };

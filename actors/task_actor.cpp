@@ -48,6 +48,7 @@ void begin_trajectory(task_ptr self) {
                       + "-" + random_uuid().substr(0, 8);
   nlohmann::json record{{"task", st.setup.task},          {"model", st.setup.settings.model},
                         {"session", st.setup.session_id}, {"task_id", st.setup.id},
+                        {"client", st.setup.session_tag.client},
                         {"started_at", started},          {"max_steps", st.setup.settings.max_steps},
                         {"status", "running"}};
   self->send(st.setup.settings.recorder, traj_begin_atom::value, st.trajectory_key,

@@ -30,6 +30,16 @@ trajectory_actor(trajectory_api::stateful_pointer<trajectory_state> self, std::s
       warn(self->state.store->end(key, outcome));
     },
     [=](flush_atom) {},
+    [=](traj_list_atom, const std::string& client) {
+      return nlohmann::json(self->state.store->list(client));
+    },
+    [=](traj_read_atom, const std::string& client, const std::string& folder,
+        const std::string& file) -> caf::result<std::string> {
+      auto bytes = self->state.store->read(client, folder, file);
+      if (!bytes)
+        return std::move(bytes.error());
+      return std::move(*bytes);
+    },
   };
 }
 

@@ -5,6 +5,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -38,6 +42,22 @@ std::string step_file(int64_t step, size_t index) {
   std::snprintf(name, sizeof(name), "step-%03lld-%zu.png", static_cast<long long>(step),
                 index + 1);
   return name;
+}
+
+// Returns the whole file at `path`, or nothing.
+std::optional<std::string> slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Whether `name` is one of the files a recording holds (nothing that climbs out of its folder).
+bool recording_file(const std::string& name) {
+  static const std::regex screenshot{R"(step-\d{3,}-\d+\.png)"};
+  return name == "task.json" || name == "steps.jsonl" || std::regex_match(name, screenshot);
 }
 
 } // namespace
@@ -154,6 +174,59 @@ void trajectory_store::enforce_bound() {
     if (!ec)
       bytes_ -= std::min(bytes_, size);
   }
+}
+
+} // namespace cua
+
+namespace cua {
+
+std::vector<nlohmann::json> trajectory_store::list(const std::string& client) const {
+  std::vector<nlohmann::json> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    if (!entry.is_directory(ec))
+      continue;
+    auto text = slurp(entry.path() / "task.json");
+    auto record = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json{};
+    if (!record.is_object() || record.value("client", std::string{}) != client)
+      continue;
+    std::vector<std::string> screenshots;
+    for (const auto& file : fs::directory_iterator(entry.path(), ec)) {
+      auto name = file.path().filename().string();
+      if (name != "task.json" && name != "steps.jsonl" && recording_file(name))
+        screenshots.push_back(name);
+    }
+    std::sort(screenshots.begin(), screenshots.end());
+    out.push_back({{"folder", entry.path().filename().string()},
+                   {"task", record.value("task", "")},
+                   {"status", record.value("status", "")},
+                   {"started_at", record.value("started_at", "")},
+                   {"screenshots", screenshots}});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a["started_at"] < b["started_at"]
+           || (a["started_at"] == b["started_at"] && a["folder"] < b["folder"]);
+  });
+  return out;
+}
+
+caf::expected<std::string> trajectory_store::read(const std::string& client,
+                                                  const std::string& folder,
+                                                  const std::string& file) const {
+  auto unknown = make_error(errc::invalid_arguments, "no recording " + folder + "/" + file);
+  if (folder.empty() || folder != folder_name(folder) || !recording_file(file))
+    return unknown;
+  auto dir = fs::path{root_} / folder;
+  auto text = slurp(dir / "task.json");
+  auto record = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json{};
+  if (!record.is_object() || record.value("client", std::string{}) != client)
+    return unknown;
+  if (file == "task.json")
+    return *text;
+  auto bytes = slurp(dir / file);
+  if (!bytes)
+    return file == "steps.jsonl" ? std::string{} : caf::expected<std::string>{unknown};
+  return *bytes;
 }
 
 } // namespace cua

@@ -33,6 +33,16 @@ public:
   /// old or the new file whole), and lets the folder be removed by the bound from now on.
   caf::error end(const std::string& key, const nlohmann::json& outcome);
 
+  /// Returns the recorded tasks of `client` (their task.json names it), oldest first: per task its
+  /// folder, task, status, start time and screenshots' file names.
+  std::vector<nlohmann::json> list(const std::string& client) const;
+
+  /// Returns the bytes of `file` (task.json, steps.jsonl or one of its step-NNN-M.png) of the
+  /// task in `folder`, if that task is `client`'s; otherwise invalid_arguments saying no such
+  /// recording (another client's is as unknown as a missing one).
+  caf::expected<std::string> read(const std::string& client, const std::string& folder,
+                                  const std::string& file) const;
+
   /// Returns the bytes the root holds now.
   uint64_t bytes() const { return bytes_; }
 

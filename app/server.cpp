@@ -457,6 +457,7 @@ int run_server(const server_config& cfg) {
     tool_services services;
     services.supervisor = supervisor;
     services.logs = to_client;
+    services.recorder = recorder;
     metrics_api metrics;
     if (cfg.transport == transport_kind::http) { // only /metrics reads them
       metrics = sys.spawn(metrics_actor, supervisor, services.query_timeout);

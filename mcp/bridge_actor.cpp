@@ -12,6 +12,8 @@
 #include "mcp/call_actor.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/log_sink.hpp"
+#include "mcp/resource_requests.hpp"
+#include "mcp/screen_watch_actor.hpp"
 #include "mcp/task_registry_actor.hpp"
 #include "mcp/task_view.hpp"
 #include "mcp/tool.hpp"
@@ -422,6 +424,86 @@ void handle_tasks_request(bridge_ptr self, const jsonrpc::message& msg, bool mod
     reply_error(self, id, jsonrpc::method_not_found, "method \"" + method + "\" not found");
 }
 
+resource_sources resources_of(bridge_ptr self) {
+  const auto& services = self->state.services;
+  return {services.supervisor, services.recorder, services.client, services.query_timeout};
+}
+
+// Serves resources/list, resources/templates/list, resources/read and (2025 revisions)
+// resources/subscribe and resources/unsubscribe, for this client's resources only.
+void handle_resources_request(bridge_ptr self, const jsonrpc::message& msg, bool modern) {
+  auto& st = self->state;
+  const auto& method = msg.method;
+  auto id = msg.id;
+  auto answer = [=](json result, bool cacheable) {
+    reply(self, id, modern ? mcp::complete_result(std::move(result), cacheable) : std::move(result));
+  };
+  if (method == "resources/templates/list")
+    return answer({{"resourceTemplates", mcp::resource_templates()}}, true);
+  if (method == "resources/list") {
+    list_resources(self, resources_of(self), [=](caf::expected<json> listed) {
+      if (listed && modern) // the client's own sessions and recordings: never the same for long
+        reply(self, id, mcp::private_list_result(std::move(*listed)));
+      else if (listed)
+        reply(self, id, std::move(*listed));
+      else
+        reply_error(self, id, jsonrpc::internal_error, describe(listed.error()));
+    });
+    return;
+  }
+  auto uri = msg.params.is_object() ? msg.params.value("uri", json{}) : json{};
+  if (!uri.is_string())
+    return reply_error(self, id, jsonrpc::invalid_params, method + " needs params.uri, a string");
+  auto text = uri.get<std::string>();
+  if (method == "resources/read") {
+    read_resource(self, resources_of(self), text, [=](caf::expected<json> read) {
+      if (read)
+        answer(std::move(*read), false);
+      else if (read.error() == errc::invalid_arguments)
+        reply_error(self, id, jsonrpc::resource_not_found, describe(read.error()), {{"uri", text}});
+      else
+        reply_error(self, id, jsonrpc::internal_error, describe(read.error()));
+    });
+    return;
+  }
+  if (method == "resources/unsubscribe") {
+    if (auto i = st.watches.find(text); i != st.watches.end()) {
+      self->demonitor(i->second);
+      self->send_exit(i->second, caf::exit_reason::user_shutdown);
+      st.watches.erase(i);
+    }
+    return reply(self, id, json::object());
+  }
+  // resources/subscribe: a session's screen, which must be this client's.
+  auto target = mcp::parse_resource_uri(text);
+  if (!target || target->kind != mcp::resource_uri::screen)
+    return reply_error(self, id, jsonrpc::invalid_params,
+                       "only a session's screen (cua://sessions/{session_id}/screen) can be "
+                       "subscribed to; recordings do not change once written");
+  if (st.watches.count(text) > 0)
+    return reply(self, id, json::object());
+  auto from = resources_of(self);
+  auto session = target->owner;
+  self->request(from.supervisor, from.timeout, find_atom::value, from.client, session)
+    .then(
+      [=](const session_api&) {
+        auto& st = self->state;
+        if (st.watches.count(text) == 0) {
+          auto watch = self->spawn(screen_watch_actor,
+                                   screen_watch_config{from, session, st.writer,
+                                                       st.config.screen_watch_interval});
+          self->monitor(watch);
+          st.watches.emplace(text, watch);
+        }
+        reply(self, id, json::object());
+      },
+      [=](caf::error& err) {
+        reply_error(self, id, jsonrpc::resource_not_found,
+                    "no resource " + text + " (unknown, or not yours): " + describe(err),
+                    {{"uri", text}});
+      });
+}
+
 void handle_set_level(bridge_ptr self, const jsonrpc::message& msg) {
   const auto& params = msg.params;
   auto level = params.is_object() && params.contains("level") && params["level"].is_string()
@@ -471,10 +553,9 @@ void handle_modern_request(bridge_ptr self, const jsonrpc::message& msg, const s
                  mcp::complete_result({{"tools", tool_listing(self->state, mcp::modern_version())}}, true));
   if (method == "prompts/list")
     return reply(self, msg.id, mcp::complete_result({{"prompts", json::array()}}, true));
-  if (method == "resources/list")
-    return reply(self, msg.id, mcp::complete_result({{"resources", json::array()}}, true));
-  if (method == "resources/templates/list")
-    return reply(self, msg.id, mcp::complete_result({{"resourceTemplates", json::array()}}, true));
+  if (method == "resources/list" || method == "resources/templates/list"
+      || method == "resources/read")
+    return handle_resources_request(self, msg, true);
   handle_tools_call(self, msg, key, mcp::modern_version());
 }
 
@@ -505,6 +586,10 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
     return handle_set_level(self, msg);
   if (msg.method.rfind("tasks/", 0) == 0 && legacy_tasks(st, st.version))
     return handle_tasks_request(self, msg, false);
+  if (msg.method == "resources/list" || msg.method == "resources/templates/list"
+      || msg.method == "resources/read" || msg.method == "resources/subscribe"
+      || msg.method == "resources/unsubscribe")
+    return handle_resources_request(self, msg, false);
   reply_error(self, msg.id, jsonrpc::method_not_found, "method \"" + msg.method + "\" not found");
 }
 
@@ -632,6 +717,11 @@ void guarded(bridge_ptr self, Serve&& serve) {
 // answer, and the server goes on.
 void call_died(bridge_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
+  for (auto i = st.watches.begin(); i != st.watches.end(); ++i)
+    if (i->second.address() == msg.source) {
+      st.watches.erase(i); // its session is gone: a new subscribe may start another
+      return;
+    }
   for (auto i = st.calls.begin(); i != st.calls.end(); ++i) {
     if (i->second.call.address() != msg.source)
       continue;
@@ -690,6 +780,8 @@ bridge_state::~bridge_state() {
   for (auto& [key, call] : calls)
     if (call.call)
       caf::anon_send_exit(call.call, caf::exit_reason::user_shutdown);
+  for (auto& [uri, watch] : watches)
+    caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
 }
 
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,

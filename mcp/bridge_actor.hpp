@@ -34,6 +34,8 @@ struct bridge_config {
   /// The longest a tasks/result request waits for its task (the registry ends every task by
   /// its ttl, so this is only the bound every wait has).
   caf::timespan task_wait_bound = std::chrono::minutes(61);
+  /// How often a subscribed screen is looked at (and so the most updates a second it causes).
+  caf::timespan screen_watch_interval = std::chrono::milliseconds(500);
 };
 
 struct bridge_state {
@@ -58,6 +60,7 @@ struct bridge_state {
   std::optional<quick_calls> quick; // the calls that run here
   uint64_t next_ticket = 1;
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
+  std::map<std::string, caf::actor> watches;           // subscribed screens, by URI
   int64_t next_request = 1;
 
   /// A JSON-RPC batch (protocol 2025-03-26) whose answer, one array, waits for its members.
@@ -96,6 +99,9 @@ struct bridge_state {
 /// that declares the tasks extension calling a tool that runs the agent) is handed to the task
 /// registry, and answered at once with the task; tasks/get, tasks/result, tasks/list, tasks/cancel
 /// (and, in 2026-07-28, tasks/update) are the registry's to answer, for this client's tasks only.
+///
+/// Resources (mcp/resource_requests.hpp): the client's sessions' screens and recorded tasks,
+/// listed, read, and (screens) subscribed to, each subscription a screen_watch actor of its own.
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,
                            tool_services services, bridge_config config);
 

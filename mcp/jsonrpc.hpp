@@ -12,6 +12,7 @@ enum code : int {
   invalid_request = -32600,
   method_not_found = -32601,
   invalid_params = -32602,
+  resource_not_found = -32002, // resources/read of a URI that names nothing
   internal_error = -32603,
 };
 

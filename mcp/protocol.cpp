@@ -47,7 +47,8 @@ nlohmann::json initialize_result(const std::string& version, bool tasks) {
   if (at_least(version, "2025-06-18"))
     server_info["title"] = "Cua computer-use MCP server";
   nlohmann::json capabilities{{"tools", {{"listChanged", false}}},
-                              {"logging", nlohmann::json::object()}};
+                              {"logging", nlohmann::json::object()},
+                              {"resources", {{"subscribe", true}, {"listChanged", false}}}};
   if (tasks && at_least(version, "2025-11-25"))
     capabilities["tasks"] = {{"list", nlohmann::json::object()},
                              {"cancel", nlohmann::json::object()},
@@ -232,6 +233,17 @@ std::optional<protocol_error> check_modern_headers(const json& request, const he
                       + ") does not match the task named (params.taskId)");
     return std::nullopt;
   }
+  if (method == "resources/read") {
+    auto uri = params.is_object() ? params.value("uri", json{}) : json{};
+    auto sent_uri = header("Mcp-Name");
+    if (!sent_uri)
+      return mismatch("the Mcp-Name header is required on resources/read (it names the resource)");
+    auto uri_text = header_value(*sent_uri);
+    if (!uri_text || !uri.is_string() || *uri_text != uri.get<std::string>())
+      return mismatch("the Mcp-Name header (" + trimmed(*sent_uri)
+                      + ") does not match the resource read (params.uri)");
+    return std::nullopt;
+  }
   if (method != "tools/call")
     return std::nullopt;
   auto name = params.is_object() ? params.value("name", json{}) : json{};
@@ -280,9 +292,9 @@ int http_status_for(int code) {
 }
 
 bool modern_method(const std::string& method) {
-  static const std::array<const char*, 6> methods{"server/discover", "tools/list", "tools/call",
+  static const std::array<const char*, 7> methods{"server/discover", "tools/list", "tools/call",
                                                    "prompts/list", "resources/list",
-                                                   "resources/templates/list"};
+                                                   "resources/templates/list", "resources/read"};
   for (const char* known : methods)
     if (method == known)
       return true;
@@ -318,6 +330,13 @@ json complete_result(json result, bool cacheable) {
     result["ttlMs"] = 3600000;
     result["cacheScope"] = "public";
   }
+  return result;
+}
+
+json private_list_result(json result) {
+  result = complete_result(std::move(result), false);
+  result["ttlMs"] = 0;
+  result["cacheScope"] = "private";
   return result;
 }
 

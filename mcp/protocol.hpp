@@ -96,4 +96,8 @@ nlohmann::json discover_result(bool tasks);
 /// identity in _meta, and (for list and discover results) caching hints.
 nlohmann::json complete_result(nlohmann::json result, bool cacheable);
 
+/// Returns a list result of the stateless revision that is the caller's own and changes at any
+/// moment (its sessions, its recordings): complete, with the hints that say so (ttlMs 0, private).
+nlohmann::json private_list_result(nlohmann::json result);
+
 } // namespace cua::mcp

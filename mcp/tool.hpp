@@ -12,6 +12,7 @@
 
 #include "mcp/tool_result.hpp"
 #include "messages/agent_messages.hpp"
+#include "messages/trajectory_messages.hpp"
 #include "messages/metrics_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "util/log_tap.hpp"
@@ -30,6 +31,7 @@ struct tool_services {
   caf::timespan session_call_timeout = std::chrono::seconds(70);   // may include a pool wait
   std::shared_ptr<log_tap> logs; // null: calls cannot pass log records to their caller
   metrics_sink_api metrics;       // null: calls are not counted
+  trajectory_api recorder;        // null: tasks are not recorded (no recordings to read)
 };
 
 /// The running tools/call a tool handler works in. Its continuations run on the call's own actor,

@@ -67,6 +67,8 @@ using task_result_atom = caf::atom_constant<caf::atom("task_res")>;
 using task_list_atom = caf::atom_constant<caf::atom("task_list")>;
 using task_cancel_atom = caf::atom_constant<caf::atom("task_stop")>;
 using task_update_atom = caf::atom_constant<caf::atom("task_upd")>;
+using peek_atom = caf::atom_constant<caf::atom("peek")>;
+using find_atom = caf::atom_constant<caf::atom("find")>;
 using task_count_atom = caf::atom_constant<caf::atom("task_count")>;
 using owner_gone_atom = caf::atom_constant<caf::atom("owner_gone")>;
 
@@ -82,6 +84,8 @@ using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 using traj_begin_atom = caf::atom_constant<caf::atom("traj_begin")>;
 using traj_step_atom = caf::atom_constant<caf::atom("traj_step")>;
 using traj_end_atom = caf::atom_constant<caf::atom("traj_end")>;
+using traj_list_atom = caf::atom_constant<caf::atom("traj_list")>;
+using traj_read_atom = caf::atom_constant<caf::atom("traj_read")>;
 
 // metrics
 using call_ended_atom = caf::atom_constant<caf::atom("call_ended")>;

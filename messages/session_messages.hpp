@@ -79,6 +79,7 @@ typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
 /// task actors.
 using session_api = caf::typed_actor<
   caf::replies_to<screenshot_atom, image_format>::with<encoded_image>,
+  caf::replies_to<peek_atom, image_format>::with<encoded_image>,
   caf::replies_to<perform_atom, computer_action>::with<action_outcome>,
   caf::replies_to<run_task_atom, std::string, caf::actor>::with<task_result>,
   caf::reacts_to<task_done_atom, uint64_t, task_result>,
@@ -134,6 +135,7 @@ using supervisor_api = caf::typed_actor<
   caf::replies_to<leave_atom, std::string>::with<int32_t>,
   caf::replies_to<stats_atom, std::string>::with<stats_report>,
   caf::replies_to<idle_atom, std::string>::with<int64_t>,
+  caf::replies_to<find_atom, std::string, std::string>::with<session_api>,
   caf::reacts_to<reap_atom>,
   caf::reacts_to<shutdown_atom>>;
 

@@ -107,7 +107,7 @@ TEST_F(bridge_actor_test, maps_protocol_faults_to_json_rpc_errors) {
   auto envelope = send(R"({"jsonrpc":"2.0","id":5,"method":7})");
   EXPECT_EQ(envelope[0]["error"]["code"], -32600);
   EXPECT_EQ(envelope[0]["id"], 5);
-  EXPECT_EQ(request(6, "resources/list")["error"]["code"], -32601);
+  EXPECT_EQ(request(6, "prompts/get")["error"]["code"], -32601);
   EXPECT_EQ(request(7, "tools/call", {{"name", "no_such_tool"}})["error"]["code"], -32602);
   EXPECT_EQ(request(8, "tools/call", json::object())["error"]["code"], -32602);
   EXPECT_EQ(request(9, "logging/setLevel", {{"level", "loud"}})["error"]["code"], -32602);

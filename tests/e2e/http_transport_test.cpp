@@ -16,6 +16,7 @@
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/loopback_ports.hpp"
 #include "tests/support/prometheus_checks.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace cua::test;
 using nlohmann::json;
@@ -716,4 +717,39 @@ TEST(http_transport, stateless_tasks_are_created_polled_and_routed_by_their_head
   // A 2025 client (its own MCP session) does not see the stateless principal's task.
   auto legacy = server.new_client();
   EXPECT_EQ(post_rpc(server, legacy, rpc(9, "tasks/get", {{"taskId", id}}))["error"]["code"], -32602);
+}
+
+TEST(http_transport, a_client_sees_and_reads_only_its_own_resources) {
+  temp_dir dir{"cua-e2e-http-resources"};
+  http_server server{{"--model", "replay:" + slow_task_script(0), "--settle-ms", "0",
+                      "--trajectory-dir", dir.path.string()}};
+  auto owner = server.new_client();
+  auto other = server.new_client();
+  ASSERT_EQ(server.call(owner, "run_cua_task", {{"task", "mine"}, {"session_id", "s1"}}).status, 200);
+  auto mine = post_rpc(server, owner, rpc(2, "resources/list"))["result"]["resources"];
+  std::vector<std::string> uris;
+  for (const auto& r : mine)
+    uris.push_back(r["uri"].get<std::string>());
+  ASSERT_EQ(uris.size(), 3u) << mine; // the screen of s1, its task's record and steps
+  EXPECT_EQ(uris[0], "cua://sessions/s1/screen");
+  // The other client lists nothing, and reads or watches none of them.
+  EXPECT_TRUE(post_rpc(server, other, rpc(3, "resources/list"))["result"]["resources"].empty());
+  for (const auto& uri : uris) {
+    EXPECT_EQ(post_rpc(server, other, rpc(4, "resources/read", {{"uri", uri}}))["error"]["code"], -32002) << uri;
+    auto own = post_rpc(server, owner, rpc(5, "resources/read", {{"uri", uri}}));
+    EXPECT_TRUE(own.contains("result")) << uri << ": " << own.dump().substr(0, 200);
+  }
+  EXPECT_EQ(post_rpc(server, other, rpc(6, "resources/subscribe", {{"uri", uris[0]}}))["error"]["code"], -32002);
+  // A session of the same name is the other client's own.
+  ASSERT_EQ(server.call(other, "computer", {{"action", "cursor_position"}, {"session_id", "s1"}}).status, 200);
+  auto theirs = post_rpc(server, other, rpc(7, "resources/list"))["result"]["resources"];
+  ASSERT_EQ(theirs.size(), 1u) << theirs;
+  // Stateless: resources/read with Mcp-Name naming the resource.
+  auto read = post_modern(server, modern_request(8, "resources/read", {{"uri", "cua://sessions/none/screen"}}),
+                          modern_headers("resources/read", "cua://sessions/none/screen"));
+  EXPECT_EQ(read.error()["error"]["code"], -32002) << read.body;
+  auto misnamed = post_modern(server, modern_request(9, "resources/read", {{"uri", "cua://sessions/none/screen"}}),
+                              modern_headers("resources/read", "cua://sessions/other/screen"));
+  EXPECT_EQ(misnamed.status, 400);
+  EXPECT_EQ(misnamed.error()["error"]["code"], -32020);
 }

@@ -1,4 +1,5 @@
 #include "mcp/protocol.hpp"
+#include "mcp/resource_requests.hpp"
 #include "mcp/task_view.hpp"
 
 #include <map>
@@ -220,4 +221,24 @@ TEST(mcp_tasks_wire, the_capabilities_declare_tasks_only_where_the_revision_has_
   EXPECT_TRUE(discover["capabilities"]["extensions"].contains("io.modelcontextprotocol/tasks"));
   EXPECT_FALSE(discover["capabilities"].contains("tasks"));
   EXPECT_FALSE(mcp::discover_result(false)["capabilities"].contains("extensions"));
+}
+
+TEST(mcp_resources_wire, resource_uris_are_read_exactly) {
+  auto screen = mcp::parse_resource_uri("cua://sessions/s-1/screen");
+  ASSERT_TRUE(screen);
+  EXPECT_EQ(screen->kind, mcp::resource_uri::screen);
+  EXPECT_EQ(screen->owner, "s-1");
+  EXPECT_EQ(mcp::screen_uri("s-1"), "cua://sessions/s-1/screen");
+  auto record = mcp::parse_resource_uri("cua://trajectories/t1");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->kind, mcp::resource_uri::record);
+  EXPECT_EQ(mcp::parse_resource_uri("cua://trajectories/t1/steps")->kind, mcp::resource_uri::steps);
+  auto picture = mcp::parse_resource_uri("cua://trajectories/t1/screenshots/step-001-1.png");
+  ASSERT_TRUE(picture);
+  EXPECT_EQ(picture->owner, "t1");
+  EXPECT_EQ(picture->file, "step-001-1.png");
+  for (const char* bad : {"cua://sessions//screen", "cua://sessions/a/b/screen", "cua://trajectories/",
+                          "cua://trajectories/t1/steps/x", "cua://other/x", "http://x", ""})
+    EXPECT_FALSE(mcp::parse_resource_uri(bad)) << bad;
+  EXPECT_EQ(mcp::resource_templates().size(), 4u);
 }

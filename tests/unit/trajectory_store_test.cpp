@@ -83,3 +83,31 @@ TEST(trajectory_store, keys_become_safe_folder_names) {
   EXPECT_EQ(trajectory_store::folder_name("a/b c"), "a_b_c");
   EXPECT_EQ(trajectory_store::folder_name(""), "_");
 }
+
+TEST(trajectory_store, a_client_lists_and_reads_only_its_own_recordings_and_nothing_outside) {
+  test::temp_dir root{"cua-trajectory-test"};
+  trajectory_store store(root.path.string(), 0);
+  ASSERT_TRUE(store.begin("mine", {{"task", "a"}, {"client", "c1"}, {"started_at", "2026-01-01T00:00:00.000Z"}}));
+  ASSERT_FALSE(store.add_step("mine", {{"step", 1}}, {bytes(10, 1)}));
+  ASSERT_TRUE(store.begin("theirs", {{"task", "b"}, {"client", "c2"}, {"started_at", "2026-01-01T00:00:01.000Z"}}));
+  auto listed = store.list("c1");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["folder"], "mine");
+  EXPECT_EQ(listed[0]["screenshots"], json::array({"step-001-1.png"}));
+  EXPECT_TRUE(store.list("c3").empty());
+  auto record = store.read("c1", "mine", "task.json");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(json::parse(*record)["task"], "a");
+  auto picture = store.read("c1", "mine", "step-001-1.png");
+  ASSERT_TRUE(picture);
+  EXPECT_EQ(picture->size(), 10u);
+  EXPECT_TRUE(store.read("c1", "mine", "steps.jsonl"));
+  // Another client's recording, other files, and names that climb out are all unknown.
+  EXPECT_FALSE(store.read("c1", "theirs", "task.json"));
+  EXPECT_FALSE(store.read("c2", "mine", "task.json"));
+  EXPECT_FALSE(store.read("c1", "mine", "../theirs/task.json"));
+  EXPECT_FALSE(store.read("c1", "..", "task.json"));
+  EXPECT_FALSE(store.read("c1", "mine", "other.txt"));
+  EXPECT_FALSE(store.read("c1", "mine", "step-009-1.png"));
+  EXPECT_FALSE(store.read("c1", "", "task.json"));
+}
