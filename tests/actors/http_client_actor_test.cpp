@@ -1,4 +1,5 @@
 #include "mcp/http_client_actor.hpp"
+#include "mcp/task_registry_actor.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -62,7 +63,7 @@ protected:
     initialize(client_);
   }
 
-  caf::actor make_client(const std::string& id) {
+  caf::actor make_client(const std::string& id, caf::actor tasks = {}) {
     http_client_config cfg;
     cfg.client_id = id;
     cfg.idle_timeout = 300s;
@@ -72,7 +73,9 @@ protected:
     cfg.on_end = [ended](const std::string& gone) { ended->push_back(gone); };
     tool_services services;
     services.supervisor = supervisor_;
-    return own(sys().spawn(http_client_actor, cfg, services, test::served_tools()));
+    auto bridge = test::served_tools();
+    bridge.tasks = std::move(tasks);
+    return own(sys().spawn(http_client_actor, cfg, services, bridge));
   }
 
   // POSTs `message` as the transport would, and returns the exchange it is answered on.
@@ -278,4 +281,30 @@ TEST_F(http_client_actor_test, gives_up_its_slot_only_when_it_holds_nothing_in_u
   auto passer_by = make_client("client-3");
   initialize(passer_by);
   EXPECT_TRUE(ask_for_slot(passer_by));
+}
+
+TEST_F(http_client_actor_test, a_client_that_holds_tasks_is_not_ended_as_empty_and_takes_them_along) {
+  task_registry_config config;
+  config.ttl_max = 250s;
+  auto registry = own(sys().spawn(task_registry_actor, config));
+  auto holder = make_client("client-4", registry);
+  initialize(holder);
+  auto created = post(holder, {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+                               {"params", {{"name", "run_cua_task"},
+                                           {"arguments", {{"task", "wait"}, {"session_id", "s"}}},
+                                           {"task", {{"ttl", 600000}}}}}});
+  ASSERT_EQ(created->status, 200) << created->body;
+  auto id = json::parse(created->body)["result"]["task"]["taskId"].get<std::string>();
+  advance(70s); // the task has finished; its result is kept
+  post(holder, call(2, "cleanup_session", {{"session_id", "s"}}));
+  EXPECT_EQ(stats("client-4").sessions.size(), 0u);
+  advance(150s); // past the empty timeout: it holds no session, but a task
+  EXPECT_TRUE(std::find(ended_->begin(), ended_->end(), "client-4") == ended_->end());
+  auto got = post(holder, {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tasks/get"}, {"params", {{"taskId", id}}}});
+  EXPECT_EQ(json::parse(got->body)["result"]["status"], "completed") << got->body;
+  advance(300s); // the task's ttl (capped at 250 s) is over: nothing is held, so it ends
+  EXPECT_TRUE(std::find(ended_->begin(), ended_->end(), "client-4") != ended_->end());
+  auto count = ask<int32_t>(registry, task_count_atom::value, std::string{"client-4"});
+  run();
+  EXPECT_EQ(count->value, 0);
 }
