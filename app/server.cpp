@@ -212,11 +212,12 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   // cancelled, computers returned), then the computers themselves, then whatever is still
   // queued for stdout, which is given the last of the time.
   // Asked, not told: the answers of the calls it cancels reach the writer before the flush.
-  if (bridge)
-    ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
-  // MCP tasks stop as calls do (their sessions' agents are cancelled next).
+  // MCP tasks stop first (their sessions' agents are cancelled later), so that the answers to
+  // tasks/result requests reach the bridge before it stops.
   if (tasks)
     ask(tasks, std::chrono::milliseconds(300), shutdown_atom::value);
+  if (bridge)
+    ask(bridge, std::chrono::milliseconds(300), shutdown_atom::value);
   deadline -= std::chrono::milliseconds(400);
   if (supervisor)
     ask(supervisor, std::chrono::seconds(3), shutdown_atom::value);

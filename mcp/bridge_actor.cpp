@@ -416,11 +416,22 @@ void handle_tasks_request(bridge_ptr self, const jsonrpc::message& msg, bool mod
   else if (method == "tasks/update" && modern)
     self->request(st.config.tasks, bound, task_update_atom::value, owner, task_id)
       .then(answer, refuse);
-  else if (method == "tasks/result" && !modern)
+  else if (method == "tasks/result" && !modern) {
+    // Waits: a connection that drops meanwhile cancels the request, and its answer is dropped.
+    auto key = id.dump();
+    st.task_waits.insert(key);
     self->request(st.config.tasks, st.config.task_wait_bound, task_result_atom::value, owner,
                   task_id)
-      .then(answer, refuse);
-  else
+      .then(
+        [=](json& result) {
+          if (self->state.task_waits.erase(key) > 0)
+            answer(result);
+        },
+        [=](caf::error& err) {
+          if (self->state.task_waits.erase(key) > 0)
+            refuse(err);
+        });
+  } else
     reply_error(self, id, jsonrpc::method_not_found, "method \"" + method + "\" not found");
 }
 
@@ -468,8 +479,10 @@ void handle_resources_request(bridge_ptr self, const jsonrpc::message& msg, bool
   }
   if (method == "resources/unsubscribe") {
     if (auto i = st.watches.find(text); i != st.watches.end()) {
-      self->demonitor(i->second);
-      self->send_exit(i->second, caf::exit_reason::user_shutdown);
+      if (i->second) {
+        self->demonitor(i->second);
+        self->send_exit(i->second, caf::exit_reason::user_shutdown);
+      }
       st.watches.erase(i);
     }
     return reply(self, id, json::object());
@@ -482,22 +495,27 @@ void handle_resources_request(bridge_ptr self, const jsonrpc::message& msg, bool
                        "subscribed to; recordings do not change once written");
   if (st.watches.count(text) > 0)
     return reply(self, id, json::object());
+  // Pending (no watcher yet) until the session is found: an unsubscribe meanwhile removes it, and
+  // then no watcher starts.
+  st.watches.emplace(text, caf::actor{});
   auto from = resources_of(self);
   auto session = target->owner;
   self->request(from.supervisor, from.timeout, find_atom::value, from.client, session)
     .then(
       [=](const session_api&) {
         auto& st = self->state;
-        if (st.watches.count(text) == 0) {
-          auto watch = self->spawn(screen_watch_actor,
-                                   screen_watch_config{from, session, st.writer,
-                                                       st.config.screen_watch_interval});
-          self->monitor(watch);
-          st.watches.emplace(text, watch);
+        if (auto i = st.watches.find(text); i != st.watches.end() && !i->second) {
+          i->second = self->spawn(screen_watch_actor,
+                                  screen_watch_config{from, session, st.writer,
+                                                      st.config.screen_watch_interval});
+          self->monitor(i->second);
         }
         reply(self, id, json::object());
       },
       [=](caf::error& err) {
+        auto& st = self->state;
+        if (auto i = st.watches.find(text); i != st.watches.end() && !i->second)
+          st.watches.erase(i);
         reply_error(self, id, jsonrpc::resource_not_found,
                     "no resource " + text + " (unknown, or not yours): " + describe(err),
                     {{"uri", text}});
@@ -597,6 +615,10 @@ void handle_request(bridge_ptr self, const jsonrpc::message& msg) {
 // or the connection it came on closed.
 void cancel_request(bridge_ptr self, const std::string& key, const char* why) {
   auto& st = self->state;
+  if (st.task_waits.erase(key) > 0) {
+    st.log->debug("tasks/result request {} cancelled: {}", key, why);
+    return; // the task goes on; only this wait for it ends
+  }
   auto i = st.calls.find(key);
   if (i == st.calls.end())
     return; // finished already, or never ours: the spec says to ignore it
@@ -718,7 +740,7 @@ void guarded(bridge_ptr self, Serve&& serve) {
 void call_died(bridge_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
   for (auto i = st.watches.begin(); i != st.watches.end(); ++i)
-    if (i->second.address() == msg.source) {
+    if (i->second && i->second.address() == msg.source) {
       st.watches.erase(i); // its session is gone: a new subscribe may start another
       return;
     }
@@ -781,7 +803,8 @@ bridge_state::~bridge_state() {
     if (call.call)
       caf::anon_send_exit(call.call, caf::exit_reason::user_shutdown);
   for (auto& [uri, watch] : watches)
-    caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
+    if (watch)
+      caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
 }
 
 caf::behavior bridge_actor(caf::stateful_actor<bridge_state>* self, caf::actor writer,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -60,7 +61,8 @@ struct bridge_state {
   std::optional<quick_calls> quick; // the calls that run here
   uint64_t next_ticket = 1;
   std::map<std::string, caf::response_promise> asked;  // our requests to the client, by id
-  std::map<std::string, caf::actor> watches;           // subscribed screens, by URI
+  std::map<std::string, caf::actor> watches;           // subscribed screens, by URI (none: pending)
+  std::set<std::string> task_waits; // tasks/result requests waiting, by request id as text
   int64_t next_request = 1;
 
   /// A JSON-RPC batch (protocol 2025-03-26) whose answer, one array, waits for its members.

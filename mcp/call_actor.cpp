@@ -37,8 +37,15 @@ caf::behavior call_actor(caf::stateful_actor<call_state>* self, call_setup setup
                             + mcp::modern_version() + " (no initialize) does not have; connect "
                             "with initialize (a 2025 revision) to use it, or choose a provider "
                             "with --model / CUA_MODEL_NAME");
+      // Asked, not delegated: the bridge's side (a task registry) must see this call as the
+      // asker, to know which task it is. The model's own timeout bounds the wait; this bound only
+      // keeps the call from holding the request forever.
       auto rp = self->make_response_promise<nlohmann::json>();
-      return rp.delegate(ctx->bridge(), client_req_atom::value, std::move(method), std::move(params));
+      self->request(ctx->bridge(), caf::timespan{std::chrono::hours(1)}, client_req_atom::value, std::move(method),
+                    std::move(params))
+        .then([rp](nlohmann::json& answer) mutable { rp.deliver(std::move(answer)); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
   };
 }

@@ -355,6 +355,15 @@ void tick(client_ptr self) {
 
 } // namespace
 
+http_client_state::~http_client_state() {
+  if (ended || config.stateless)
+    return;
+  if (supervisor)
+    caf::anon_send(supervisor, leave_atom::value, config.client_id);
+  if (tasks)
+    caf::anon_send(tasks, owner_gone_atom::value, config.client_id);
+}
+
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
                                 http_client_config config, tool_services services,
                                 bridge_config bridge) {

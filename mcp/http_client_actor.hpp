@@ -61,6 +61,9 @@ struct http_client_state {
   bool asking_about_sessions = false; // an empty-client check is out
   bool ended = false;
 
+  /// A client that stops without ending (its bridge died) still gives back what it held.
+  ~http_client_state();
+
   static inline const char* name = "http_client";
 };
 

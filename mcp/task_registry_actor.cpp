@@ -27,6 +27,7 @@ using nlohmann::json;
 using mcp::task_status;
 
 constexpr size_t list_page = 50;
+constexpr size_t max_waiting = 16; // tasks/result requests waiting for one task
 
 int64_t millis(caf::timespan t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
@@ -309,9 +310,12 @@ void drop_tasks(registry_ptr self, Select select, const std::string& why) {
 } // namespace
 
 task_registry_state::~task_registry_state() {
-  for (auto& [id, task] : tasks)
+  for (auto& [id, task] : tasks) {
     if (task.call)
       caf::anon_send_exit(task.call, caf::exit_reason::user_shutdown);
+    for (auto& promise : task.waiting)
+      promise.deliver(make_error(errc::shutting_down, "the server's task registry stopped"));
+  }
 }
 
 caf::behavior task_registry_actor(caf::stateful_actor<task_registry_state>* self,
@@ -333,6 +337,13 @@ caf::behavior task_registry_actor(caf::stateful_actor<task_registry_state>* self
       if (task == nullptr)
         return unknown_task(id);
       auto promise = self->make_response_promise<json>();
+      // A client whose connections drop may ask again and again: the oldest wait, most likely
+      // abandoned, gives way.
+      if (task->waiting.size() >= max_waiting) {
+        task->waiting.front().deliver(make_error(
+          errc::invalid_arguments, "a newer tasks/result for task " + id + " took this one's place"));
+        task->waiting.erase(task->waiting.begin());
+      }
       task->waiting.push_back(promise);
       if (mcp::is_terminal(task->view.status))
         answer_waiting(*task);

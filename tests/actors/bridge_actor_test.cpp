@@ -284,3 +284,38 @@ TEST_F(bridge_actor_test, a_quick_call_runs_on_the_bridge_and_is_bounded_by_the_
   EXPECT_TRUE(state.calls.empty());
   EXPECT_TRUE(state.quick->empty());
 }
+
+TEST_F(bridge_actor_test, a_screen_subscription_announces_changes_and_an_unsubscribe_that_overtakes_it_wins) {
+  initialize();
+  auto line = [](int id, const std::string& method, json params) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump();
+  };
+  auto updates = [this] {
+    int n = 0;
+    for (const auto& text : *lines_)
+      n += json::parse(text).value("method", "") == "notifications/resources/updated" ? 1 : 0;
+    return n;
+  };
+  auto click = [&](int id, int x) {
+    send(line(id, "tools/call", {{"name", "computer"},
+                                 {"arguments", {{"action", "left_click"}, {"coordinate", {x, 40}},
+                                                {"session_id", "w"}, {"screenshot", false}}}}));
+    advance(std::chrono::seconds(1));
+  };
+  const std::string uri = "cua://sessions/w/screen";
+  send(line(1, "tools/call", {{"name", "computer"}, {"arguments", {{"action", "cursor_position"}, {"session_id", "w"}}}}));
+  // Unsubscribed before the subscription's session was even found: no watcher starts.
+  caf::anon_send(bridge_, line_atom::value, line(2, "resources/subscribe", {{"uri", uri}}));
+  caf::anon_send(bridge_, line_atom::value, line(3, "resources/unsubscribe", {{"uri", uri}}));
+  run();
+  advance(std::chrono::seconds(1));
+  click(4, 100);
+  EXPECT_EQ(updates(), 0);
+  // Subscribed: a change is announced once, and quiet is not.
+  EXPECT_TRUE(request(5, "resources/subscribe", {{"uri", uri}})["result"].is_object());
+  advance(std::chrono::seconds(1));
+  click(6, 300);
+  EXPECT_EQ(updates(), 1);
+  advance(std::chrono::seconds(3));
+  EXPECT_EQ(updates(), 1);
+}

@@ -283,3 +283,34 @@ TEST(mcp_tasks, the_extension_runs_the_agents_tools_as_tasks_for_clients_that_de
   auto shot = modern(server, "tools/call", {{"name", "screenshot_cua"}, {"arguments", json::object()}}, true);
   EXPECT_EQ(shot["result"]["resultType"], "complete");
 }
+
+TEST(mcp_tasks, a_task_asks_the_clients_model_and_its_requests_name_the_task) {
+  server_process server({"--backend", "sim", "--model", "sampling", "--settle-ms", "0"});
+  server.initialize("2025-11-25", {{"sampling", {{"tools", json::object()}}}});
+  auto created = server.request("tools/call", task_call("run_cua_task", {{"task", "click"}}));
+  ASSERT_TRUE(created.contains("result")) << created;
+  auto id = created["result"]["task"]["taskId"].get<std::string>();
+  auto waiting = server.start_request("tasks/result", {{"taskId", id}});
+  json response;
+  int asked = 0;
+  for (int i = 0; i < 50 && response.is_null(); ++i) {
+    auto message = server.next_message(std::chrono::seconds(10));
+    ASSERT_TRUE(message);
+    if (message->value("method", "") == "sampling/createMessage") {
+      ++asked;
+      EXPECT_EQ((*message)["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id);
+      json result = asked == 1
+                      ? json{{"role", "assistant"}, {"model", "client-model"}, {"stopReason", "toolUse"},
+                             {"content", {{{"type", "tool_use"}, {"id", "s1"}, {"name", "computer"},
+                                           {"input", {{"action", "left_click"}, {"coordinate", {3, 4}}}}}}}}
+                      : json{{"role", "assistant"}, {"model", "client-model"}, {"stopReason", "endTurn"},
+                             {"content", {{"type", "text"}, {"text", "Clicked in a task."}}}};
+      server.send({{"jsonrpc", "2.0"}, {"id", (*message)["id"]}, {"result", result}});
+    } else if (message->contains("id") && (*message)["id"] == waiting) {
+      response = *message;
+    }
+  }
+  EXPECT_EQ(asked, 2);
+  EXPECT_FALSE(response["result"].value("isError", false)) << response.dump().substr(0, 300);
+  EXPECT_NE(text_of(response["result"]).find("Clicked in a task."), std::string::npos);
+}
