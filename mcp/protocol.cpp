@@ -222,39 +222,25 @@ std::optional<protocol_error> check_modern_headers(const json& request, const he
   if (trimmed(*sent_method) != method)
     return mismatch("the Mcp-Method header (" + trimmed(*sent_method)
                     + ") does not match the request's method (" + method + ")");
-  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") {
-    auto id = params.is_object() ? params.value("taskId", json{}) : json{};
-    auto sent_id = header("Mcp-Name");
-    if (!sent_id)
-      return mismatch("the Mcp-Name header is required on " + method + " (it names the task)");
-    auto id_text = header_value(*sent_id);
-    if (!id_text || !id.is_string() || *id_text != id.get<std::string>())
-      return mismatch("the Mcp-Name header (" + trimmed(*sent_id)
-                      + ") does not match the task named (params.taskId)");
+  // Mcp-Name mirrors what the request names: the tool called, the task, the resource read.
+  const char* named = method == "tools/call"       ? "name"
+                      : method == "resources/read" ? "uri"
+                      : method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel"
+                        ? "taskId"
+                        : nullptr;
+  if (named == nullptr)
     return std::nullopt;
-  }
-  if (method == "resources/read") {
-    auto uri = params.is_object() ? params.value("uri", json{}) : json{};
-    auto sent_uri = header("Mcp-Name");
-    if (!sent_uri)
-      return mismatch("the Mcp-Name header is required on resources/read (it names the resource)");
-    auto uri_text = header_value(*sent_uri);
-    if (!uri_text || !uri.is_string() || *uri_text != uri.get<std::string>())
-      return mismatch("the Mcp-Name header (" + trimmed(*sent_uri)
-                      + ") does not match the resource read (params.uri)");
-    return std::nullopt;
-  }
-  if (method != "tools/call")
-    return std::nullopt;
-  auto name = params.is_object() ? params.value("name", json{}) : json{};
+  auto value = params.is_object() ? params.value(named, json{}) : json{};
   auto sent_name = header("Mcp-Name");
   if (!sent_name)
-    return mismatch("the Mcp-Name header is required on tools/call (it names the tool)");
+    return mismatch("the Mcp-Name header is required on " + method + " (it mirrors params."
+                    + named + ")");
   auto name_text = header_value(*sent_name);
-  if (!name_text || !name.is_string() || *name_text != name.get<std::string>())
-    return mismatch("the Mcp-Name header (" + trimmed(*sent_name)
-                    + ") does not match the tool called (" + (name.is_string() ? name.get<std::string>() : "none")
-                    + ")");
+  if (!name_text || !value.is_string() || *name_text != value.get<std::string>())
+    return mismatch("the Mcp-Name header (" + trimmed(*sent_name) + ") does not match params."
+                    + named + " (" + (value.is_string() ? value.get<std::string>() : "none") + ")");
+  if (method != "tools/call")
+    return std::nullopt;
   if (!input_schema.is_object() || !input_schema.contains("properties"))
     return std::nullopt;
   const auto& arguments = params.contains("arguments") ? params["arguments"] : empty;
