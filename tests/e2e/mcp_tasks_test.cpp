@@ -61,7 +61,8 @@ TEST(mcp_tasks, are_declared_at_2025_11_25_for_the_agents_tools_only_and_not_bef
   auto init = server.initialize("2025-11-25");
   EXPECT_EQ(init["capabilities"]["tasks"],
             json::parse(R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})"));
-  for (const auto& tool : server.request("tools/list")["result"]["tools"]) {
+  auto tools = server.request("tools/list")["result"]["tools"]; // kept: the loop must not outlive it
+  for (const auto& tool : tools) {
     auto name = tool["name"].get<std::string>();
     if (name == "run_cua_task" || name == "run_multi_cua_tasks")
       EXPECT_EQ(tool["execution"], json::parse(R"({"taskSupport":"optional"})")) << name;
@@ -80,7 +81,8 @@ TEST(mcp_tasks, are_declared_at_2025_11_25_for_the_agents_tools_only_and_not_bef
   server_process older({"--backend", "sim"});
   auto old_init = older.initialize("2025-06-18");
   EXPECT_FALSE(old_init["capabilities"].contains("tasks"));
-  for (const auto& tool : older.request("tools/list")["result"]["tools"])
+  auto old_tools = older.request("tools/list")["result"]["tools"];
+  for (const auto& tool : old_tools)
     EXPECT_FALSE(tool.contains("execution"));
   auto plain = older.request("tools/call", task_call("screenshot_cua", json::object()));
   EXPECT_TRUE(plain["result"].contains("content")) << plain.dump().substr(0, 300);
