@@ -1,5 +1,8 @@
 #include "actors/computer_actor.hpp"
 
+#include <functional>
+#include <string_view>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/result.hpp>
 
@@ -51,15 +54,27 @@ caf::expected<computer_info> start_backend(computer_state& st) {
 // Clients drop results over 1 MB (Claude Desktop does): a screenshot stays below that.
 constexpr size_t max_screenshot_bytes = 1'000'000;
 
-caf::expected<encoded_image> take_screenshot(computer_state& st, image_format format) {
+caf::error capture(computer_state& st) {
+  st.captured = false;
   if (auto err = st.backend->capture_into(st.frame))
     return err;
-  const rgb_image* image = &st.frame;
-  if (st.frame.width != st.info.image_width || st.frame.height != st.info.image_height) {
-    downscale_into(st.frame, image_of(st.info), st.scaled);
-    image = &st.scaled;
-  }
-  const auto& scaled = *image;
+  st.captured = true;
+  st.numbered = false;
+  return caf::none;
+}
+
+// The captured screen in image space.
+const rgb_image& in_image_space(computer_state& st) {
+  if (st.frame.width == st.info.image_width && st.frame.height == st.info.image_height)
+    return st.frame;
+  downscale_into(st.frame, image_of(st.info), st.scaled);
+  return st.scaled;
+}
+
+caf::expected<encoded_image> take_screenshot(computer_state& st, image_format format) {
+  if (auto err = capture(st))
+    return err;
+  const auto& scaled = in_image_space(st);
   encoded_image out;
   out.width = scaled.width;
   out.height = scaled.height;
@@ -85,6 +100,43 @@ caf::expected<encoded_image> take_screenshot(computer_state& st, image_format fo
     if (out.bytes.size() <= max_screenshot_bytes)
       break;
   }
+  return out;
+}
+
+// The live view's JPEGs trade a little sharpness for a third of a PNG's size and encode time.
+constexpr int frame_quality = 70;
+
+// The screen's picture unless it is still picture `known`. A screen the backend knows to be still
+// is not captured again; the last capture, a screenshot's included, is shared.
+caf::expected<screen_frame> take_frame(computer_state& st, uint64_t known) {
+  if (!st.captured || st.backend->changed_since_capture())
+    if (auto err = capture(st))
+      return err;
+  if (!st.numbered) {
+    auto hash = std::hash<std::string_view>{}(std::string_view{
+      reinterpret_cast<const char*>(st.frame.pixels.data()), st.frame.pixels.size()});
+    if (st.picture == 0 || hash != st.picture_hash) {
+      ++st.picture;
+      st.picture_hash = hash;
+    }
+    st.numbered = true;
+  }
+  screen_frame out;
+  out.change = st.picture;
+  if (known == st.picture) {
+    out.unchanged = true;
+    return out;
+  }
+  const auto& scaled = in_image_space(st);
+  auto jpeg = encode_jpeg(scaled, frame_quality);
+  if (!jpeg)
+    return jpeg.error();
+  out.image.mime_type = "image/jpeg";
+  out.image.bytes = std::move(*jpeg);
+  out.image.width = scaled.width;
+  out.image.height = scaled.height;
+  out.image.screen_width = st.info.screen_width;
+  out.image.screen_height = st.info.screen_height;
   return out;
 }
 
@@ -149,6 +201,14 @@ computer_api::behavior_type computer_actor(computer_api::stateful_pointer<comput
         return end_if_broken(self, image.error());
       return std::move(*image);
     },
+    [=](frame_atom, uint64_t known) -> caf::result<screen_frame> {
+      if (!self->state.started)
+        return not_started();
+      auto frame = take_frame(self->state, known);
+      if (!frame)
+        return end_if_broken(self, frame.error());
+      return std::move(*frame);
+    },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
       if (!self->state.started)
         return not_started();
@@ -160,6 +220,7 @@ computer_api::behavior_type computer_actor(computer_api::stateful_pointer<comput
     [=](reset_atom) -> caf::result<computer_info> {
       if (!self->state.started)
         return not_started();
+      self->state.captured = false; // what the next session sees is captured afresh
       if (auto err = self->state.backend->reset())
         return err;
       return self->state.info;

@@ -19,6 +19,12 @@ struct computer_state {
   bool started = false;
   rgb_image frame;  // reused for every capture
   rgb_image scaled; // reused when the screen is larger than the image budget
+  // The live view's pictures: `frame` holds the screen as last captured (by a screenshot or a
+  // frame) while `captured`; each different picture gets the next number.
+  bool captured = false;
+  bool numbered = false; // the captured picture has been compared with the last numbered one
+  size_t picture_hash = 0;
+  uint64_t picture = 0;
 
   ~computer_state();
 

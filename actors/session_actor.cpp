@@ -8,6 +8,7 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "util/clock_text.hpp"
@@ -107,8 +108,18 @@ session_info info_of(session_ptr self) {
   if (st.has_computer) {
     info.computer_id = st.computer.info.id;
     info.backend = st.computer.info.backend;
+    info.image_width = st.computer.info.image_width;
+    info.image_height = st.computer.info.image_height;
   }
   info.ephemeral = st.ephemeral;
+  info.client = st.config.client;
+  info.paused = st.paused;
+  if (!st.tasks.empty()) {
+    const auto& task = st.tasks.begin()->second;
+    info.task = task.text;
+    info.progress = task.progress;
+    info.model_text = task.model_text;
+  }
   return info;
 }
 
@@ -128,10 +139,45 @@ void start_next_task(session_ptr self) {
   setup.listener = next.listener;
   setup.settings = st.config.agent;
   setup.settings.action_timeout = st.config.action_timeout;
+  setup.paused = st.paused;
   auto id = setup.id;
   auto actor = self->spawn(task_actor, std::move(setup));
   self->monitor(actor);
-  st.tasks.emplace(id, session_state::running_task{actor, next.requester, next.promise});
+  st.tasks.emplace(id, session_state::running_task{actor, next.requester, next.promise,
+                                                   next.task.substr(0, 500), {}, {}});
+}
+
+// Hands the screen to an operator (live view) until unpause or the pause's bound.
+bool pause(session_ptr self, const std::string& who) {
+  auto& st = self->state;
+  if (!st.paused)
+    st.log->info("session {}: paused by {} in the live view", st.log_name, who);
+  st.paused = true;
+  st.paused_by = who;
+  for (auto& [id, task] : st.tasks)
+    self->send(task.task, pause_atom::value, true);
+  // Each pause (or renewal) has its own bound.
+  self->delayed_send(self, st.config.max_pause, unpause_atom::value, ++st.pause_ticket);
+  return true;
+}
+
+bool unpause(session_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.paused)
+    return false;
+  st.paused = false;
+  st.log->info("session {}: resumed ({})", st.log_name, why);
+  for (auto& [id, task] : st.tasks)
+    self->send(task.task, pause_atom::value, false);
+  return false;
+}
+
+caf::error paused_error(const session_state& st) {
+  auto bound = std::chrono::duration_cast<std::chrono::seconds>(st.config.max_pause).count();
+  return make_error(errc::session_paused,
+                    "session " + st.id + " is paused: an operator has taken over its screen in the "
+                      + "live view; screenshots still work, actions wait until they resume it (at most "
+                      + std::to_string(bound) + " s after the pause)");
 }
 
 // Ends the running task's bookkeeping and lets the next queued one start.
@@ -298,8 +344,63 @@ session_api::behavior_type session_actor(session_ptr self, std::string id,
     [=](peek_atom, image_format format) -> caf::result<encoded_image> {
       return ask_computer<encoded_image>(self, screenshot_atom::value, format);
     },
+    [=](frame_atom, uint64_t known) -> caf::result<screen_frame> {
+      return ask_computer<screen_frame>(self, frame_atom::value, known);
+    },
     [=](perform_atom, const computer_action& action) -> caf::result<action_outcome> {
+      if (self->state.paused)
+        return paused_error(self->state);
       return on_computer<action_outcome>(self, perform_atom::value, action);
+    },
+    [=](operate_atom, const computer_action& action) -> caf::result<action_outcome> {
+      auto& st = self->state;
+      if (!st.paused) // a conflict with the session's state, not a bad action
+        return make_error(errc::invalid_arguments,
+                          "pause session " + st.id + " before acting on its screen: the agent "
+                            + "would be acting on it at the same time");
+      // What the person did is in the log (typed text by its length only: it may be a password).
+      auto what = describe(action);
+      if (action.kind == action_kind::type)
+        what = "type (" + std::to_string(action.text.size()) + " characters)";
+      st.log->info("session {}: {} in the live view: {}", st.log_name, st.paused_by, what);
+      return on_computer<action_outcome>(self, perform_atom::value, action);
+    },
+    [=](pause_atom, const std::string& who) -> caf::result<bool> {
+      if (self->state.status == session_status::starting)
+        return make_error(errc::invalid_arguments,
+                          "session " + self->state.id + " is still waiting for its computer");
+      if (self->state.status != session_status::ready)
+        return unusable(self->state);
+      touch(self);
+      return pause(self, who);
+    },
+    [=](unpause_atom, const std::string& who) {
+      touch(self);
+      return unpause(self, "by " + who);
+    },
+    [=](unpause_atom, uint64_t ticket) {
+      auto& st = self->state;
+      if (ticket != st.pause_ticket || !st.paused)
+        return;
+      auto bound = std::chrono::duration_cast<std::chrono::seconds>(st.config.max_pause).count();
+      st.log->warn("session {}: paused for {} s, the most --view-max-pause allows; the agent goes on",
+                   st.log_name, bound);
+      unpause(self, "the pause reached --view-max-pause");
+    },
+    [=](cancel_atom, const std::string& why) {
+      touch(self);
+      auto count = cancel_tasks(self, why);
+      if (count > 0)
+        self->state.log->info("session {}: {} task(s) ended: {}", self->state.log_name, count, why);
+      return count;
+    },
+    [=](progress_atom, uint64_t task_id, const task_progress& progress) {
+      auto i = self->state.tasks.find(task_id);
+      if (i == self->state.tasks.end())
+        return;
+      i->second.progress = progress.message;
+      if (!progress.model_text.empty())
+        i->second.model_text = progress.model_text;
     },
     [=](run_task_atom, const std::string& task, const caf::actor& listener)
       -> caf::result<task_result> {
@@ -336,7 +437,7 @@ session_api::behavior_type session_actor(session_ptr self, std::string id,
       // Decided here, not by the supervisor: a call that came in since it last asked keeps the
       // session alive.
       auto info = info_of(self);
-      if (info.active_tasks > 0 || info.idle_ms < idle_limit_ms)
+      if (info.active_tasks > 0 || info.paused || info.idle_ms < idle_limit_ms)
         return false;
       close_session(self, reason);
       return true;

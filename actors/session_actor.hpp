@@ -29,6 +29,9 @@ struct session_config {
   /// The client (HTTP transport) the session belongs to; named in its log lines, which is how that
   /// client, and no other, gets them as notifications/message.
   std::string client;
+  /// An operator's pause (live view) ends by itself after this long, so that a forgotten one does
+  /// not hold the agent for ever (--view-max-pause).
+  caf::timespan max_pause = std::chrono::minutes(10);
 };
 
 struct session_state {
@@ -38,6 +41,9 @@ struct session_state {
     task_api task;
     caf::actor_addr requester;
     caf::response_promise promise;
+    std::string text;       // shortened, for the live view
+    std::string progress;   // its latest progress message
+    std::string model_text; // what the model last said
   };
   struct queued_task {
     std::string task;
@@ -58,6 +64,9 @@ struct session_state {
   std::map<uint64_t, running_task> tasks; // at most one: tasks share the screen
   std::deque<queued_task> queue;           // waiting for the running task, in order
   uint64_t next_task = 1;
+  bool paused = false;       // an operator holds the screen (live view): the agent waits
+  uint64_t pause_ticket = 0; // the current pause's bound
+  std::string paused_by;
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point last_activity_wall;
   caf::actor_clock::time_point last_activity;
@@ -77,6 +86,11 @@ struct session_state {
 /// (close, reason) -> cleanup_report, after which the actor ends; (reap, idle_ms, reason) -> bool,
 /// true if the session was idle that long and closed itself (for `reason`: idle, evicted). A task whose
 /// requester stops is cancelled.
+///
+/// The live view: (frame, known) -> screen_frame, a look that is not activity; (pause, who) hands
+/// the screen to an operator until (unpause, who) or max_pause: the running task waits at its next
+/// step, the client's own actions are refused (session_paused; screenshots are not), and the
+/// operator's (operate, action) are performed, only then; (cancel, why) -> how many tasks ended.
 session_api::behavior_type session_actor(session_api::stateful_pointer<session_state> self,
                                          std::string id,
                             pool_api pool, session_config config, bool ephemeral);

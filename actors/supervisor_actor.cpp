@@ -397,7 +397,21 @@ int32_t close_client(supervisor_ptr self, const std::string& client) {
 }
 
 // The client's sessions (those that do not answer in time marked so) and the server's figures.
+caf::result<stats_report> stats_of(supervisor_ptr self, std::vector<session_key> keys);
+
 caf::result<stats_report> stats_for(supervisor_ptr self, const std::string& client) {
+  return stats_of(self, keys_of(self->state, client));
+}
+
+// Every client's sessions (the live view's overview).
+caf::result<stats_report> overview(supervisor_ptr self) {
+  std::vector<session_key> keys;
+  for (const auto& [key, entry] : self->state.sessions)
+    keys.push_back(key);
+  return stats_of(self, std::move(keys));
+}
+
+caf::result<stats_report> stats_of(supervisor_ptr self, std::vector<session_key> keys) {
   auto& st = self->state;
   auto rp = self->make_response_promise<stats_report>();
   auto report = std::make_shared<stats_report>();
@@ -427,11 +441,12 @@ caf::result<stats_report> stats_for(supervisor_ptr self, const std::string& clie
       report->pool = *pool;
     one_done();
   });
-  gather_infos(self, keys_of(st, client), [=](session_infos& infos) mutable {
+  gather_infos(self, keys, [=](session_infos& infos) mutable {
     for (auto& [key, info] : infos) {
       if (!info) {
         info.emplace();
         info->id = key.second;
+        info->client = key.first;
         info->status = session_status::unresponsive;
       }
       report->sessions.push_back(std::move(*info));
@@ -505,6 +520,7 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
     },
     [=](leave_atom, const std::string& client) { return close_client(self, client); },
     [=](stats_atom, const std::string& client) { return stats_for(self, client); },
+    [=](overview_atom) { return overview(self); },
     [=](idle_atom, const std::string& client) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       gather_infos(self, keys_of(self->state, client), [=](session_infos& infos) mutable {

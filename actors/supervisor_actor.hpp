@@ -87,7 +87,8 @@ struct supervisor_state {
 /// client) -> int32_t, the number of that client's sessions it closed (the client has gone); (idle,
 /// client) -> int64_t, how long (ms) all of that client's sessions have been idle (0 while one
 /// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
-/// stats_report with that client's sessions and the server's totals; (shutdown) -> unit.
+/// stats_report with that client's sessions and the server's totals; (overview) -> the same with
+/// every client's sessions, for the live view; (shutdown) -> unit.
 supervisor_api::behavior_type supervisor_actor(supervisor_api::stateful_pointer<supervisor_state> self,
                                supervisor_config config, pool_api pool);
 

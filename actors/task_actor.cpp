@@ -130,13 +130,26 @@ nlohmann::json outcome_of(const caf::error& err) {
   return {{"status", "failed"}, {"stop_reason", "error"}, {"error", describe(err)}};
 }
 
-void report(task_ptr self, std::string message) {
+void report(task_ptr self, std::string message, std::string model_text = {}) {
   auto& st = self->state;
+  task_progress progress{st.setup.session_id, static_cast<int32_t>(st.history.size()),
+                         st.setup.settings.max_steps, std::move(message), std::move(model_text)};
+  // The session keeps the latest for the live view.
+  if (st.setup.session)
+    self->send(st.setup.session, progress_atom::value, st.setup.id, progress);
   // The listener is a call actor (untyped), which a typed actor reaches by anon_send.
   if (st.setup.listener)
-    caf::anon_send(st.setup.listener, progress_atom::value,
-               task_progress{st.setup.session_id, static_cast<int32_t>(st.history.size()), st.setup.settings.max_steps,
-                             std::move(message)});
+    caf::anon_send(st.setup.listener, progress_atom::value, std::move(progress));
+}
+
+// Holds `next` while an operator has the session paused; returns true if it did.
+bool held(task_ptr self, std::function<void()> next) {
+  auto& st = self->state;
+  if (!st.paused)
+    return false;
+  st.on_unpause = std::move(next);
+  report(self, "paused by an operator in the live view; the task goes on when they resume it");
+  return true;
 }
 
 // Tells the session how the task ended, once, and ends the actor.
@@ -222,6 +235,8 @@ void record_with_screenshot(task_ptr self, std::string call_id, std::string text
 }
 
 void run_next_action(task_ptr self) {
+  if (held(self, [=] { run_next_action(self); }))
+    return;
   auto& st = self->state;
   auto& round = st.history.back();
   if (st.next_action >= round.turn.actions.size()) {
@@ -284,7 +299,8 @@ void on_turn(task_ptr self, model_turn turn) {
   st.output_tokens += turn.output_tokens;
   auto step = st.history.size() + 1;
   if (!turn.text.empty()) {
-    report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200));
+    report(self, "step " + std::to_string(step) + ": " + turn.text.substr(0, 200),
+           turn.text.substr(0, 2000));
     // The model's words also reach the client's log (notifications/message at info).
     tagged_logger(st.setup.session_tag)
       ->info("session {} task {} step {}: {}", st.setup.session_tag.session_name(), st.setup.id, step,
@@ -350,9 +366,11 @@ task_api::behavior_type task_actor(task_ptr self, task_setup setup) {
   auto model = spawn_model(self, self->state.setup.settings.model, options);
   if (model) {
     self->state.model = *model;
+    self->state.paused = self->state.setup.paused;
     report(self, "starting: " + self->state.setup.task.substr(0, 200));
     begin_trajectory(self);
-    ask_model(self);
+    if (!held(self, [=] { ask_model(self); }))
+      ask_model(self);
   } else {
     // Reported from inside the behavior so that the session sees it like any other outcome.
     self->send(self, step_atom::value, model.error());
@@ -367,6 +385,16 @@ task_api::behavior_type task_actor(task_ptr self, task_setup setup) {
       next();
     },
     [=](step_atom, const caf::error& e) { fail(self, e); },
+    [=](pause_atom, bool paused) {
+      auto& st = self->state;
+      st.paused = paused;
+      if (paused || !st.on_unpause)
+        return;
+      auto next = std::move(st.on_unpause);
+      st.on_unpause = nullptr;
+      report(self, "resumed by the operator");
+      next();
+    },
   };
 }
 

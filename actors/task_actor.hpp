@@ -43,6 +43,7 @@ struct task_setup {
   computer_lease computer;
   caf::actor listener; // gets (progress, task_progress); may be null
   agent_settings settings;
+  bool paused = false; // an operator holds the session (live view): wait before the first step
 };
 
 struct task_state {
@@ -57,6 +58,8 @@ struct task_state {
   encoded_image last_screenshot;
   uint64_t resume_ticket = 0;
   std::function<void()> on_resume; // what to do when the pending delay ends
+  bool paused = false;
+  std::function<void()> on_unpause; // the step held while paused
   bool done = false;
   // Recording (settings.recorder): the task's key, and the step under way.
   std::string trajectory_key;
@@ -73,7 +76,9 @@ struct task_state {
 
 /// Runs one task: model turn -> the actions it asks for, each followed by a screenshot -> next
 /// turn, until the model answers without actions or the step limit is reached. Reports every step
-/// to the listener. Killing the actor cancels the task; its model provider dies with it.
+/// to the listener and to its session. While its session is paused (an operator took over the
+/// screen), it waits before its next model turn or action, saying so. Killing the actor cancels
+/// the task; its model provider dies with it.
 task_api::behavior_type task_actor(task_api::stateful_pointer<task_state> self, task_setup setup);
 
 } // namespace cua

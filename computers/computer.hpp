@@ -31,6 +31,11 @@ public:
     return frame;
   }
 
+  /// Says whether the screen may have changed since the last capture: false only when the backend
+  /// knows it has not (X DAMAGE; a screen that changes only when acted on), so that a watched
+  /// screen that stays still costs no capture. Default: it may have.
+  virtual bool changed_since_capture() { return true; }
+
   /// Performs `action`, whose coordinates are already in screen space. Never called with `wait` or
   /// `screenshot`, which the computer actor handles itself.
   virtual caf::expected<action_outcome> perform(const computer_action& action) = 0;

@@ -51,13 +51,17 @@ public:
     if (!started_)
       return make_error(errc::computer_failed, "the simulated computer is not running");
     render(frame);
+    changed_ = false;
     return caf::none;
   }
+
+  bool changed_since_capture() override { return changed_; }
 
   caf::expected<action_outcome> perform(const computer_action& action) override {
     simulate_latency();
     if (!started_)
       return make_error(errc::computer_failed, "the simulated computer is not running");
+    changed_ = true; // the cursor moves, or the window's colour, or both
     if (action.has_coordinate) {
       cursor_x_ = action.x;
       cursor_y_ = action.y;
@@ -97,6 +101,7 @@ public:
 
 private:
   void clear() {
+    changed_ = true;
     state_ = 2166136261u;
     cursor_x_ = width_ / 2;
     cursor_y_ = height_ / 2;
@@ -150,6 +155,7 @@ private:
   int32_t latency_;
   uint32_t identity_;
   bool started_ = false;
+  bool changed_ = true; // since the last capture
   uint32_t state_ = 0;
   int32_t cursor_x_ = 0;
   int32_t cursor_y_ = 0;

@@ -77,6 +77,13 @@ public:
   caf::error capture_into(rgb_image& frame) override {
     if (auto err = check_alive())
       return err;
+    // Armed again before the picture is taken: a change from here on is reported, so that
+    // changed_since_capture() never misses one (a change during the capture costs one more).
+    if (damage_ != 0) {
+      drain_damage();
+      XDamageSubtract(display_, damage_, None, None);
+    }
+    changed_ = false;
     auto root = DefaultRootWindow(display_);
     XImage* image = shm_image_;
     if (shm_image_ != nullptr) {
@@ -96,6 +103,13 @@ public:
     if (image != shm_image_)
       XDestroyImage(image);
     return caf::none;
+  }
+
+  bool changed_since_capture() override {
+    if (display_ == nullptr || connection_lost_ || damage_ == 0)
+      return true;
+    drain_damage();
+    return changed_;
   }
 
   caf::expected<action_outcome> perform(const computer_action& action) override {
@@ -142,6 +156,7 @@ public:
         break;
       auto now = clock::now();
       if (damaged) {
+        changed_ = true;
         // Armed again for the next change (a level-triggered notification).
         XDamageSubtract(display_, damage_, None, None);
         XFlush(display_);
@@ -263,6 +278,22 @@ private:
       shm_image_ = nullptr;
     }
     return caf::none;
+  }
+
+  // Reads the events already here, without waiting: a DAMAGE report marks the screen changed and
+  // arms the next one.
+  void drain_damage() {
+    bool damaged = false;
+    while (!connection_lost_ && XPending(display_) > 0) {
+      XEvent event;
+      XNextEvent(display_, &event);
+      damaged = damaged || event.type == damage_event_base_ + XDamageNotify;
+    }
+    if (damaged && !connection_lost_) {
+      changed_ = true;
+      XDamageSubtract(display_, damage_, None, None);
+      XFlush(display_);
+    }
   }
 
   // Screen changes are reported as DAMAGE events on the root window, which covers every window
@@ -587,6 +618,7 @@ private:
   size_t mapped_bytes_ = 0; // of a memfd segment (0: SysV)
   int damage_event_base_ = 0;
   Damage damage_ = 0;
+  bool changed_ = true; // DAMAGE reported a change since the last capture
   std::vector<KeyCode> spare_codes_;
   size_t next_spare_ = 0;
 };

@@ -84,11 +84,13 @@ struct task_progress {
   int32_t step = 0;
   int32_t max_steps = 0;
   std::string message;
+  std::string model_text; // what the model said, when the step is its turn (the live view shows it)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
-  return f(caf::meta::type_name("task_progress"), x.session_id, x.step, x.max_steps, x.message);
+  return f(caf::meta::type_name("task_progress"), x.session_id, x.step, x.max_steps, x.message,
+           x.model_text);
 }
 
 /// How a task ended.
@@ -113,9 +115,11 @@ typename Inspector::result_type inspect(Inspector& f, task_result& x) {
 using model_api = caf::typed_actor<caf::replies_to<next_turn_atom, model_request>::with<model_turn>>;
 
 /// A running task (actors/task_actor): it drives itself, so what it takes are its own timers
-/// (resume, ticket) and a failure found while it started (step, error). Others only monitor it
-/// and kill it to cancel.
+/// (resume, ticket), a failure found while it started (step, error), and its session's word that
+/// an operator paused it or let it go on (pause, bool). Others only monitor it and kill it to
+/// cancel.
 using task_api = caf::typed_actor<caf::reacts_to<resume_atom, uint64_t>,
-                                  caf::reacts_to<step_atom, caf::error>>;
+                                  caf::reacts_to<step_atom, caf::error>,
+                                  caf::reacts_to<pause_atom, bool>>;
 
 } // namespace cua

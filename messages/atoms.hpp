@@ -87,6 +87,14 @@ using traj_end_atom = caf::atom_constant<caf::atom("traj_end")>;
 using traj_list_atom = caf::atom_constant<caf::atom("traj_list")>;
 using traj_read_atom = caf::atom_constant<caf::atom("traj_read")>;
 
+// the live view (view/): frames, take-over, the overview of every session
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using unpause_atom = caf::atom_constant<caf::atom("unpause")>;
+using operate_atom = caf::atom_constant<caf::atom("operate")>;
+using overview_atom = caf::atom_constant<caf::atom("overview")>;
+using view_atom = caf::atom_constant<caf::atom("view")>;
+
 // metrics
 using call_ended_atom = caf::atom_constant<caf::atom("call_ended")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;

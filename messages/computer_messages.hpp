@@ -94,6 +94,19 @@ typename Inspector::result_type inspect(Inspector& f, encoded_image& x) {
            x.screen_width, x.screen_height);
 }
 
+/// A picture of a screen for the live view: a new one, or word that the screen still shows the
+/// picture the asker has.
+struct screen_frame {
+  uint64_t change = 0;    // the picture's number: each picture that differs from the last gets the next
+  bool unchanged = false; // the screen still shows picture `change`, which the asker has: no image
+  encoded_image image;    // JPEG, in image space (the coordinates actions take)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, screen_frame& x) {
+  return f(caf::meta::type_name("screen_frame"), x.change, x.unchanged, x.image);
+}
+
 /// Identity and geometry of a started computer.
 struct computer_info {
   std::string id;
@@ -111,10 +124,12 @@ typename Inspector::result_type inspect(Inspector& f, computer_info& x) {
 }
 
 /// What a computer actor understands (actors/computer_actor.hpp). Every message is serializable,
-/// as this is the protocol that crosses machines: (stop) destroys the computer, then the actor ends.
+/// as this is the protocol that crosses machines: (frame, known) answers the screen's picture for the
+/// live view unless it is still picture `known`; (stop) destroys the computer, then the actor ends.
 using computer_api = caf::typed_actor<
   caf::replies_to<start_atom>::with<computer_info>,
   caf::replies_to<screenshot_atom, image_format>::with<encoded_image>,
+  caf::replies_to<frame_atom, uint64_t>::with<screen_frame>,
   caf::replies_to<perform_atom, computer_action>::with<action_outcome>,
   caf::replies_to<reset_atom>::with<computer_info>,
   caf::reacts_to<stop_atom>>;

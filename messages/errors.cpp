@@ -26,6 +26,7 @@ const char* to_string(errc code) {
     case errc::invalid_arguments: return "invalid_arguments";
     case errc::internal: return "internal";
     case errc::task_limit_reached: return "task_limit_reached";
+    case errc::session_paused: return "session_paused";
   }
   return "unknown";
 }

@@ -32,6 +32,7 @@ enum class errc : uint8_t {
   invalid_arguments,
   internal,
   task_limit_reached, // a client holds as many MCP tasks (or result bytes) as it may
+  session_paused, // an operator holds the session's screen (the live view)
 };
 
 /// Returns the short name of an error code, e.g. "session_limit_reached".

@@ -17,6 +17,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<computer_action>("computer_action");
   cfg.add_message_type<action_outcome>("action_outcome");
   cfg.add_message_type<encoded_image>("encoded_image");
+  cfg.add_message_type<screen_frame>("screen_frame");
   cfg.add_message_type<computer_info>("computer_info");
   cfg.add_message_type<computer_api>("computer_api");
   cfg.add_message_type<computer_lease>("computer_lease");

@@ -50,12 +50,21 @@ struct session_info {
   std::string computer_id;
   std::string backend;
   bool ephemeral = false; // made for one run_multi_cua_tasks call
+  // For the live view: whose it is, whether an operator holds it, and what its task is doing.
+  std::string client;     // "" on stdio, the MCP session id over HTTP
+  bool paused = false;
+  std::string task;       // the running task's text, shortened; empty when none runs
+  std::string progress;   // the task's latest progress message
+  std::string model_text; // what the model last said in that task
+  int32_t image_width = 0; // the screenshot space actions take coordinates in; 0: no computer
+  int32_t image_height = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.id, x.status, x.created_at, x.last_activity,
-           x.idle_ms, x.active_tasks, x.computer_id, x.backend, x.ephemeral);
+           x.idle_ms, x.active_tasks, x.computer_id, x.backend, x.ephemeral, x.client, x.paused,
+           x.task, x.progress, x.model_text, x.image_width, x.image_height);
 }
 
 /// What closing a session did.
@@ -75,15 +84,25 @@ typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
 /// What a session actor understands (actors/session_actor.hpp): the computer's screenshot and
 /// actions, and tasks (run_task's actor hears the task's progress), each waiting for the computer
 /// if need be; its state (info), whether it has its computer (ready), close with a reason, and reap
-/// (closes it if idle for at least the given ms; says whether it did). task_done is from its own
-/// task actors.
+/// (closes it if idle for at least the given ms; says whether it did). For the live view: frame
+/// (the screen's picture unless it is still the known one; not activity), pause and unpause (by
+/// whom; answer whether it is paused now), operate (an operator's action, only while paused) and
+/// cancel (its tasks, for a reason; answers how many). task_done and progress are from its own
+/// task actors; (unpause, ticket) is its own bound on a pause.
 using session_api = caf::typed_actor<
   caf::replies_to<screenshot_atom, image_format>::with<encoded_image>,
   caf::replies_to<peek_atom, image_format>::with<encoded_image>,
+  caf::replies_to<frame_atom, uint64_t>::with<screen_frame>,
   caf::replies_to<perform_atom, computer_action>::with<action_outcome>,
+  caf::replies_to<operate_atom, computer_action>::with<action_outcome>,
+  caf::replies_to<pause_atom, std::string>::with<bool>,
+  caf::replies_to<unpause_atom, std::string>::with<bool>,
+  caf::reacts_to<unpause_atom, uint64_t>,
+  caf::replies_to<cancel_atom, std::string>::with<int32_t>,
   caf::replies_to<run_task_atom, std::string, caf::actor>::with<task_result>,
   caf::reacts_to<task_done_atom, uint64_t, task_result>,
   caf::reacts_to<task_done_atom, uint64_t, caf::error>,
+  caf::reacts_to<progress_atom, uint64_t, task_progress>,
   caf::replies_to<info_atom>::with<session_info>,
   caf::replies_to<ready_atom>::with<bool>,
   caf::replies_to<close_atom, std::string>::with<cleanup_report>,
@@ -134,6 +153,7 @@ using supervisor_api = caf::typed_actor<
   caf::replies_to<close_atom, std::string, std::string>::with<cleanup_report>,
   caf::replies_to<leave_atom, std::string>::with<int32_t>,
   caf::replies_to<stats_atom, std::string>::with<stats_report>,
+  caf::replies_to<overview_atom>::with<stats_report>,
   caf::replies_to<idle_atom, std::string>::with<int64_t>,
   caf::replies_to<find_atom, std::string, std::string>::with<session_api>,
   caf::reacts_to<reap_atom>,

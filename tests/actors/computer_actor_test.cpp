@@ -114,3 +114,84 @@ TEST_F(computer_actor_test, a_broken_computer_answers_and_ends) {
   EXPECT_TRUE(after->done);
   EXPECT_NE(after->error, errc::computer_failed); // nobody answers any more: the actor is gone
 }
+
+namespace {
+
+/// A backend whose picture is one grey level the test sets, and which says whether its screen
+/// changed as the test tells it (as X DAMAGE would); it counts its captures.
+struct still_backend : computer {
+  uint8_t level = 10;
+  bool changed = true;
+  int captures = 0;
+
+  caf::expected<computer_info> start() override { return computer_info{"still", "test", 640, 400, 0, 0}; }
+  caf::error capture_into(rgb_image& img) override {
+    ++captures;
+    changed = false;
+    img.width = 640;
+    img.height = 400;
+    img.pixels.assign(static_cast<size_t>(640) * 400 * 3, level);
+    return caf::none;
+  }
+  bool changed_since_capture() override { return changed; }
+  caf::expected<action_outcome> perform(const computer_action&) override { return action_outcome{}; }
+  caf::error reset() override { return caf::none; }
+  void destroy() override {}
+};
+
+} // namespace
+
+TEST_F(computer_actor_test, a_frame_is_sent_only_for_a_new_picture) {
+  auto backend = std::make_shared<still_backend>();
+  auto actor = own(sys().spawn(computer_actor, std::shared_ptr<computer>(backend)));
+  ask<computer_info>(actor, start_atom::value);
+  run();
+  auto frame = [&](uint64_t known) {
+    auto r = ask<screen_frame>(actor, frame_atom::value, known);
+    run();
+    EXPECT_TRUE(r->value) << describe(r->error);
+    return r->value.value_or(screen_frame{});
+  };
+  auto first = frame(0);
+  EXPECT_EQ(first.change, 1u);
+  EXPECT_FALSE(first.unchanged);
+  EXPECT_EQ(first.image.mime_type, "image/jpeg");
+  EXPECT_EQ(first.image.width, 640);
+  EXPECT_FALSE(first.image.bytes.empty());
+  EXPECT_EQ(backend->captures, 1);
+  // A still screen is not even captured again.
+  auto still = frame(1);
+  EXPECT_TRUE(still.unchanged);
+  EXPECT_TRUE(still.image.bytes.empty());
+  EXPECT_EQ(backend->captures, 1);
+  // Damage that left the same picture: captured, compared, still picture 1.
+  backend->changed = true;
+  auto same = frame(1);
+  EXPECT_TRUE(same.unchanged);
+  EXPECT_EQ(same.change, 1u);
+  EXPECT_EQ(backend->captures, 2);
+  // A new picture gets the next number; who asks with an older one gets it at once.
+  backend->changed = true;
+  backend->level = 200;
+  auto next = frame(1);
+  EXPECT_EQ(next.change, 2u);
+  EXPECT_FALSE(next.image.bytes.empty());
+  EXPECT_EQ(frame(1).change, 2u);
+  EXPECT_FALSE(frame(0).unchanged);
+}
+
+TEST_F(computer_actor_test, a_frame_shares_the_capture_of_the_screenshot_before_it) {
+  auto backend = std::make_shared<still_backend>();
+  auto actor = own(sys().spawn(computer_actor, std::shared_ptr<computer>(backend)));
+  ask<computer_info>(actor, start_atom::value);
+  auto shot = ask<encoded_image>(actor, screenshot_atom::value, image_format::png);
+  run();
+  ASSERT_TRUE(shot->value);
+  EXPECT_EQ(backend->captures, 1);
+  auto frame = ask<screen_frame>(actor, frame_atom::value, uint64_t{0});
+  run();
+  ASSERT_TRUE(frame->value) << describe(frame->error);
+  EXPECT_EQ(frame->value->change, 1u);
+  EXPECT_FALSE(frame->value->image.bytes.empty());
+  EXPECT_EQ(backend->captures, 1); // the screenshot's picture, not a capture of its own
+}

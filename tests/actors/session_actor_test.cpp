@@ -231,3 +231,144 @@ TEST_F(session_actor_test, spawned_lazily_it_keeps_the_pools_refusal_for_its_fir
     << describe(never->error);
   (void) first;
 }
+
+namespace {
+
+// Two clicks in two turns, then the answer.
+const char* two_clicks = R"({"text":"first","actions":[{"action":"left_click","coordinate":[10,10]}]}
+{"text":"second","actions":[{"action":"left_click","coordinate":[20,20]}]}
+{"text":"finished"}
+)";
+
+computer_action click_at(int32_t x, int32_t y) {
+  computer_action action;
+  action.kind = action_kind::left_click;
+  action.has_coordinate = true;
+  action.x = x;
+  action.y = y;
+  return action;
+}
+
+} // namespace
+
+TEST_F(session_actor_test, a_pause_holds_the_agent_and_hands_the_screen_to_the_operator) {
+  test::replay_file script(two_clicks);
+  auto session = make_session(script.model());
+  ask<encoded_image>(session, screenshot_atom::value, image_format::png);
+  run();
+  // Not paused: an operator's action is refused (the agent may be acting).
+  auto early = ask<action_outcome>(session, operate_atom::value, click_at(5, 5));
+  run();
+  EXPECT_EQ(early->error, errc::invalid_arguments);
+  auto paused = ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  run();
+  ASSERT_EQ(paused->value, true);
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run();
+  // The task waits before its first step, and says why.
+  EXPECT_FALSE(result->done);
+  auto held = info(session);
+  EXPECT_TRUE(held.paused);
+  EXPECT_EQ(held.task, "do it");
+  EXPECT_NE(held.progress.find("paused by an operator"), std::string::npos) << held.progress;
+  // The client's own actions wait for the operator; its screenshots do not.
+  auto refused = ask<action_outcome>(session, perform_atom::value, click_at(1, 1));
+  auto looked = ask<encoded_image>(session, screenshot_atom::value, image_format::png);
+  run();
+  EXPECT_EQ(refused->error, errc::session_paused);
+  EXPECT_NE(describe(refused->error).find("paused"), std::string::npos);
+  EXPECT_TRUE(looked->value);
+  auto done = ask<action_outcome>(session, operate_atom::value, click_at(30, 30));
+  run();
+  EXPECT_TRUE(done->value) << describe(done->error);
+  EXPECT_FALSE(result->done);
+  auto resumed = ask<bool>(session, unpause_atom::value, std::string{"an operator"});
+  run();
+  EXPECT_EQ(resumed->value, false);
+  ASSERT_TRUE(result->value) << describe(result->error);
+  EXPECT_EQ(result->value->text, "finished");
+  EXPECT_EQ(result->value->actions, 2);
+  EXPECT_FALSE(info(session).paused);
+}
+
+TEST_F(session_actor_test, a_task_paused_mid_run_waits_at_its_next_step) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run(); // the task looked and now waits a minute
+  auto running = info(session);
+  EXPECT_EQ(running.model_text, "waiting");
+  EXPECT_FALSE(running.progress.empty());
+  ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  run();
+  advance(61s); // its wait ended while paused: it holds before the next model turn
+  EXPECT_FALSE(result->done);
+  EXPECT_NE(info(session).progress.find("paused"), std::string::npos);
+  ask<bool>(session, unpause_atom::value, std::string{"an operator"});
+  run();
+  ASSERT_TRUE(result->value) << describe(result->error);
+  EXPECT_EQ(result->value->text, "finished");
+}
+
+TEST_F(session_actor_test, a_forgotten_pause_ends_by_itself) {
+  test::replay_file script(two_clicks);
+  session_config cfg;
+  cfg.agent.model = script.model();
+  cfg.max_pause = 60s;
+  auto session = own(sys().spawn(session_actor, std::string{"s1"}, pool_, cfg, false));
+  // A session still waiting for its computer has no screen to hand over yet.
+  auto too_soon = ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  run();
+  EXPECT_EQ(too_soon->error, errc::invalid_arguments);
+  ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run();
+  advance(30s);
+  EXPECT_FALSE(result->done);
+  // A pause renewed is bounded afresh; the first bound no longer ends it.
+  ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  run();
+  advance(31s);
+  EXPECT_FALSE(result->done);
+  EXPECT_TRUE(info(session).paused);
+  advance(30s);
+  ASSERT_TRUE(result->value) << describe(result->error);
+  EXPECT_FALSE(info(session).paused);
+}
+
+TEST_F(session_actor_test, a_paused_session_is_not_reaped_and_frames_are_not_activity) {
+  auto session = make_session("replay:/dev/null");
+  auto first = ask<screen_frame>(session, frame_atom::value, uint64_t{0});
+  run();
+  ASSERT_TRUE(first->value) << describe(first->error);
+  EXPECT_GE(first->value->change, 1u);
+  advance(10s);
+  auto still = ask<screen_frame>(session, frame_atom::value, first->value->change);
+  run();
+  ASSERT_TRUE(still->value);
+  EXPECT_TRUE(still->value->unchanged);
+  // Looking at its frames did not make the session active.
+  EXPECT_GE(info(session).idle_ms, 10'000);
+  ask<bool>(session, pause_atom::value, std::string{"an operator"});
+  run();
+  advance(10s);
+  auto reaped = ask<bool>(session, reap_atom::value, int64_t{5'000}, std::string{"idle"});
+  run();
+  EXPECT_EQ(reaped->value, false);
+}
+
+TEST_F(session_actor_test, cancel_ends_the_running_task_and_keeps_the_session) {
+  test::replay_file script(slow_script);
+  auto session = make_session(script.model());
+  auto result = ask<task_result>(session, run_task_atom::value, std::string{"do it"}, caf::actor{});
+  run();
+  auto cancelled = ask<int32_t>(session, cancel_atom::value, std::string{"ended by an operator"});
+  run();
+  EXPECT_EQ(cancelled->value, 1);
+  EXPECT_EQ(result->error, errc::task_cancelled);
+  EXPECT_NE(describe(result->error).find("ended by an operator"), std::string::npos);
+  auto after = info(session);
+  EXPECT_EQ(after.status, session_status::ready);
+  EXPECT_EQ(after.active_tasks, 0);
+  EXPECT_TRUE(after.task.empty());
+}

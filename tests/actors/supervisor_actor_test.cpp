@@ -1,6 +1,7 @@
 #include "actors/supervisor_actor.hpp"
 
 #include <limits>
+#include <set>
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -374,4 +375,24 @@ TEST_F(supervisor_actor_test, says_how_long_a_clients_sessions_have_all_been_idl
   advance(10s);
   EXPECT_EQ(idle_of(me), 10'000); // the most recently used one counts
   EXPECT_EQ(idle_of(other), std::numeric_limits<int64_t>::max());
+}
+
+TEST_F(supervisor_actor_test, the_overview_shows_every_clients_sessions_and_whose_they_are) {
+  auto sup = make_supervisor(10);
+  open(sup, "client-a", "s1");
+  open(sup, "client-b", "s1");
+  open(sup, me, "mine");
+  EXPECT_EQ(stats(sup, "client-a").sessions.size(), 1u); // a client still sees only its own
+  auto all = ask<stats_report>(sup, overview_atom::value);
+  run();
+  ASSERT_TRUE(all->value) << describe(all->error);
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& info : all->value->sessions) {
+    seen.emplace(info.client, info.id);
+    EXPECT_EQ(info.status, session_status::ready);
+    EXPECT_GT(info.image_width, 0);
+  }
+  EXPECT_EQ(seen, (std::set<std::pair<std::string, std::string>>{
+                    {"client-a", "s1"}, {"client-b", "s1"}, {me, "mine"}}));
+  EXPECT_EQ(all->value->server_sessions, 3);
 }

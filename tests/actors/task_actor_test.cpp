@@ -15,6 +15,7 @@ struct task_record {
   std::optional<task_result> result;
   caf::error error;
   std::vector<task_progress> progress;
+  std::vector<task_progress> session_saw; // the same, as the session keeps it for the live view
 };
 
 class task_actor_test : public test::deterministic {
@@ -34,12 +35,13 @@ protected:
         [=](task_done_atom, uint64_t, task_result& r) { record->result = std::move(r); },
         [=](task_done_atom, uint64_t, const caf::error& e) { record->error = e; },
         [=](progress_atom, const task_progress& p) { record->progress.push_back(p); },
+        [=](progress_atom, uint64_t, const task_progress& p) { record->session_saw.push_back(p); },
       };
     }));
     task_setup setup;
     setup.id = 1;
     setup.task = "test";
-    setup.session = caf::actor_cast<session_api>(session); // a task only says task_done to it
+    setup.session = caf::actor_cast<session_api>(session); // a task says task_done and progress to it
     setup.listener = session;
     setup.computer = computer_lease{computer_, info_};
     setup.settings.model = model;
@@ -75,6 +77,13 @@ TEST_F(task_actor_test, replays_actions_on_the_computer) {
   for (const auto& p : record->progress)
     saw_click = saw_click || p.message.find("left_click (10, 10)") != std::string::npos;
   EXPECT_TRUE(saw_click);
+  // The session hears every step too, the model's words marked as such.
+  EXPECT_EQ(record->session_saw.size(), record->progress.size());
+  ASSERT_FALSE(record->session_saw.empty());
+  bool saw_words = false;
+  for (const auto& p : record->session_saw)
+    saw_words = saw_words || p.model_text == "clicking";
+  EXPECT_TRUE(saw_words);
 }
 
 TEST_F(task_actor_test, stops_at_the_step_limit) {

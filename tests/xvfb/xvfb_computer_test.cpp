@@ -285,3 +285,35 @@ TEST(xvfb_settling, fixed_mode_waits_the_whole_bound) {
   EXPECT_GE(settled.waited_ms, 300);
   EXPECT_LT(settled.waited_ms, 400);
 }
+
+TEST(xvfb_computer, it_knows_when_its_screen_changed_since_the_last_capture) {
+  using namespace std::chrono_literals;
+  auto c = started();
+  ASSERT_TRUE(c->capture());
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(c->changed_since_capture()); // nothing was drawn: a watched screen costs no capture
+  auto window = client_on(*c, 10, 10, 100, 100, 0xff0000);
+  ASSERT_TRUE(window->ok());
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    seen = c->changed_since_capture();
+    if (!seen)
+      std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(seen) << "a new window did not count as a change";
+  EXPECT_TRUE(c->changed_since_capture()); // until the next capture
+  ASSERT_TRUE(c->capture());
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(c->changed_since_capture());
+}
+
+TEST(xvfb_settling, a_change_the_settling_saw_is_a_change_since_the_last_capture) {
+  auto c = with_settle_client("--delay-ms 50", bounded(1500));
+  ASSERT_EQ(centre_red(*c), 0x00);
+  EXPECT_FALSE(c->changed_since_capture());
+  ASSERT_TRUE(c->perform(with_text(action_kind::key, "a")));
+  EXPECT_TRUE(c->settle().settled);
+  EXPECT_TRUE(c->changed_since_capture());
+  EXPECT_EQ(centre_red(*c), 0xff);
+  EXPECT_FALSE(c->changed_since_capture());
+}
