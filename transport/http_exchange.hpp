@@ -56,7 +56,18 @@ struct http_post {
   http_headers mcp_headers;
 };
 
+/// A request to the live view's API (/view/api/...), let in by the transport (Host, Origin, the
+/// token or a login cookie): what it asks, and the exchange to answer on.
+struct http_view_request {
+  exchange_ptr exchange;
+  std::string method; // GET, POST
+  std::string path;   // e.g. /view/api/sessions/s1/frame
+  std::string query;  // what follows '?', as sent
+  std::string body;
+};
+
 } // namespace cua
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cua::exchange_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cua::http_view_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cua::http_post)

@@ -44,6 +44,8 @@ constexpr const char* json_type = "application/json";
 constexpr const char* metrics_path = "/metrics";
 // Stands for the actor of a stateless request where a client id would go (no MCP session has it).
 const std::string stateless_client = "(stateless)";
+// Likewise for the live view's hub.
+const std::string view_client = "(view)";
 constexpr auto header_timeout = std::chrono::seconds(30);   // a request's head and body
 constexpr auto keep_alive_timeout = std::chrono::seconds(120); // between requests
 constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
@@ -70,6 +72,44 @@ bool is_oauth_path(const std::string& target) {
 // An OAuth error body (RFC 6749 section 5.2), which OAuth clients show to their user.
 std::string oauth_refusal() {
   return nlohmann::json{{"error", "invalid_request"}, {"error_description", static_token_text}}.dump();
+}
+
+// The live view: its page at / and its files and API under /view/.
+bool is_view_path(const std::string& target) {
+  return target == "/" || target.rfind("/view/", 0) == 0;
+}
+
+constexpr const char* view_cookie = "cua_view";
+constexpr auto view_login_lifetime = std::chrono::hours(12);
+constexpr size_t max_view_logins = 256;
+
+// A page of ours runs only our own script, talks only to us and is framed by nobody.
+const http_headers& view_page_headers() {
+  static const http_headers headers{
+    {"Content-Security-Policy",
+     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"}};
+  return headers;
+}
+
+// Returns the value of cookie `name` in a Cookie header, or "".
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t at = 0;
+  while (at < header.size()) {
+    auto end = header.find(';', at);
+    if (end == std::string::npos)
+      end = header.size();
+    auto pair = header.substr(at, end - at);
+    auto first = pair.find_first_not_of(' ');
+    if (first != std::string::npos && pair.compare(first, name.size() + 1, name + "=") == 0)
+      return pair.substr(first + name.size() + 1);
+    at = end + 1;
+  }
+  return "";
 }
 
 std::string chunk(const std::string& data) {
@@ -99,6 +139,15 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   http_client_spawner spawn_client;
   http_stateless_spawner spawn_stateless;
   http_metrics_source metrics; // none: no /metrics
+  std::optional<http_view_routes> view; // none: no live view
+  // The live view's logins (cookie value -> when it lapses); I/O thread only.
+  std::map<std::string, std::chrono::steady_clock::time_point> view_logins;
+
+  /// Whether a request to the live view's API comes with the token or a live login cookie.
+  bool view_authorized(const std::string& authorization, const std::string& cookies);
+
+  /// Starts a login of the live view; returns its cookie's value.
+  std::string add_view_login();
   // Everything below is touched on the I/O thread only.
   struct client_slot {
     caf::actor actor;
@@ -275,14 +324,22 @@ private:
   void handle(http::request<http::string_body> req) {
     auto& c = *core_;
     auto target = std::string{req.target()};
-    target = target.substr(0, target.find('?'));
-    bool metrics = target == metrics_path && c.metrics && target != c.options.path;
-    if (target != c.options.path && !metrics && is_oauth_path(target)) {
+    auto question = target.find('?');
+    auto query = question == std::string::npos ? std::string{} : target.substr(question + 1);
+    target = target.substr(0, question);
+    bool mcp = c.spawn_client && target == c.options.path;
+    bool metrics = !mcp && target == metrics_path && c.metrics;
+    bool view = !mcp && !metrics && c.view && is_view_path(target);
+    if (!mcp && !metrics && !view && is_oauth_path(target)) {
       current_ = c.next_exchange++;
       return respond(current_, 404, json_type, oauth_refusal(), {});
     }
-    if (target != c.options.path && !metrics)
-      return reply_now(404, "no such endpoint; the MCP endpoint is " + c.options.path);
+    if (!mcp && !metrics && !view)
+      return reply_now(404, c.spawn_client
+                              ? "no such endpoint; the MCP endpoint is " + c.options.path
+                              : std::string{"no such endpoint; this address serves the live view at /"});
+    if (view)
+      return handle_view(std::move(req), target, query);
     if (auto refusal = c.guard.check_host(std::string{req[http::field::host]}))
       return reply_now(403, *refusal);
     if (auto refusal = c.guard.check_origin(std::string{req[http::field::origin]}))
@@ -499,6 +556,77 @@ private:
     load.responses = c.responses;
     current_ = c.next_exchange++;
     c.metrics(make_exchange({}), std::move(load));
+    watch();
+  }
+
+  // The live view: its page, its login and its API (answered by the view's hub). Its refusals are
+  // plain JSON ({"error": ...}) for the page to show.
+  void handle_view(http::request<http::string_body> req, const std::string& target,
+                   const std::string& query) {
+    auto& c = *core_;
+    auto refuse = [&](int status, const std::string& text, http_headers headers = {}) {
+      current_ = c.next_exchange++;
+      headers.insert(headers.end(), view_page_headers().begin(), view_page_headers().end());
+      respond(current_, status, json_type, json{{"error", text}}.dump(), headers);
+    };
+    if (auto refusal = c.guard.check_host(std::string{req[http::field::host]}))
+      return refuse(403, *refusal);
+    if (auto refusal = c.guard.check_origin(std::string{req[http::field::origin]}))
+      return refuse(403, *refusal);
+    auto method = req.method();
+    if (auto file = c.view->files.find(target); file != c.view->files.end()) {
+      if (method != http::verb::get && method != http::verb::head)
+        return refuse(405, "use GET", {{"Allow", "GET"}});
+      current_ = c.next_exchange++;
+      return respond(current_, 200, file->second.content_type, file->second.body,
+                     view_page_headers());
+    }
+    if (target == "/view/login" || target == "/view/logout") {
+      if (method != http::verb::post)
+        return refuse(405, "use POST", {{"Allow", "POST"}});
+      if (target == "/view/logout") {
+        c.view_logins.erase(cookie_value(std::string{req[http::field::cookie]}, view_cookie));
+        current_ = c.next_exchange++;
+        return respond(current_, 200, json_type, R"({"ok":true})",
+                       {{"Set-Cookie", std::string{view_cookie}
+                                         + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"}});
+      }
+      auto body = json::parse(req.body(), nullptr, false);
+      auto token = body.is_object() && body.contains("token") && body["token"].is_string()
+                     ? body["token"].get<std::string>()
+                     : std::string{};
+      if (!c.guard.wants_token()) {
+        current_ = c.next_exchange++;
+        return respond(current_, 200, json_type, R"({"ok":true})", {});
+      }
+      if (token.empty() || !c.guard.authorized("Bearer " + token)) {
+        spdlog::warn("live view: a login with a wrong token was refused");
+        return refuse(401, "that is not the token this server was given");
+      }
+      auto login = c.add_view_login();
+      current_ = c.next_exchange++;
+      auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(view_login_lifetime).count();
+      return respond(current_, 200, json_type, R"({"ok":true})",
+                     {{"Set-Cookie", std::string{view_cookie} + "=" + login
+                                       + "; HttpOnly; SameSite=Strict; Path=/; Max-Age="
+                                       + std::to_string(lifetime)},
+                      {"Cache-Control", "no-store"}});
+    }
+    if (target.rfind("/view/api/", 0) != 0)
+      return refuse(404, "no such page of the live view");
+    if (!c.view_authorized(std::string{req[http::field::authorization]},
+                           std::string{req[http::field::cookie]}))
+      return refuse(401, "log in with the server's token first");
+    http_view_request request;
+    request.method = std::string{req.method_string()};
+    request.path = target;
+    request.query = query;
+    request.body = std::move(req.body());
+    current_ = c.next_exchange++;
+    request.exchange = make_exchange({});
+    client_actor_ = c.view->hub;
+    client_id_ = view_client; // so that a peer that leaves is told to the hub
+    caf::anon_send(c.view->hub, view_atom::value, std::move(request));
     watch();
   }
 
@@ -868,6 +996,35 @@ int64_t http_listener::core::seconds_until_a_slot() const {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait)));
 }
 
+bool http_listener::core::view_authorized(const std::string& authorization,
+                                          const std::string& cookies) {
+  if (!guard.wants_token() || guard.authorized(authorization))
+    return true;
+  auto login = cookie_value(cookies, view_cookie);
+  auto i = view_logins.find(login);
+  if (login.empty() || i == view_logins.end())
+    return false;
+  if (std::chrono::steady_clock::now() < i->second)
+    return true;
+  view_logins.erase(i);
+  return false;
+}
+
+std::string http_listener::core::add_view_login() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto i = view_logins.begin(); i != view_logins.end();)
+    i = i->second <= now ? view_logins.erase(i) : std::next(i);
+  if (view_logins.size() >= max_view_logins) { // the one that lapses first gives way
+    auto first = std::min_element(view_logins.begin(), view_logins.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+    view_logins.erase(first);
+  }
+  auto login = random_uuid() + random_uuid(); // 244 random bits
+  login.erase(std::remove(login.begin(), login.end(), '-'), login.end());
+  view_logins.emplace(login, now + view_login_lifetime);
+  return login;
+}
+
 std::shared_ptr<http_listener::core> http_connection::shared_core() {
   return core_->shared_from_this();
 }
@@ -881,6 +1038,10 @@ http_listener::http_listener(http_options options, std::shared_ptr<const http_pr
 
 void http_listener::serve_metrics(http_metrics_source source) {
   core_->metrics = std::move(source);
+}
+
+void http_listener::serve_view(http_view_routes routes) {
+  core_->view = std::move(routes);
 }
 
 http_listener::~http_listener() {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,20 @@ using http_stateless_spawner = std::function<caf::actor()>;
 /// Answers a scrape of GET /metrics on `exchange`; `load` is the transport's own figures.
 using http_metrics_source = std::function<void(exchange_ptr exchange, http_load load)>;
 
+/// A file the transport serves as it is (the live view's page).
+struct static_file {
+  std::string content_type;
+  std::string body;
+};
+
+/// What the transport needs to serve the live view: its page's files by path ("/" included), and
+/// the actor that answers its API; it gets (view, http_view_request) and, when a peer goes away
+/// before its answer, (hangup, exchange id).
+struct http_view_routes {
+  std::map<std::string, static_file> files;
+  caf::actor hub;
+};
+
 /// The Streamable HTTP transport: accepts connections on its own I/O thread (Boost.Beast), checks
 /// every request (path, Host and Origin, bearer token, sizes, limits, headers), keeps the map from
 /// Mcp-Session-Id to client actor, and hands each checked message, parsed, to its client's actor
@@ -34,6 +49,7 @@ using http_metrics_source = std::function<void(exchange_ptr exchange, http_load 
 /// carries; GET and DELETE of that revision get 405.
 class http_listener {
 public:
+  /// Without `spawn_client`, there is no MCP endpoint (a listener for the live view alone).
   http_listener(http_options options, std::shared_ptr<const http_protocol> protocol,
                 http_client_spawner spawn_client, http_stateless_spawner spawn_stateless = nullptr);
   ~http_listener();
@@ -44,6 +60,11 @@ public:
   /// Serves GET /metrics (behind the same Host, Origin and token checks as the MCP endpoint)
   /// through `source`; call before start(). Without it, /metrics is not found.
   void serve_metrics(http_metrics_source source);
+
+  /// Serves the live view (its page at /, its API under /view/api/) behind the same Host and
+  /// Origin checks as the MCP endpoint; with a token, its API takes the bearer token or the
+  /// HttpOnly cookie that POST /view/login sets for it. Call before start().
+  void serve_view(http_view_routes routes);
 
   /// Binds and starts serving; returns why it could not (address in use, bad address).
   caf::error start();

@@ -9,12 +9,14 @@
 #include "messages/outbound_line.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
+#include "tests/actors/recorded_exchange.hpp"
 #include "tests/actors/replay_file.hpp"
 #include "tests/actors/served_tools.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using test::recorded_exchange;
 
 namespace {
 
@@ -23,37 +25,6 @@ const char* slow_script = R"({"text":"looking","actions":[{"action":"screenshot"
 {"text":"waiting","actions":[{"action":"wait","duration":60}]}
 {"text":"finished"}
 )";
-
-/// Stands in for the HTTP connection: keeps what the client actor answers on it.
-class recorded_exchange final : public http_exchange {
-public:
-  explicit recorded_exchange(uint64_t id) : id_(id) {}
-
-  uint64_t id() const override { return id_; }
-  void respond(int status, const std::string& type, std::string body, http_headers headers) override {
-    this->status = status;
-    content_type = type;
-    this->body = std::move(body);
-    this->headers = std::move(headers);
-    ended = true;
-  }
-  void open_stream(http_headers) override { streaming = true; }
-  void send_event(const std::string& message) override { events.push_back(json::parse(message)); }
-  void send_comment(const std::string&) override { ++comments; }
-  void finish() override { ended = true; }
-
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  http_headers headers;
-  bool streaming = false;
-  std::vector<json> events;
-  int comments = 0;
-  bool ended = false;
-
-private:
-  uint64_t id_;
-};
 
 class http_client_actor_test : public test::deterministic {
 protected:

@@ -16,7 +16,7 @@ namespace {
 const std::map<std::string, int>& floors() {
   static const std::map<std::string, int> order{
     {"util", 0},  {"messages", 1}, {"computers", 2}, {"transport", 3}, {"mcp", 4},
-    {"agent", 5}, {"tools", 6},    {"actors", 7},    {"app", 8},
+    {"agent", 5}, {"tools", 6},    {"actors", 7},    {"view", 8},    {"app", 9},
   };
   return order;
 }

@@ -1,0 +1,171 @@
+#include "view/view_hub_actor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "tests/actors/deterministic.hpp"
+#include "tests/actors/recorded_exchange.hpp"
+
+using namespace cua;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::recorded_exchange;
+
+namespace {
+
+class view_hub_actor_test : public test::deterministic {
+protected:
+  void SetUp() override { supervisor_ = sim_supervisor("replay:/dev/null"); }
+
+  caf::actor make_hub(bool read_only = false) {
+    view_config cfg;
+    cfg.read_only = read_only;
+    cfg.fps = 5;
+    return own(sys().spawn(view_hub_actor, supervisor_, cfg));
+  }
+
+  session_api open(const std::string& client, const std::string& id) {
+    auto handle = ask<session_handle>(supervisor_, open_atom::value, client, id);
+    run();
+    EXPECT_TRUE(handle->value) << describe(handle->error);
+    return handle->value ? handle->value->session : session_api{};
+  }
+
+  std::shared_ptr<recorded_exchange> send(caf::actor hub, const std::string& method,
+                                          const std::string& path, const std::string& query = "",
+                                          const std::string& body = "") {
+    auto exchange = std::make_shared<recorded_exchange>(next_exchange_++);
+    caf::anon_send(hub, view_atom::value,
+                   http_view_request{exchange, method, path, query, body});
+    run();
+    return exchange;
+  }
+
+  /// Opens the events stream and returns the key of each session by its id.
+  std::map<std::string, std::string> keys(caf::actor hub) {
+    auto stream = send(hub, "GET", "/view/api/events");
+    EXPECT_TRUE(stream->streaming);
+    std::map<std::string, std::string> out;
+    if (stream->events.empty())
+      return out;
+    for (const auto& s : stream->events.back()["sessions"])
+      out[s["id"].get<std::string>()] = s["key"].get<std::string>();
+    return out;
+  }
+
+  supervisor_api supervisor_;
+  uint64_t next_exchange_ = 1;
+};
+
+computer_action click_at(int32_t x, int32_t y) {
+  computer_action action;
+  action.kind = action_kind::left_click;
+  action.has_coordinate = true;
+  action.x = x;
+  action.y = y;
+  return action;
+}
+
+} // namespace
+
+TEST_F(view_hub_actor_test, the_stream_shows_every_session_without_the_clients_secret_id) {
+  open("", "a");
+  open("0123456789abcdef-client-secret", "b");
+  auto hub = make_hub();
+  auto stream = send(hub, "GET", "/view/api/events");
+  ASSERT_TRUE(stream->streaming);
+  ASSERT_EQ(stream->events.size(), 1u);
+  auto overview = stream->events.back();
+  ASSERT_EQ(overview["sessions"].size(), 2u);
+  EXPECT_EQ(overview["pool"]["size"], 4);
+  for (const auto& s : overview["sessions"]) {
+    EXPECT_EQ(s["status"], "ready");
+    EXPECT_EQ(s["backend"], "sim");
+    EXPECT_FALSE(s["key"].get<std::string>().empty());
+  }
+  EXPECT_EQ(stream->events.back().dump().find("client-secret"), std::string::npos);
+  EXPECT_NE(stream->events.back().dump().find("\"http 01234567\""), std::string::npos);
+  // A new session shows up within a second; an unchanged picture is not sent again.
+  open("", "c");
+  advance(1s);
+  ASSERT_EQ(stream->events.size(), 2u);
+  EXPECT_EQ(stream->events.back()["sessions"].size(), 3u);
+}
+
+TEST_F(view_hub_actor_test, a_frame_request_waits_for_a_new_picture_of_its_own_screen) {
+  auto a = open("", "a");
+  auto b = open("", "b");
+  auto hub = make_hub();
+  auto key = keys(hub);
+  auto first_a = send(hub, "GET", "/view/api/sessions/" + key["a"] + "/frame", "after=0");
+  auto first_b = send(hub, "GET", "/view/api/sessions/" + key["b"] + "/frame", "after=0");
+  ASSERT_EQ(first_a->status, 200) << first_a->body;
+  EXPECT_EQ(first_a->content_type, "image/jpeg");
+  EXPECT_EQ(first_a->header("X-Image-Width"), "1280");
+  ASSERT_EQ(first_b->status, 200);
+  auto seq_a = first_a->header("X-Frame");
+  auto seq_b = first_b->header("X-Frame");
+  // Nothing changed: the requests are held.
+  auto next_a = send(hub, "GET", "/view/api/sessions/" + key["a"] + "/frame", "after=" + seq_a);
+  auto next_b = send(hub, "GET", "/view/api/sessions/" + key["b"] + "/frame", "after=" + seq_b);
+  advance(1s);
+  EXPECT_FALSE(next_a->ended);
+  EXPECT_FALSE(next_b->ended);
+  // An action on a: its page gets the new picture within a frame interval; b's stays held.
+  ask<action_outcome>(a, perform_atom::value, click_at(100, 100));
+  run();
+  advance(200ms);
+  ASSERT_EQ(next_a->status, 200);
+  EXPECT_EQ(std::stoull(next_a->header("X-Frame")), std::stoull(seq_a) + 1);
+  EXPECT_FALSE(next_b->ended);
+  // Held no longer than its bound: then 204, and the page asks again.
+  advance(20s);
+  EXPECT_EQ(next_b->status, 204);
+}
+
+TEST_F(view_hub_actor_test, an_operator_acts_only_on_a_paused_session) {
+  open("", "a");
+  auto hub = make_hub();
+  auto key = keys(hub)["a"];
+  auto base = "/view/api/sessions/" + key;
+  auto click = json{{"action", "left_click"}, {"coordinate", {10, 10}}}.dump();
+  auto early = send(hub, "POST", base + "/act", "", click);
+  EXPECT_EQ(early->status, 409);
+  EXPECT_NE(early->body.find("pause"), std::string::npos) << early->body;
+  EXPECT_EQ(send(hub, "POST", base + "/pause")->status, 200);
+  auto done = send(hub, "POST", base + "/act", "", click);
+  EXPECT_EQ(done->status, 200) << done->body;
+  auto outside = send(hub, "POST", base + "/act", "",
+                      json{{"action", "left_click"}, {"coordinate", {99999, 10}}}.dump());
+  EXPECT_EQ(outside->status, 400);
+  EXPECT_NE(outside->body.find("outside"), std::string::npos) << outside->body;
+  EXPECT_EQ(send(hub, "POST", base + "/act", "", "not json")->status, 400);
+  EXPECT_EQ(send(hub, "POST", base + "/act", "", R"({"action":"wait","duration":1})")->status, 400);
+  auto resumed = send(hub, "POST", base + "/resume");
+  EXPECT_EQ(resumed->status, 200);
+  EXPECT_EQ(json::parse(resumed->body)["paused"], false);
+  EXPECT_EQ(send(hub, "POST", "/view/api/sessions/nope/pause")->status, 404);
+  EXPECT_EQ(send(hub, "POST", base + "/explode")->status, 404);
+  EXPECT_EQ(send(hub, "GET", base + "/pause")->status, 405);
+  auto ended = send(hub, "POST", base + "/cleanup");
+  EXPECT_EQ(ended->status, 200) << ended->body;
+  EXPECT_EQ(json::parse(ended->body)["computer_returned"], true);
+  advance(1s);
+  EXPECT_EQ(send(hub, "GET", base + "/frame", "after=0")->status, 404);
+}
+
+TEST_F(view_hub_actor_test, a_read_only_view_watches_and_refuses_every_operation) {
+  open("", "a");
+  auto hub = make_hub(true);
+  auto key = keys(hub)["a"];
+  auto base = "/view/api/sessions/" + key;
+  for (auto verb : {"pause", "resume", "act", "end-task", "cleanup"}) {
+    auto refused = send(hub, "POST", base + "/" + verb, "", R"({"action":"left_click","coordinate":[1,1]})");
+    EXPECT_EQ(refused->status, 403) << verb;
+    EXPECT_NE(refused->body.find("--view-read-only"), std::string::npos);
+  }
+  EXPECT_EQ(send(hub, "GET", base + "/frame", "after=0")->status, 200);
+  auto status = json::parse(send(hub, "GET", "/view/api/status")->body);
+  EXPECT_EQ(status["read_only"], true);
+}
