@@ -88,6 +88,12 @@ void reply(bridge_ptr self, const json& id, json result) {
   write(self, jsonrpc::make_result(id, std::move(result)));
 }
 
+// Answers with `result` in the form of the request's revision: the stateless one (2026-07-28)
+// wraps it as a complete result, cacheable or not.
+void reply_for(bridge_ptr self, const json& id, json result, bool modern, bool cacheable) {
+  reply(self, id, modern ? mcp::complete_result(std::move(result), cacheable) : std::move(result));
+}
+
 void reply_error(bridge_ptr self, const json& id, int code, const std::string& text,
                  json data = nullptr) {
   auto error = jsonrpc::make_error(id, code, text);
@@ -105,11 +111,7 @@ void reply_tool(bridge_ptr self, const json& id, const tool_result& result,
 // Tells the metrics (if any) how a call of `tool` begun at `started` ended.
 void count_call(bridge_ptr self, const std::string& tool, caf::actor_clock::time_point started,
                 call_outcome outcome) {
-  const auto& metrics = self->state.services.metrics;
-  if (!metrics)
-    return;
-  auto took = std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - started);
-  self->send(metrics, call_ended_atom::value, tool, static_cast<int64_t>(took.count()), outcome);
+  count_call_end(self, self->state.services.metrics, tool, started, outcome);
 }
 
 using call_table = std::map<std::string, bridge_state::in_flight>;
@@ -388,9 +390,7 @@ void handle_tasks_request(bridge_ptr self, const jsonrpc::message& msg, bool mod
   const auto& method = msg.method;
   auto owner = st.services.client;
   auto id = msg.id;
-  auto answer = [=](json& result) {
-    reply(self, id, modern ? mcp::complete_result(std::move(result), false) : std::move(result));
-  };
+  auto answer = [=](json& result) { reply_for(self, id, std::move(result), modern, false); };
   auto refuse = [=](caf::error& err) { reply_registry_error(self, id, err); };
   auto bound = st.services.query_timeout;
   if (method == "tasks/list") {
@@ -446,11 +446,8 @@ void handle_resources_request(bridge_ptr self, const jsonrpc::message& msg, bool
   auto& st = self->state;
   const auto& method = msg.method;
   auto id = msg.id;
-  auto answer = [=](json result, bool cacheable) {
-    reply(self, id, modern ? mcp::complete_result(std::move(result), cacheable) : std::move(result));
-  };
   if (method == "resources/templates/list")
-    return answer({{"resourceTemplates", mcp::resource_templates()}}, true);
+    return reply_for(self, id, {{"resourceTemplates", mcp::resource_templates()}}, modern, true);
   if (method == "resources/list") {
     list_resources(self, resources_of(self), [=](caf::expected<json> listed) {
       if (listed && modern) // the client's own sessions and recordings: never the same for long
@@ -469,7 +466,7 @@ void handle_resources_request(bridge_ptr self, const jsonrpc::message& msg, bool
   if (method == "resources/read") {
     read_resource(self, resources_of(self), text, [=](caf::expected<json> read) {
       if (read)
-        answer(std::move(*read), false);
+        reply_for(self, id, std::move(*read), modern, false);
       else if (read.error() == errc::invalid_arguments)
         reply_error(self, id, jsonrpc::resource_not_found, describe(read.error()), {{"uri", text}});
       else

@@ -61,12 +61,7 @@ void set_status(registry_ptr self, entry& task, task_status status, std::string 
 }
 
 void count_end(registry_ptr self, const entry& task, call_outcome outcome) {
-  if (!task.metrics)
-    return;
-  auto took = std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now()
-                                                                     - task.started);
-  self->send(task.metrics, call_ended_atom::value, task.tool, static_cast<int64_t>(took.count()),
-             outcome);
+  count_call_end(self, task.metrics, task.tool, task.started, outcome);
 }
 
 // The result a cancelled task's call would have been answered with.

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include <caf/actor_clock.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -50,5 +52,16 @@ typename Inspector::result_type inspect(Inspector& f, http_load& x) {
 /// how it ended. The metrics actor (actors/metrics_actor.hpp) is one.
 using metrics_sink_api
   = caf::typed_actor<caf::reacts_to<call_ended_atom, std::string, int64_t, call_outcome>>;
+
+/// Tells `metrics` (none: nobody) from `self` that a call of `tool` begun at `started` (on self's
+/// clock) ended as `outcome`: what the bridges and the task registry both report.
+template <class Self, class Sink>
+void count_call_end(Self* self, const Sink& metrics, const std::string& tool,
+                    caf::actor_clock::time_point started, call_outcome outcome) {
+  if (!metrics)
+    return;
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - started);
+  self->send(metrics, call_ended_atom::value, tool, static_cast<int64_t>(took.count()), outcome);
+}
 
 } // namespace cua
