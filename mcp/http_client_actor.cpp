@@ -237,6 +237,17 @@ void hang_up(client_ptr self, uint64_t exchange) {
   forget_post(self, exchange, "its connection closed");
 }
 
+// The client's sessions are closed and its MCP tasks stopped: it has gone. A stateless client's
+// are its principal's, which goes on.
+void let_go_of_holdings(const http_client_state& st) {
+  if (st.config.stateless)
+    return;
+  if (st.supervisor)
+    caf::anon_send(st.supervisor, leave_atom::value, st.config.client_id);
+  if (st.tasks)
+    caf::anon_send(st.tasks, owner_gone_atom::value, st.config.client_id);
+}
+
 void end(client_ptr self, const std::string& reason) {
   auto& st = self->state;
   if (st.ended)
@@ -258,10 +269,7 @@ void end(client_ptr self, const std::string& reason) {
     stream->finish();
   st.streams.clear();
   self->send(st.bridge, shutdown_atom::value);
-  if (st.supervisor && !st.config.stateless) // a stateless client's sessions are its principal's
-    caf::anon_send(st.supervisor, leave_atom::value, st.config.client_id);
-  if (st.tasks && !st.config.stateless) // and so are its tasks
-    caf::anon_send(st.tasks, owner_gone_atom::value, st.config.client_id);
+  let_go_of_holdings(st);
   if (st.config.on_end)
     st.config.on_end(st.config.client_id);
   self->quit();
@@ -356,12 +364,8 @@ void tick(client_ptr self) {
 } // namespace
 
 http_client_state::~http_client_state() {
-  if (ended || config.stateless)
-    return;
-  if (supervisor)
-    caf::anon_send(supervisor, leave_atom::value, config.client_id);
-  if (tasks)
-    caf::anon_send(tasks, owner_gone_atom::value, config.client_id);
+  if (!ended) // stopped without end(): what it held goes all the same
+    let_go_of_holdings(*this);
 }
 
 caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
