@@ -12,10 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_of(const json& result, size_t index = 0) {
-  return result["content"][index].value("text", "");
-}
-
 json stats(server_process& server) {
   return server.call_tool("get_session_stats")["structuredContent"];
 }

@@ -46,14 +46,6 @@ json wait_until_done(server_process& server, const std::string& id) {
   return got;
 }
 
-std::string text_of(const json& result) {
-  std::string text;
-  for (const auto& block : result["content"])
-    if (block["type"] == "text")
-      text += block["text"].get<std::string>() + "\n";
-  return text;
-}
-
 } // namespace
 
 TEST(mcp_tasks, are_declared_at_2025_11_25_for_the_agents_tools_only_and_not_before) {
@@ -114,8 +106,8 @@ TEST(mcp_tasks, a_task_answers_at_once_runs_in_the_background_and_its_result_is_
   auto fetched = server.request("tasks/result", {{"taskId", id}}, std::chrono::seconds(20));
   ASSERT_TRUE(fetched.contains("result")) << fetched;
   auto result = fetched["result"];
-  EXPECT_FALSE(result.value("isError", false)) << text_of(result);
-  EXPECT_NE(text_of(result).find("all done"), std::string::npos) << text_of(result);
+  EXPECT_FALSE(result.value("isError", false)) << all_text_of(result);
+  EXPECT_NE(all_text_of(result).find("all done"), std::string::npos) << all_text_of(result);
   EXPECT_EQ(result["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id);
   bool has_image = false;
   for (const auto& block : result["content"])
@@ -167,11 +159,11 @@ TEST(mcp_tasks, a_cancelled_task_stops_and_frees_its_computer) {
   // Whoever waited for the result hears that it was cancelled.
   auto result = server.wait_response(waiting, std::chrono::seconds(5));
   EXPECT_TRUE(result["result"].value("isError", false)) << result;
-  EXPECT_NE(text_of(result["result"]).find("cancelled"), std::string::npos) << result;
+  EXPECT_NE(all_text_of(result["result"]).find("cancelled"), std::string::npos) << result;
   EXPECT_EQ(server.request("tasks/get", {{"taskId", id}})["result"]["status"], "cancelled");
   // The computer is free at once: the one session takes a screenshot without waiting.
   auto shot = server.call_tool("screenshot_cua", json::object(), std::chrono::seconds(5));
-  EXPECT_FALSE(shot.value("isError", false)) << text_of(shot);
+  EXPECT_FALSE(shot.value("isError", false)) << all_text_of(shot);
   auto stats = server.call_tool("get_session_stats")["structuredContent"];
   for (const auto& [sid, session] : stats["sessions"].items())
     EXPECT_EQ(session.value("active_tasks", 0), 0) << stats;
@@ -188,7 +180,7 @@ TEST(mcp_tasks, a_tool_error_fails_the_task_with_the_tools_own_result) {
   EXPECT_EQ(done["status"], "failed") << done;
   auto result = server.request("tasks/result", {{"taskId", id}})["result"];
   EXPECT_TRUE(result.value("isError", false)) << result;
-  EXPECT_FALSE(text_of(result).empty());
+  EXPECT_FALSE(all_text_of(result).empty());
 }
 
 TEST(mcp_tasks, ttls_are_capped_tasks_expire_and_a_client_holds_a_bounded_number) {
@@ -261,7 +253,7 @@ TEST(mcp_tasks, the_extension_runs_the_agents_tools_as_tasks_for_clients_that_de
   }
   EXPECT_EQ(got["resultType"], "complete");
   EXPECT_EQ(got["status"], "completed") << got.dump().substr(0, 400);
-  EXPECT_NE(text_of(got["result"]).find("all done"), std::string::npos);
+  EXPECT_NE(all_text_of(got["result"]).find("all done"), std::string::npos);
   EXPECT_FALSE(got["result"].contains("resultType"));
   // Cancelling a finished task is acknowledged and changes nothing; tasks/update likewise.
   auto ack = modern(server, "tasks/cancel", {{"taskId", id}}, true)["result"];
@@ -314,5 +306,5 @@ TEST(mcp_tasks, a_task_asks_the_clients_model_and_its_requests_name_the_task) {
   }
   EXPECT_EQ(asked, 2);
   EXPECT_FALSE(response["result"].value("isError", false)) << response.dump().substr(0, 300);
-  EXPECT_NE(text_of(response["result"]).find("Clicked in a task."), std::string::npos);
+  EXPECT_NE(all_text_of(response["result"]).find("Clicked in a task."), std::string::npos);
 }

@@ -48,10 +48,6 @@ std::vector<std::string> anthropic_args(const std::string& extra_model = "claude
           "--log-level", "debug", "--model-backoff-ms", "10", "--max-images", "1"};
 }
 
-std::string text_of(const json& result) {
-  return result["content"][0].value("text", "");
-}
-
 } // namespace
 
 TEST(providers, anthropic_runs_the_loop_and_keeps_its_key_secret) {

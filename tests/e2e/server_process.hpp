@@ -98,4 +98,18 @@ std::string write_replay_script(const std::string& lines);
 /// Returns the width and height of a base64 PNG, from its header.
 std::pair<int, int> png_size(const std::string& base64);
 
+/// Returns the text of content block `index` of a tool result ("" if it has none).
+inline std::string text_of(const nlohmann::json& result, size_t index = 0) {
+  return result["content"][index].value("text", "");
+}
+
+/// Returns the text of every text block of a tool result, each followed by a newline.
+inline std::string all_text_of(const nlohmann::json& result) {
+  std::string text;
+  for (const auto& block : result["content"])
+    if (block["type"] == "text")
+      text += block["text"].get<std::string>() + "\n";
+  return text;
+}
+
 } // namespace cua::test

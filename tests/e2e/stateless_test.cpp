@@ -32,14 +32,6 @@ json modern_call(server_process& server, const std::string& tool, json arguments
   return modern(server, "tools/call", {{"name", tool}, {"arguments", arguments}});
 }
 
-std::string text_of(const json& result) {
-  std::string text;
-  for (const auto& block : result["content"])
-    if (block["type"] == "text")
-      text += block["text"].get<std::string>() + "\n";
-  return text;
-}
-
 std::vector<std::string> sim_args() {
   return {"--backend", "sim"};
 }
@@ -75,7 +67,7 @@ TEST(stateless, a_call_without_session_id_starts_a_session_its_result_names) {
   EXPECT_EQ(first["resultType"], "complete");
   EXPECT_FALSE(first.value("isError", false)) << first.dump();
   std::smatch m;
-  auto text = text_of(first);
+  auto text = all_text_of(first);
   ASSERT_TRUE(std::regex_search(text, m, std::regex{R"(started session ([0-9a-f-]{36}))"})) << text;
   auto id = m[1].str();
   EXPECT_EQ(first["structuredContent"]["session_id"], id);
@@ -83,10 +75,10 @@ TEST(stateless, a_call_without_session_id_starts_a_session_its_result_names) {
   auto again = modern_call(server, "computer", {{"action", "left_click"}, {"coordinate", {10, 10}},
                                                 {"session_id", id}})["result"];
   EXPECT_FALSE(again.value("isError", false)) << again.dump();
-  EXPECT_EQ(text_of(again).find("started session"), std::string::npos);
+  EXPECT_EQ(all_text_of(again).find("started session"), std::string::npos);
   auto other = modern_call(server, "screenshot_cua")["result"];
-  EXPECT_NE(text_of(other).find("started session"), std::string::npos);
-  EXPECT_EQ(text_of(other).find(id), std::string::npos);
+  EXPECT_NE(all_text_of(other).find("started session"), std::string::npos);
+  EXPECT_EQ(all_text_of(other).find(id), std::string::npos);
   auto stats = modern_call(server, "get_session_stats")["result"]["structuredContent"];
   EXPECT_EQ(stats["total_sessions"], 2);
   EXPECT_TRUE(stats["sessions"].contains(id));
@@ -119,8 +111,8 @@ TEST(stateless, the_sampling_provider_says_plainly_that_it_needs_initialize) {
   server_process server({"--backend", "sim", "--model", "sampling"});
   auto result = modern_call(server, "run_cua_task", {{"task", "look"}})["result"];
   EXPECT_TRUE(result.value("isError", false)) << result.dump();
-  EXPECT_NE(text_of(result).find("initialize"), std::string::npos) << result.dump();
-  EXPECT_NE(text_of(result).find("2026-07-28"), std::string::npos) << result.dump();
+  EXPECT_NE(all_text_of(result).find("initialize"), std::string::npos) << result.dump();
+  EXPECT_NE(all_text_of(result).find("2026-07-28"), std::string::npos) << result.dump();
 }
 
 // The revision's log channel: records about the call's session, on its own stream, only when the

@@ -25,10 +25,6 @@ std::vector<std::string> args_with(const std::string& script, std::vector<std::s
   return args;
 }
 
-std::string text_of(const json& result, size_t index = 0) {
-  return result["content"][index].value("text", "");
-}
-
 json stats(server_process& server) {
   return server.call_tool("get_session_stats")["structuredContent"];
 }
