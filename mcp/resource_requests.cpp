@@ -127,6 +127,20 @@ void peek_screen(caf::event_based_actor* self, const resource_sources& from, con
       [=](caf::error& err) { done(err); });
 }
 
+void screen_frame_of(caf::event_based_actor* self, const resource_sources& from,
+                     const std::string& id, uint64_t known,
+                     std::function<void(caf::expected<screen_frame>)> done) {
+  auto timeout = from.timeout;
+  self->request(from.supervisor, timeout, find_atom::value, from.client, id)
+    .then(
+      [=](const session_api& session) {
+        self->request(session, timeout, frame_atom::value, known)
+          .then([=](screen_frame& frame) { done(std::move(frame)); },
+                [=](caf::error& err) { done(err); });
+      },
+      [=](caf::error& err) { done(err); });
+}
+
 void read_resource(caf::event_based_actor* self, const resource_sources& from,
                    const std::string& uri, done_fn done) {
   auto target = mcp::parse_resource_uri(uri);

@@ -59,4 +59,10 @@ void read_resource(caf::event_based_actor* self, const resource_sources& from,
 void peek_screen(caf::event_based_actor* self, const resource_sources& from, const std::string& id,
                  std::function<void(caf::expected<encoded_image>)> done);
 
+/// Asks session `id` (not as activity) whether its screen still shows picture `known`: `done` gets
+/// the frame (unchanged, or the new picture's number and image).
+void screen_frame_of(caf::event_based_actor* self, const resource_sources& from,
+                     const std::string& id, uint64_t known,
+                     std::function<void(caf::expected<screen_frame>)> done);
+
 } // namespace cua

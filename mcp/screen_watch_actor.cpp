@@ -1,7 +1,5 @@
 #include "mcp/screen_watch_actor.hpp"
 
-#include <functional>
-
 #include "mcp/jsonrpc.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -21,31 +19,28 @@ void look(watch_ptr self) {
   if (st.looking)
     return;
   st.looking = true;
-  peek_screen(self, st.config.from, st.config.session_id,
-              [self](caf::expected<encoded_image> image) {
-                auto& st = self->state;
-                st.looking = false;
-                if (!image) {
-                  if (image.error() == errc::unknown_session) {
-                    tagged_logger(log_tag{st.config.from.client, st.config.session_id})
-                      ->debug("screen subscription ends: the session is gone");
-                    self->quit();
-                  }
-                  return; // a slow or busy computer: the next look tries again
-                }
-                std::string_view bytes{reinterpret_cast<const char*>(image->bytes.data()),
-                                       image->bytes.size()};
-                auto hash = std::hash<std::string_view>{}(bytes);
-                bool changed = st.last && *st.last != hash;
-                st.last = hash;
-                if (!changed)
-                  return;
-                auto note = jsonrpc::make_notification(
-                  "notifications/resources/updated",
-                  {{"uri", mcp::screen_uri(st.config.session_id)}});
-                self->send(st.config.writer, write_atom::value,
-                           outbound_line{json_text(note), {}, {}, 0});
-              });
+  screen_frame_of(self, st.config.from, st.config.session_id, st.picture,
+                  [self](caf::expected<screen_frame> frame) {
+                    auto& st = self->state;
+                    st.looking = false;
+                    if (!frame) {
+                      if (frame.error() == errc::unknown_session) {
+                        tagged_logger(log_tag{st.config.from.client, st.config.session_id})
+                          ->debug("screen subscription ends: the session is gone");
+                        self->quit();
+                      }
+                      return; // a slow or busy computer: the next look tries again
+                    }
+                    bool changed = !frame->unchanged && st.picture != 0;
+                    st.picture = frame->change;
+                    if (!changed)
+                      return;
+                    auto note = jsonrpc::make_notification(
+                      "notifications/resources/updated",
+                      {{"uri", mcp::screen_uri(st.config.session_id)}});
+                    self->send(st.config.writer, write_atom::value,
+                               outbound_line{json_text(note), {}, {}, 0});
+                  });
 }
 
 } // namespace

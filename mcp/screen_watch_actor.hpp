@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -22,16 +21,18 @@ struct screen_watch_config {
 
 struct screen_watch_state {
   screen_watch_config config;
-  std::optional<size_t> last; // the hash of the screen last seen
+  uint64_t picture = 0; // the number of the picture last seen (0: none yet)
   bool looking = false;
   static inline const char* name = "screen_watch";
 };
 
 /// One subscription to a session's screen (resources/subscribe of cua://sessions/{id}/screen):
-/// looks at the screen every interval (as a look from outside: the session stays idle) and tells
-/// the client notifications/resources/updated when it differs from the last look, so at most one
-/// notification an interval, and none while the screen does not change. Ends when killed
-/// (unsubscribe, the client's end) or when the session is gone.
+/// asks every interval whether the screen still shows the picture it last saw (a frame, as the
+/// live view's: a look from outside, so the session stays idle; a still screen is not even
+/// captured where the backend knows it is still) and tells the client
+/// notifications/resources/updated when it does not, so at most one notification an interval,
+/// and none while the screen does not change. Ends when killed (unsubscribe, the client's end) or
+/// when the session is gone.
 caf::behavior screen_watch_actor(caf::stateful_actor<screen_watch_state>* self,
                                  screen_watch_config config);
 
