@@ -184,3 +184,59 @@ TEST(live_view, it_is_off_when_asked_and_beyond_loopback_without_a_token) {
   EXPECT_NE(wide.stderr_text().find("the live view is off"), std::string::npos) << wide.stderr_text();
   EXPECT_EQ(wide.stderr_text().find("live view on"), std::string::npos);
 }
+
+TEST(live_view, an_operator_types_into_a_real_desktop_while_the_client_waits) {
+  // The default desktop: a window manager and an xterm, sandboxed, on a real X display.
+  server_process server({"--backend", "xvfb", "--view-listen", "127.0.0.1:0", "--screen", "800x600"},
+                        {"CUA_MCP_AUTH_TOKEN="});
+  server.initialize();
+  auto port = view_port(server);
+  ASSERT_NE(port, 0) << server.stderr_text();
+  // A new desktop's terminal may still be drawing: wait until two screenshots a moment apart agree.
+  auto screen = [&] {
+    auto shot = server.call_tool("computer", {{"action", "screenshot"}});
+    EXPECT_EQ(shot["content"][1]["type"], "image");
+    return shot["content"][1].value("data", "");
+  };
+  auto before = screen();
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto again = screen();
+    if (again == before)
+      break;
+    before = again;
+  }
+  // The overview, read through a short-lived stream.
+  connection events(port);
+  http::request<http::string_body> req{http::verb::get, "/view/api/events", 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  http::write(events.stream(), req);
+  std::string text;
+  events.stream().expires_after(std::chrono::seconds(10));
+  while (text.find("\"key\":\"") == std::string::npos) {
+    char bytes[4096];
+    text.append(bytes, events.stream().read_some(net::buffer(bytes)));
+  }
+  auto at = text.find("\"key\":\"") + 7;
+  auto base = "/view/api/sessions/" + text.substr(at, text.find('"', at) - at);
+  ASSERT_EQ(post(port, base + "/pause", "{}").status, 200);
+  // The client's own actions wait for the operator; its screenshots do not.
+  auto refused = server.call_tool("computer", {{"action", "type"}, {"text", "client"}});
+  EXPECT_TRUE(refused.value("isError", false));
+  EXPECT_NE(text_of(refused).find("paused"), std::string::npos) << refused.dump();
+  // The screen is still while nobody acts (so the change below is the operator's).
+  EXPECT_TRUE(screen() == before);
+  auto typed = post(port, base + "/act", R"({"action":"type","text":"echo operator-was-here"})");
+  EXPECT_EQ(typed.status, 200) << typed.body;
+  EXPECT_EQ(post(port, base + "/act", R"({"action":"key","text":"Return"})").status, 200);
+  // The terminal shows the typed line and its output: the next screenshot differs.
+  EXPECT_FALSE(screen() == before);
+  ASSERT_EQ(post(port, base + "/resume", "{}").status, 200);
+  auto own = server.call_tool("computer", {{"action", "key"}, {"text", "ctrl+l"}});
+  EXPECT_FALSE(own.value("isError", false)) << own.dump();
+  // The take-over is in the log, the typed text by its length only.
+  auto log = server.stderr_text();
+  EXPECT_NE(log.find("paused by an operator"), std::string::npos);
+  EXPECT_NE(log.find("type (22 characters)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("operator-was-here"), std::string::npos);
+}
