@@ -140,6 +140,7 @@ void start_next_task(session_ptr self) {
   setup.settings = st.config.agent;
   setup.settings.action_timeout = st.config.action_timeout;
   setup.paused = st.paused;
+  setup.client_label = st.config.client_label;
   auto id = setup.id;
   auto actor = self->spawn(task_actor, std::move(setup));
   self->monitor(actor);
@@ -414,7 +415,8 @@ session_api::behavior_type session_actor(session_ptr self, std::string id,
         if (!st.tasks.empty() && listener)
           caf::anon_send(listener, progress_atom::value,
                      task_progress{st.id, 0, st.config.agent.max_steps,
-                                   "waiting for the task already running on session " + st.id});
+                                   "waiting for the task already running on session " + st.id,
+                                   {}});
         st.queue.push_back(session_state::queued_task{task, listener, requester.address(), rp});
         start_next_task(self);
       });

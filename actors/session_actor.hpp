@@ -29,6 +29,7 @@ struct session_config {
   /// The client (HTTP transport) the session belongs to; named in its log lines, which is how that
   /// client, and no other, gets them as notifications/message.
   std::string client;
+  std::string client_label = "stdio"; // how logs and the audit name that client
   /// An operator's pause (live view) ends by itself after this long, so that a forgotten one does
   /// not hold the agent for ever (--view-max-pause).
   caf::timespan max_pause = std::chrono::minutes(10);

@@ -36,6 +36,19 @@ int32_t per_client_limit(const supervisor_state& st) {
   return limit > 0 ? std::min(limit, st.config.max_sessions) : st.config.max_sessions;
 }
 
+// A client's own limit (its token's), within the server's per-client one.
+int32_t limit_of(const supervisor_state& st, const std::string& client) {
+  auto i = st.clients.find(client);
+  return i == st.clients.end() || i->second.max_sessions <= 0
+           ? per_client_limit(st)
+           : std::min(i->second.max_sessions, per_client_limit(st));
+}
+
+bool has_own_limit(const supervisor_state& st, const std::string& client) {
+  auto i = st.clients.find(client);
+  return i != st.clients.end() && i->second.max_sessions > 0;
+}
+
 // Returns the keys of `client`'s sessions (adjacent in the map, which orders by client first).
 std::vector<session_key> keys_of(const supervisor_state& st, const std::string& client) {
   std::vector<session_key> keys;
@@ -67,11 +80,14 @@ caf::error over_a_limit(const supervisor_state& st, const std::string& client) {
                         + way_out(st));
   }
   auto mine = static_cast<int32_t>(keys_of(st, client).size());
-  if (mine >= per_client_limit(st))
+  if (mine >= limit_of(st, client))
     return make_error(errc::session_limit_reached,
                       "this client already has " + std::to_string(mine)
-                        + " sessions, the limit per client (--max-sessions-per-client "
-                        + std::to_string(per_client_limit(st)) + ")" + way_out(st));
+                        + " sessions, its limit ("
+                        + (has_own_limit(st, client)
+                             ? "max-sessions= of its token, --token-file "
+                             : "--max-sessions-per-client ")
+                        + std::to_string(limit_of(st, client)) + ")" + way_out(st));
   return {};
 }
 
@@ -102,6 +118,8 @@ caf::expected<session_handle> open_session(supervisor_ptr self, const session_ke
   // reaches it, and the caller would hear "stopped" instead of the reason.
   auto config = st.config.session;
   config.client = key.first;
+  if (auto known = st.clients.find(key.first); known != st.clients.end())
+    config.client_label = known->second.label;
   auto session = self->spawn<caf::lazy_init>(session_actor, id, st.pool, std::move(config),
                                              static_cast<bool>(owner));
   self->monitor(session);
@@ -325,7 +343,7 @@ caf::result<session_handle> open_or_evict(supervisor_ptr self, const session_key
   }
   bool may_evict = !st.shutting_down && st.config.evict_idle.count() > 0
                    && st.sessions.count(key) == 0 && server_full(st)
-                   && static_cast<int32_t>(keys_of(st, key.first).size()) < per_client_limit(st);
+                   && static_cast<int32_t>(keys_of(st, key.first).size()) < limit_of(st, key.first);
   if (may_evict)
     evict_then_open(self, key, owner, rp);
   else
@@ -381,6 +399,7 @@ void on_down(supervisor_ptr self, const caf::down_msg& msg) {
 int32_t close_client(supervisor_ptr self, const std::string& client) {
   auto& st = self->state;
   auto mine = keys_of(st, client);
+  st.clients.erase(client);
   for (auto& key : mine)
     close_session(self, key, "client_gone", [](cleanup_report) {});
   // Nobody will come back for the notes on its evicted sessions.
@@ -521,6 +540,9 @@ supervisor_api::behavior_type supervisor_actor(supervisor_ptr self,
     [=](leave_atom, const std::string& client) { return close_client(self, client); },
     [=](stats_atom, const std::string& client) { return stats_for(self, client); },
     [=](overview_atom) { return overview(self); },
+    [=](rights_atom, const std::string& client, const std::string& label, int32_t limit) {
+      self->state.clients[client] = supervisor_state::client_entry{label, limit};
+    },
     [=](idle_atom, const std::string& client) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       gather_infos(self, keys_of(self->state, client), [=](session_infos& infos) mutable {

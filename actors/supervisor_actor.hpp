@@ -44,6 +44,13 @@ struct supervisor_state {
   supervisor_config config;
   pool_api pool;
   std::map<session_key, entry> sessions;
+  /// What the supervisor knows of a client beyond its id: the label that logs and the audit name
+  /// it by, and a session limit of its own (its token's max-sessions; 0: the server's).
+  struct client_entry {
+    std::string label;
+    int32_t max_sessions = 0;
+  };
+  std::map<std::string, client_entry> clients; // gone when the client leaves
   uint64_t next_order = 1;
   bool shutting_down = false;
   int64_t created = 0;
@@ -88,7 +95,9 @@ struct supervisor_state {
 /// client) -> int64_t, how long (ms) all of that client's sessions have been idle (0 while one
 /// runs a task or does not answer; INT64_MAX when it has none); (stats, client) ->
 /// stats_report with that client's sessions and the server's totals; (overview) -> the same with
-/// every client's sessions, for the live view; (shutdown) -> unit.
+/// every client's sessions, for the live view; (rights, client, label, n) names a client and gives
+/// it a session limit of its own (its token's max-sessions=, within the server's; 0: none);
+/// (shutdown) -> unit.
 supervisor_api::behavior_type supervisor_actor(supervisor_api::stateful_pointer<supervisor_state> self,
                                supervisor_config config, pool_api pool);
 

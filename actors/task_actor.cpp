@@ -217,8 +217,33 @@ void finish(task_ptr self, std::string stop_reason, std::string text) {
           });
 }
 
+// Records the action under way (the current one of the last round) in the audit log: what the
+// agent did, on whose behalf, and how it went.
+void audit_action(task_ptr self, const std::string& outcome, const std::string& error = {}) {
+  auto& st = self->state;
+  if (!st.setup.settings.audit || st.history.empty()
+      || st.next_action >= st.history.back().turn.actions.size())
+    return;
+  const auto& call = st.history.back().turn.actions[st.next_action];
+  auto input = nlohmann::json::parse(call.input_json, nullptr, false);
+  nlohmann::json record{{"time", now_text()},
+                        {"kind", "agent_action"},
+                        {"client", st.setup.client_label},
+                        {"session", st.setup.session_id},
+                        {"task", st.setup.id},
+                        {"step", st.history.size()},
+                        {"action", input.is_object() ? input.value("action", "") : ""},
+                        {"arguments", input.is_discarded() ? nlohmann::json(call.input_json) : input},
+                        {"outcome", outcome},
+                        {"duration_ms", ms_since(self, st.action_started)}};
+  if (!error.empty())
+    record["error"] = error;
+  self->send(st.setup.settings.audit, audit_atom::value, std::move(record));
+}
+
 void record(task_ptr self, tool_output output) {
   auto& st = self->state;
+  audit_action(self, output.is_error ? "error" : "ok", output.is_error ? output.text : "");
   note_action(self, output);
   st.history.back().outputs.push_back(std::move(output));
   ++st.next_action;
@@ -288,6 +313,7 @@ void run_next_action(task_ptr self) {
           record(self, tool_output{call_id, describe(err), true, false, {}});
           return;
         }
+        audit_action(self, "error", describe(err));
         fail(self, err);
       });
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/agent_messages.hpp"
+#include "messages/audit_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "messages/pool_messages.hpp"
 #include "messages/trajectory_messages.hpp"
@@ -31,6 +32,7 @@ struct agent_settings {
   int32_t model_retries = 3;
   caf::timespan model_backoff = std::chrono::seconds(2);
   trajectory_api recorder; // null: tasks are not recorded (--trajectory-dir)
+  audit_api audit;         // null: the agent's actions are not audited (--audit-log)
 };
 
 /// Everything a task actor starts with.
@@ -44,6 +46,7 @@ struct task_setup {
   caf::actor listener; // gets (progress, task_progress); may be null
   agent_settings settings;
   bool paused = false; // an operator holds the session (live view): wait before the first step
+  std::string client_label; // whose task it is, as the audit names the client
 };
 
 struct task_state {

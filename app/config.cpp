@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <unistd.h>
 #include <filesystem>
 #include "app/config.hpp"
@@ -5,14 +6,19 @@
 #include <CLI/CLI.hpp>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include "agent/model_registry.hpp"
 #include "computers/backend_registry.hpp"
 #include "computers/cua_endpoint.hpp"
 #include "messages/errors.hpp"
+#include "tools/tool_registry.hpp"
 
 namespace cua {
 
@@ -185,6 +191,8 @@ struct option_texts {
   std::string settle_mode = "screen";
   std::string listen;
   std::string view_listen;
+  std::vector<std::string> tools;
+  std::string client_token_file;
   std::string token_file;
   std::string node_listen = "127.0.0.1:4242";
   std::vector<std::string> hosts;
@@ -458,6 +466,122 @@ void add_client_options(CLI::App& app, server_config& cfg, option_texts& texts) 
     ->check(CLI::Range(0.001, 1e7));
 }
 
+// What the operator lets clients do.
+void add_policy_options(CLI::App& app, server_config& cfg, option_texts& texts) {
+  app.add_option("--tools", texts.tools,
+                 "Only these tools are listed and callable (comma-separated); the others are "
+                 "unknown tools")
+    ->delimiter(',');
+  app.add_option("--token-file", texts.client_token_file,
+                 "HTTP: one client token a line, \"TOKEN [tools=a,b] [read-only] [max-sessions=N] "
+                 "[name=LABEL]\": each token gets its own rights (within --tools and --read-only) "
+                 "and a label that logs and the audit name")
+    ->check(CLI::ExistingFile);
+  app.add_option("--audit-log", cfg.audit_log,
+                 "Append one JSON line per tool call and per action of the nested agent (time, "
+                 "client, session, tool or action with its arguments, outcome, duration) to FILE");
+  app.add_option("--audit-max-mb", cfg.audit_max_mb,
+                 "MiB the audit log grows to before it is rotated (FILE.1 ... FILE.5)")
+    ->capture_default_str()
+    ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app.add_flag("--audit-redact-text", cfg.audit_redact_text,
+               "The audit log records typed text by its length only");
+  app.add_flag("--read-only", cfg.rights.read_only,
+               "Screens may be looked at (screenshot_cua, computer screenshot and "
+               "cursor_position, get_session_stats) but not acted on; run_cua_task and "
+               "run_multi_cua_tasks are not offered");
+}
+
+// Checks --tools against the tool table.
+void settle_tools(server_config& cfg, const std::vector<std::string>& names) {
+  if (names.empty())
+    return;
+  std::set<std::string> allowed;
+  for (const auto& name : names) {
+    if (tool_table().find(name) == nullptr) {
+      std::string known;
+      for (const auto& tool : tool_table().all())
+        known += (known.empty() ? "" : ", ") + tool.name;
+      throw CLI::ValidationError("--tools: there is no tool \"" + name + "\" (the tools are: "
+                                 + known + ")");
+    }
+    allowed.insert(name);
+  }
+  cfg.rights.tools = std::move(allowed);
+}
+
+// Reads --token-file: one client token a line, "TOKEN [tools=a,b,c] [read-only] [max-sessions=N]
+// [name=LABEL]" ('#' comments, blank lines skipped). A token's rights are its line's, within the
+// server's own (--tools, --read-only). Throws a CLI11 validation error naming the line.
+void settle_token_file(server_config& cfg, const std::string& file) {
+  if (file.empty())
+    return;
+  if (cfg.transport != transport_kind::http)
+    throw CLI::ValidationError("--token-file needs --transport http");
+  std::ifstream in(file);
+  if (!in)
+    throw CLI::ValidationError("--token-file " + file + ": cannot read it");
+  std::set<std::string> tokens{cfg.http.auth_token};
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto where = "--token-file " + file + " line " + std::to_string(number) + ": ";
+    std::istringstream words(line);
+    std::string token;
+    if (!(words >> token) || token[0] == '#')
+      continue;
+    if (!tokens.insert(token).second)
+      throw CLI::ValidationError(where + "this token is given twice (each token stands for one "
+                                         "set of rights)");
+    auto rights = std::make_shared<client_rights>(cfg.rights);
+    rights->label = "token " + std::to_string(number);
+    rights->tools_source = rights->read_only_source
+      = "its token's line " + std::to_string(number) + " of --token-file";
+    std::string word;
+    while (words >> word) {
+      auto eq = word.find('=');
+      auto key = word.substr(0, eq);
+      auto value = eq == std::string::npos ? std::string{} : word.substr(eq + 1);
+      if (key == "read-only" && eq == std::string::npos) {
+        rights->read_only = true;
+      } else if (key == "tools" && !value.empty()) {
+        std::set<std::string> names;
+        std::istringstream list(value);
+        std::string name;
+        while (std::getline(list, name, ','))
+          if (!name.empty()) {
+            if (tool_table().find(name) == nullptr)
+              throw CLI::ValidationError(where + "there is no tool \"" + name + "\"");
+            if (!cfg.rights.offers(name))
+              throw CLI::ValidationError(where + "tool \"" + name + "\" is not offered at all (--tools)");
+            names.insert(name);
+          }
+        rights->tools = std::move(names);
+      } else if (key == "max-sessions" && !value.empty()
+                 && value.find_first_not_of("0123456789") == std::string::npos && value.size() < 7
+                 && std::stoi(value) > 0) {
+        rights->max_sessions = std::stoi(value);
+      } else if (key == "name" && !value.empty()
+                 && value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789._-") == std::string::npos) {
+        rights->label = value;
+      } else if (key == "read-only" || key == "tools" || key == "max-sessions" || key == "name") {
+        throw CLI::ValidationError(where + "bad value in \"" + word + "\" (read-only takes none, "
+                                   "tools= a list of tool names, max-sessions= a positive number, "
+                                   "name= letters, digits, '.', '_' or '-')");
+      } else {
+        throw CLI::ValidationError(where + "unknown key \"" + key + "\" (the keys are tools=, "
+                                   "read-only, max-sessions= and name=)");
+      }
+    }
+    if (cfg.token_rights.count(rights->label) > 0)
+      throw CLI::ValidationError(where + "the name \"" + rights->label + "\" is given twice");
+    cfg.http.client_tokens.emplace_back(token, rights->label);
+    cfg.token_rights.emplace(rights->label, std::move(rights));
+  }
+  if (cfg.token_rights.empty())
+    throw CLI::ValidationError("--token-file " + file + ": no token in it");
+}
+
 // The live view: a web page of every session, to watch them and take one over.
 void add_view_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   app.add_flag("!--no-view", cfg.view,
@@ -552,6 +676,15 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
   settle_nodes(cfg, texts.node_listen, texts.hosts, texts.hosts_file, texts.node_secret_file);
   cfg.http.reclaim_idle_s = cfg.evict_idle_s;
   settle_trajectory_dir(cfg);
+  settle_tools(cfg, texts.tools);
+  settle_token_file(cfg, texts.client_token_file);
+  if (!cfg.audit_log.empty()) { // refused at start rather than found out at the first call
+    int fd = ::open(cfg.audit_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+      throw CLI::ValidationError("--audit-log " + cfg.audit_log + ": cannot write it ("
+                                 + std::strerror(errno) + ")");
+    ::close(fd);
+  }
   sandbox.enabled = texts.sandbox_mode == "on";
   cfg.backend.settle.bound = std::chrono::milliseconds(texts.settle_ms);
   cfg.backend.settle.quiet = std::chrono::milliseconds(texts.settle_quiet_ms);
@@ -591,6 +724,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   add_agent_options(app, cfg);
   add_client_options(app, cfg, texts);
   add_view_options(app, cfg, texts);
+  add_policy_options(app, cfg, texts);
   add_node_options(app, cfg, texts);
   app.add_option("--log-level", cfg.log_level, "Lowest level logged to stderr")
     ->capture_default_str()

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "computers/backend_options.hpp"
+#include "mcp/client_rights.hpp"
 #include "transport/http_options.hpp"
 
 namespace cua {
@@ -55,6 +58,14 @@ struct server_config {
   double task_ttl_max_s = 3600;        // the longest an MCP task and its result are kept
   int32_t task_max_per_client = 64;    // MCP tasks kept per client, running or finished
   int64_t task_results_max_mb = 256;   // bytes of MCP task results kept per client
+  /// What clients may do (--tools, --read-only); over HTTP, --token-file gives each token its own.
+  client_rights rights;
+  /// --token-file: each token's rights by its principal (its label); the tokens themselves are in
+  /// http.client_tokens.
+  std::map<std::string, std::shared_ptr<const client_rights>> token_rights;
+  std::string audit_log;          // empty: no audit (--audit-log)
+  int64_t audit_max_mb = 100;     // then the audit log is rotated
+  bool audit_redact_text = false; // typed text by its length only
   // The live view (view/): on the HTTP transport's address, or on --view-listen's (stdio too).
   bool view = true;
   bool has_view_listen = false;

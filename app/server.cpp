@@ -31,6 +31,7 @@
 #include "actors/host_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/remote_pool_actor.hpp"
+#include "actors/audit_actor.hpp"
 #include "actors/metrics_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "actors/trajectory_actor.hpp"
@@ -151,7 +152,8 @@ pool_config pool_config_of(const server_config& cfg, const backend_entry& backen
 }
 
 // How the supervisor and its sessions are set up.
-supervisor_config supervisor_config_of(const server_config& cfg, trajectory_api recorder) {
+supervisor_config supervisor_config_of(const server_config& cfg, trajectory_api recorder,
+                                        audit_api audit) {
   supervisor_config sup_cfg;
   sup_cfg.max_sessions = cfg.max_sessions;
   sup_cfg.idle_timeout = seconds(cfg.idle_timeout_s);
@@ -167,6 +169,8 @@ supervisor_config supervisor_config_of(const server_config& cfg, trajectory_api 
   sup_cfg.session.agent.model_backoff = std::chrono::milliseconds(cfg.model_backoff_ms);
   sup_cfg.max_sessions_per_client = cfg.max_sessions_per_client;
   sup_cfg.session.agent.recorder = recorder;
+  sup_cfg.session.agent.audit = audit;
+  sup_cfg.session.client_label = cfg.transport == transport_kind::http ? "http" : "stdio";
   sup_cfg.session.max_pause = std::chrono::duration_cast<caf::timespan>(
     std::chrono::duration<double>(cfg.view_max_pause_s));
   return sup_cfg;
@@ -193,12 +197,13 @@ struct running_actors {
   pool_api pool;
   caf::actor metrics;  // none over stdio
   caf::actor recorder; // none without --trajectory-dir
+  caf::actor audit;    // none without --audit-log
 };
 
 // Stops the actors in order, each step bounded, all of them within the watchdog's bound; after the
 // end of the input (`input_ended`), the calls read so far finish first.
 void stop_actors(caf::actor_system& sys, const running_actors& actors, bool input_ended) {
-  const auto& [tasks, bridge, writer, supervisor, pool, metrics, recorder] = actors;
+  const auto& [tasks, bridge, writer, supervisor, pool, metrics, recorder, audit] = actors;
   caf::scoped_actor self{sys};
   // Every step has its own bound, and all of them together stay inside the watchdog's.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
@@ -229,11 +234,14 @@ void stop_actors(caf::actor_system& sys, const running_actors& actors, bool inpu
   // The ended tasks' last records are written before it stops.
   if (recorder)
     ask(recorder, std::chrono::milliseconds(300), flush_atom::value);
+  // So are the audit records of the calls and actions that ended (each is written as it comes).
+  if (audit)
+    ask(audit, std::chrono::milliseconds(300), flush_atom::value);
   deadline += std::chrono::milliseconds(400);
   if (writer)
     ask(writer, std::chrono::milliseconds(500), flush_atom::value);
   for (const auto& a : {tasks, bridge, caf::actor_cast<caf::actor>(supervisor),
-                        caf::actor_cast<caf::actor>(pool), writer, metrics, recorder})
+                        caf::actor_cast<caf::actor>(pool), writer, metrics, recorder, audit})
     if (a)
       self->send_exit(a, caf::exit_reason::user_shutdown);
 }
@@ -402,26 +410,35 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
                       const bridge_config& bridge_cfg,
                       const std::shared_ptr<mcp_log_sink>& to_client,
                       const std::optional<http_view_routes>& view) {
-  auto spawn_client = [&sys, services, bridge_cfg, &cfg, to_client](
-                        const std::string& client_id,
+  // A client opened with a --token-file token has that token's rights; with the operator's token
+  // (or none), the server's.
+  auto services_of = [services, &cfg](const std::string& principal) {
+    auto own = services;
+    if (auto i = cfg.token_rights.find(principal); !principal.empty() && i != cfg.token_rights.end())
+      own.rights = i->second;
+    return own;
+  };
+  auto spawn_client = [&sys, services_of, bridge_cfg, &cfg, to_client](
+                        const std::string& client_id, const std::string& principal,
                         std::function<void(const std::string&)> on_end) {
     auto client_cfg = http_client_config_of(cfg, client_id);
     client_cfg.on_end = [to_client, on_end](const std::string& gone) {
       to_client->detach(gone);
       on_end(gone);
     };
-    auto client = sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+    auto client = sys.spawn(http_client_actor, client_cfg, services_of(principal), bridge_cfg);
     to_client->attach(client, client_id); // the log lines that name it, and only those
     return client;
   };
   // A request of the stateless revision: one actor for it, its sessions the principal's (every
   // caller with the token, or anyone without one: then a session is reached by its id alone).
-  auto spawn_stateless = [&sys, services, bridge_cfg, &cfg]() {
+  // A --token-file token's stateless requests are a principal of their own.
+  auto spawn_stateless = [&sys, services_of, bridge_cfg, &cfg](const std::string& principal) {
     http_client_config client_cfg;
-    client_cfg.client_id = "stateless";
+    client_cfg.client_id = principal.empty() ? "stateless" : "stateless " + principal;
     client_cfg.stateless = true;
     client_cfg.max_pending = cfg.max_in_flight;
-    return sys.spawn(http_client_actor, client_cfg, services, bridge_cfg);
+    return sys.spawn(http_client_actor, client_cfg, services_of(principal), bridge_cfg);
   };
   listener.emplace(cfg.http, std::make_shared<mcp_http_rules>(), spawn_client, spawn_stateless);
   auto metrics = caf::actor_cast<metrics_api>(services.metrics);
@@ -434,7 +451,7 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
     listener.reset();
     return err;
   }
-  if (!is_loopback_name(cfg.http.host) && cfg.http.auth_token.empty())
+  if (!is_loopback_name(cfg.http.host) && cfg.http.auth_token.empty() && cfg.token_rights.empty())
     spdlog::warn("listening on {} without a bearer token: anyone who can reach it can use the "
                  "computers; set --auth-token-file or CUA_MCP_AUTH_TOKEN",
                  cfg.http.host);
@@ -497,12 +514,21 @@ int run_server(const server_config& cfg) {
     if (!cfg.trajectory_dir.empty()) // writes files: a thread of its own
       recorder = sys.spawn<caf::detached>(trajectory_actor, cfg.trajectory_dir,
                                           static_cast<uint64_t>(cfg.trajectory_max_mb) << 20);
-    auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg, recorder), pool);
+    audit_api audit;
+    if (!cfg.audit_log.empty()) // writes a file: a thread of its own
+      audit = sys.spawn<caf::detached>(
+        audit_actor, audit_config{cfg.audit_log, static_cast<uint64_t>(cfg.audit_max_mb) << 20,
+                                  cfg.audit_redact_text});
+    auto supervisor = sys.spawn(supervisor_actor, supervisor_config_of(cfg, recorder, audit), pool);
 
     tool_services services;
     services.supervisor = supervisor;
     services.logs = to_client;
     services.recorder = recorder;
+    services.audit = audit;
+    auto rights = cfg.rights;
+    rights.label = cfg.transport == transport_kind::http ? "http" : "stdio";
+    services.rights = std::make_shared<const client_rights>(std::move(rights));
     metrics_api metrics;
     if (cfg.transport == transport_kind::http) { // only /metrics reads them
       metrics = sys.spawn(metrics_actor, supervisor, services.query_timeout);
@@ -522,7 +548,7 @@ int run_server(const server_config& cfg) {
       for (const auto& a : {tasks, caf::actor_cast<caf::actor>(supervisor),
                             caf::actor_cast<caf::actor>(pool), caf::actor_cast<caf::actor>(metrics),
                             caf::actor_cast<caf::actor>(recorder),
-                            view ? view->hub : caf::actor{}})
+                            caf::actor_cast<caf::actor>(audit), view ? view->hub : caf::actor{}})
         if (a)
           caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       fds.close_all();
@@ -573,7 +599,8 @@ int run_server(const server_config& cfg) {
     stop_actors(sys,
                 running_actors{tasks, bridge, writer, supervisor, pool,
                                caf::actor_cast<caf::actor>(metrics),
-                               caf::actor_cast<caf::actor>(recorder)},
+                               caf::actor_cast<caf::actor>(recorder),
+                               caf::actor_cast<caf::actor>(audit)},
                 why == end_of_input);
     fds.close_all();
     spdlog::info("stopped");
@@ -621,8 +648,7 @@ int run_host(const server_config& cfg) {
     auto why = await_end(fds, watchdog);
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
     stop_actors(sys, running_actors{caf::actor{}, caf::actor{}, caf::actor{}, supervisor_api{}, pool,
-                                     caf::actor{},
-                                     caf::actor{}},
+                                     caf::actor{}, caf::actor{}, caf::actor{}},
                 false);
     fds.close_all();
     spdlog::info("stopped");

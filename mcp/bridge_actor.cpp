@@ -10,6 +10,7 @@
 
 #include "mcp/argument_schema.hpp"
 #include "mcp/call_actor.hpp"
+#include "mcp/call_audit.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/log_sink.hpp"
 #include "mcp/resource_requests.hpp"
@@ -108,6 +109,11 @@ void reply_tool(bridge_ptr self, const json& id, const tool_result& result,
   reply(self, id, mcp::call_result_for_version(result.to_json(), version));
 }
 
+const tool_catalog& tools_of(const bridge_state& st) {
+  static const tool_catalog none{{}};
+  return st.config.tools != nullptr ? *st.config.tools : none;
+}
+
 // Tells the metrics (if any) how a call of `tool` begun at `started` ended.
 void count_call(bridge_ptr self, const std::string& tool, caf::actor_clock::time_point started,
                 call_outcome outcome) {
@@ -122,6 +128,8 @@ bridge_state::in_flight end_call(bridge_ptr self, call_table::iterator i, call_o
   auto call = std::move(i->second);
   self->state.calls.erase(i);
   count_call(self, call.tool, call.started, outcome);
+  audit_end(self, self->state.services.audit, std::exchange(call.audit, nullptr), outcome,
+            call.started);
   return call;
 }
 
@@ -130,6 +138,13 @@ void refuse_call(bridge_ptr self, const jsonrpc::message& msg, const std::string
                  const std::string& why, const std::string& version) {
   reply_tool(self, msg.id, tool_result::error(why), version);
   count_call(self, tool, self->clock().now(), call_outcome::error);
+  if (const auto* known = tools_of(self->state).find(tool)) {
+    auto record = audit_start(self->state.services, *known, msg.params.value("arguments", json{}));
+    if (!record.is_null())
+      record["error"] = why;
+    audit_end(self, self->state.services.audit, std::move(record), call_outcome::error,
+              self->clock().now());
+  }
 }
 
 void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
@@ -160,10 +175,6 @@ void handle_initialize(bridge_ptr self, const jsonrpc::message& msg) {
 }
 
 // Returns the tools this bridge serves.
-const tool_catalog& tools_of(const bridge_state& st) {
-  static const tool_catalog none{{}};
-  return st.config.tools != nullptr ? *st.config.tools : none;
-}
 
 // Returns whether a client at `version` may ask for MCP tasks the 2025-11-25 way (params.task).
 bool legacy_tasks(const bridge_state& st, const std::string& version) {
@@ -173,7 +184,12 @@ bool legacy_tasks(const bridge_state& st, const std::string& version) {
 // Returns every tool as tools/list shows it at `version`.
 json tool_listing(const bridge_state& st, const std::string& version) {
   auto tools = json::array();
+  const auto& rights = *st.services.rights;
   for (const auto& tool : tools_of(st).all()) {
+    // A tool the client may not use is not shown: not one it may not call (--tools), nor one
+    // that acts on screens as a whole (the agent's tools) for a client that may only look.
+    if (!rights.offers(tool.name) || (tool.runs_tasks && rights.read_only))
+      continue;
     auto shown = mcp::tool_for_version(tool.listing(), version);
     // The agent's tools take minutes: they may run as tasks; the others answer at once.
     if (tool.runs_tasks && legacy_tasks(st, version))
@@ -232,10 +248,13 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   }
   auto name = params["name"].get<std::string>();
   const auto* tool = tools_of(st).find(name);
-  if (tool == nullptr) {
+  if (tool == nullptr || !st.services.rights->offers(name)) {
     reply_error(self, msg.id, jsonrpc::invalid_params, "unknown tool \"" + name + "\"");
     return;
   }
+  if (tool->runs_tasks) // the agent's tools act on screens
+    if (auto refusal = st.services.rights->refusal_of_acting_tool(name); !refusal.empty())
+      return reply_error(self, msg.id, jsonrpc::invalid_params, refusal);
   auto wanted = mcp::task_request{};
   if (legacy_tasks(st, version)) {
     wanted = mcp::read_task_request(params);
@@ -290,16 +309,17 @@ void handle_tools_call(bridge_ptr self, const jsonrpc::message& msg, const std::
   if (wanted.wanted)
     return start_task(self, msg, std::move(setup), wanted.ttl_ms);
   auto ticket = setup.ticket;
+  auto audit = audit_start(setup.services, *tool, setup.arguments);
   if (tool->quick) {
     st.calls.emplace(key, bridge_state::in_flight{caf::actor{}, msg.id, name, ticket, version,
-                                                  self->clock().now()});
+                                                  self->clock().now(), std::move(audit)});
     st.quick->start(std::move(setup));
     return;
   }
   auto call = self->spawn(call_actor, std::move(setup));
   self->monitor(call);
-  st.calls.emplace(key,
-                   bridge_state::in_flight{call, msg.id, name, ticket, version, self->clock().now()});
+  st.calls.emplace(key, bridge_state::in_flight{call, msg.id, name, ticket, version,
+                                                self->clock().now(), std::move(audit)});
 }
 
 // Ends a call that gets no answer (cancelled): its actor stops, or, for a quick call, what is left

@@ -47,6 +47,7 @@ struct bridge_state {
     uint64_t ticket = 0;
     std::string version; // the protocol its answer is written in
     caf::actor_clock::time_point started;
+    nlohmann::json audit; // its audit record so far (null: not audited)
   };
 
   caf::actor writer;

@@ -377,6 +377,13 @@ caf::behavior http_client_actor(caf::stateful_actor<http_client_state>* self,
   st.supervisor = services.supervisor;
   st.log = tagged_log{log_tag{st.config.client_id, {}}};
   services.client = st.config.client_id;
+  // The supervisor names the client's sessions by its label (their tasks' audit records too),
+  // and holds it to its token's session limit.
+  if (st.supervisor)
+    caf::anon_send(st.supervisor, rights_atom::value, st.config.client_id, services.rights->label,
+                   services.rights->max_sessions);
+  if (!st.config.stateless)
+    st.log->info("client {} opened ({})", st.config.client_id, services.rights->label);
   if (services.default_session_id.empty() && !st.config.stateless)
     services.default_session_id = random_uuid();
   bridge.stateless = st.config.stateless;

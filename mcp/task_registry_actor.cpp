@@ -1,5 +1,7 @@
 #include "mcp/task_registry_actor.hpp"
 
+#include "mcp/call_audit.hpp"
+
 #include <algorithm>
 
 #include <caf/event_based_actor.hpp>
@@ -7,6 +9,7 @@
 #include <caf/system_messages.hpp>
 
 #include "mcp/call_actor.hpp"
+#include "mcp/call_audit.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -60,8 +63,9 @@ void set_status(registry_ptr self, entry& task, task_status status, std::string 
   announce(self, task);
 }
 
-void count_end(registry_ptr self, const entry& task, call_outcome outcome) {
+void count_end(registry_ptr self, entry& task, call_outcome outcome) {
   count_call_end(self, task.metrics, task.tool, task.started, outcome);
+  audit_end(self, task.audit, std::exchange(task.audit_record, nullptr), outcome, task.started);
 }
 
 // The result a cancelled task's call would have been answered with.
@@ -134,6 +138,8 @@ caf::result<json> create(registry_ptr self, task_order& order) {
   task.client_progress_token = order.setup.progress_token;
   task.started = self->clock().now();
   task.metrics = order.setup.services.metrics;
+  task.audit = order.setup.services.audit;
+  task.audit_record = audit_start(order.setup.services, *order.setup.tool, order.setup.arguments);
   // The call reports here; its progress becomes the task's status message, so it always has a
   // token (the client's own, whose notifications are passed on, or one of ours).
   auto& setup = order.setup;

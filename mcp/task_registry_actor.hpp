@@ -14,6 +14,7 @@
 
 #include "mcp/call_context.hpp"
 #include "mcp/task_view.hpp"
+#include "messages/audit_messages.hpp"
 #include "messages/metrics_messages.hpp"
 
 namespace cua {
@@ -51,6 +52,8 @@ struct task_registry_state {
     size_t bytes = 0;
     caf::actor_clock::time_point started;
     metrics_sink_api metrics; // where its end is counted; none: nowhere
+    audit_api audit;          // where its end is recorded; none: nowhere
+    nlohmann::json audit_record; // its audit record so far
     std::vector<caf::response_promise> waiting; // tasks/result requests
   };
 

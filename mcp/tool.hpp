@@ -13,6 +13,8 @@
 #include "mcp/tool_result.hpp"
 #include "messages/agent_messages.hpp"
 #include "messages/trajectory_messages.hpp"
+#include "mcp/client_rights.hpp"
+#include "messages/audit_messages.hpp"
 #include "messages/metrics_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "util/log_tap.hpp"
@@ -32,6 +34,9 @@ struct tool_services {
   std::shared_ptr<log_tap> logs; // null: calls cannot pass log records to their caller
   metrics_sink_api metrics;       // null: calls are not counted
   trajectory_api recorder;        // null: tasks are not recorded (no recordings to read)
+  audit_api audit; // null: nothing is audited (--audit-log)
+  /// What the client may do (--tools, --read-only, its token's line); never null.
+  std::shared_ptr<const client_rights> rights = std::make_shared<client_rights>();
 };
 
 /// The running tools/call a tool handler works in. Its continuations run on the call's own actor,

@@ -38,6 +38,8 @@ using run_task_atom = caf::atom_constant<caf::atom("run_task")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using rights_atom = caf::atom_constant<caf::atom("rights")>;
+using audit_atom = caf::atom_constant<caf::atom("audit")>;
 
 // task actor and model providers
 using step_atom = caf::atom_constant<caf::atom("step")>;

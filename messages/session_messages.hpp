@@ -154,6 +154,7 @@ using supervisor_api = caf::typed_actor<
   caf::replies_to<leave_atom, std::string>::with<int32_t>,
   caf::replies_to<stats_atom, std::string>::with<stats_report>,
   caf::replies_to<overview_atom>::with<stats_report>,
+  caf::reacts_to<rights_atom, std::string, std::string, int32_t>,
   caf::replies_to<idle_atom, std::string>::with<int64_t>,
   caf::replies_to<find_atom, std::string, std::string>::with<session_api>,
   caf::reacts_to<reap_atom>,

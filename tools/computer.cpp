@@ -51,6 +51,11 @@ void run_action(tool_context& ctx) {
     ctx.finish(tool_result::error(describe(action.error())));
     return;
   }
+  if (auto refusal = ctx.services().rights->refusal_of_action(to_string(action->kind));
+      !refusal.empty()) {
+    ctx.finish(tool_result::error(refusal));
+    return;
+  }
   auto what = describe(*action);
   with_session(ctx, [=](const session_handle& handle) {
     switch (action->kind) {

@@ -6,6 +6,19 @@ namespace cua {
 
 namespace {
 
+// What the asking client may do, as the operator set it.
+nlohmann::json rights_json(const client_rights& rights, int32_t server_per_client) {
+  auto tools = nlohmann::json::array();
+  if (rights.tools)
+    for (const auto& name : *rights.tools)
+      tools.push_back(name);
+  return {{"label", rights.label},
+          {"all_tools", !rights.tools},
+          {"tools", tools}, // with all_tools false: the only tools it may use
+          {"read_only", rights.read_only},
+          {"max_sessions", rights.max_sessions > 0 ? rights.max_sessions : server_per_client}};
+}
+
 nlohmann::json stats_json(const stats_report& report, const std::string& default_session) {
   auto sessions = nlohmann::json::object();
   for (const auto& s : report.sessions)
@@ -107,6 +120,16 @@ nlohmann::json output_schema() {
                                   "sessions_evicted"})},
             {"pool", integers({"size", "in_use", "idle", "starting", "waiting", "unavailable", "created",
                                "destroyed", "failed", "timed_out"})},
+            {"rights",
+             {{"type", "object"},
+              {"description", "What this client may do (--tools, --read-only, its token's line)"},
+              {"properties",
+               {{"label", {{"type", "string"}}},
+                {"all_tools", {{"type", "boolean"}}},
+                {"tools", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                {"read_only", {{"type", "boolean"}}},
+                {"max_sessions", {{"type", "integer"}}}}},
+              {"required", {"label", "all_tools", "tools", "read_only", "max_sessions"}}}},
             {"hosts",
              {{"type", "array"},
               {"items",
@@ -122,7 +145,7 @@ nlohmann::json output_schema() {
                   {"last_error", {{"type", "string"}}}}},
                 {"required", {"address", "state", "capacity", "in_use"}}}}}}}},
           {"required", {"total_sessions", "max_concurrent", "sessions", "server_sessions",
-                        "isolation", "warnings", "limits", "totals", "pool"}}};
+                        "isolation", "warnings", "limits", "totals", "pool", "rights"}}};
 }
 
 void get_stats(tool_context& ctx) {
@@ -133,7 +156,9 @@ void get_stats(tool_context& ctx) {
     .then(
       [=](const stats_report& report) {
         tool_result result;
-        result.set_structured(stats_json(report, context->services().default_session_id));
+        auto stats = stats_json(report, context->services().default_session_id);
+        stats["rights"] = rights_json(*context->services().rights, report.max_sessions_per_client);
+        result.set_structured(std::move(stats));
         context->finish(std::move(result));
       },
       [=](caf::error& err) {

@@ -73,16 +73,26 @@ std::optional<std::string> http_guard::check_origin(const std::string& origin) c
   return "Origin \"" + origin + "\" is not allowed (allow it with --allowed-origins)";
 }
 
-bool http_guard::authorized(const std::string& authorization) const {
-  if (token_.empty())
-    return true;
+std::optional<std::string> http_guard::principal_of(const std::string& authorization) const {
+  if (!wants_token())
+    return std::string{};
   const std::string prefix = "bearer ";
   if (authorization.size() <= prefix.size() || lower(authorization.substr(0, prefix.size())) != prefix)
-    return false;
+    return std::nullopt;
   auto given = authorization.substr(prefix.size());
   // Equal lengths are compared in constant time; the length itself is not secret enough to hide.
-  return given.size() == token_.size()
-         && CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+  // Every token is compared, so that the time does not tell which one came close.
+  auto same = [&](const std::string& token) {
+    return given.size() == token.size()
+           && CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+  };
+  std::optional<std::string> found;
+  if (!token_.empty() && same(token_))
+    found = std::string{};
+  for (const auto& [token, principal] : options_.client_tokens)
+    if (same(token) && !found)
+      found = principal;
+  return found;
 }
 
 bool accepts(const std::string& accept, const std::string& type) {

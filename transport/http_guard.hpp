@@ -21,11 +21,18 @@ public:
   /// browser) passes; a browser page passes only from a loopback origin or --allowed-origins.
   std::optional<std::string> check_origin(const std::string& origin) const;
 
-  /// Returns true if the Authorization header carries the token (compared in constant time), or if
-  /// no token is configured.
-  bool authorized(const std::string& authorization) const;
+  /// Returns who sends the Authorization header: "" for the operator's token (--auth-token-file)
+  /// or when no token is configured, a --token-file token's principal, or nothing when it carries
+  /// no token this server knows. Every token is compared, each in constant time.
+  std::optional<std::string> principal_of(const std::string& authorization) const;
 
-  bool wants_token() const { return !token_.empty(); }
+  /// Returns true if the Authorization header carries a token this server knows, or if no token
+  /// is configured.
+  bool authorized(const std::string& authorization) const {
+    return principal_of(authorization).has_value();
+  }
+
+  bool wants_token() const { return !token_.empty() || !options_.client_tokens.empty(); }
 
 private:
   http_options options_;

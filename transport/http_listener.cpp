@@ -151,6 +151,7 @@ struct http_listener::core : std::enable_shared_from_this<http_listener::core> {
   // Everything below is touched on the I/O thread only.
   struct client_slot {
     caf::actor actor;
+    std::string principal; // whose token opened it: only that token reaches it
     std::chrono::steady_clock::time_point last_active; // its last request, or the end of one
   };
   std::map<std::string, client_slot> clients; // by Mcp-Session-Id
@@ -344,7 +345,10 @@ private:
       return reply_now(403, *refusal);
     if (auto refusal = c.guard.check_origin(std::string{req[http::field::origin]}))
       return reply_now(403, *refusal);
-    if (!c.guard.authorized(std::string{req[http::field::authorization]}))
+    auto principal = c.guard.principal_of(std::string{req[http::field::authorization]});
+    if (principal)
+      principal_ = *principal;
+    if (!principal)
       return reply_now(401,
                        req[http::field::authorization].empty()
                          ? std::string{"a bearer token is required. "} + static_token_text
@@ -373,6 +377,11 @@ private:
     auto i = core_->clients.find(id);
     if (i == core_->clients.end()) {
       reply_now(404, "session not found: it ended or never existed; initialize again");
+      return std::nullopt;
+    }
+    if (i->second.principal != principal_) {
+      reply_now(403, "this MCP session was opened with another token; each token reaches only "
+                     "its own sessions");
       return std::nullopt;
     }
     auto version = std::string{req["MCP-Protocol-Version"]};
@@ -408,7 +417,7 @@ private:
     if (!post.batch && (reading.stateless || stateless_header(req)) && c.spawn_stateless) {
       // The stateless revision: no MCP session (an Mcp-Session-Id is ignored), one actor per POST.
       post.mcp_headers = mcp_headers_of(req);
-      auto client = c.spawn_stateless();
+      auto client = c.spawn_stateless(principal_);
       if (post.request_keys.empty()) {
         caf::anon_send(client, post_atom::value, std::move(post));
         return reply_now(202, "");
@@ -471,7 +480,7 @@ private:
     auto& c = *core_;
     auto id = random_uuid();
     std::weak_ptr<http_listener::core> weak = shared_core();
-    auto client = c.spawn_client(id, [weak](const std::string& gone) {
+    auto client = c.spawn_client(id, principal_, [weak](const std::string& gone) {
       // The queued handler holds the core weakly: one that never runs (the I/O thread has
       // stopped) must not keep alive the core whose I/O context holds it.
       if (auto owner = weak.lock())
@@ -480,7 +489,8 @@ private:
             alive->clients.erase(gone);
         });
     });
-    c.clients.emplace(id, http_listener::core::client_slot{client, std::chrono::steady_clock::now()});
+    c.clients.emplace(id, http_listener::core::client_slot{client, principal_,
+                                                           std::chrono::steady_clock::now()});
     current_ = c.next_exchange++;
     hand_over(id, client, std::move(post), {{"Mcp-Session-Id", id}});
   }
@@ -599,9 +609,13 @@ private:
         current_ = c.next_exchange++;
         return respond(current_, 200, json_type, R"({"ok":true})", {});
       }
-      if (token.empty() || !c.guard.authorized("Bearer " + token)) {
+      auto principal = token.empty() ? std::optional<std::string>{}
+                                     : c.guard.principal_of("Bearer " + token);
+      if (!principal || !principal->empty()) {
         spdlog::warn("live view: a login with a wrong token was refused");
-        return refuse(401, "that is not the token this server was given");
+        return refuse(401, principal ? "the live view takes the operator's token (--auth-token-file), "
+                                       "not a client's (--token-file)"
+                                     : "that is not the token this server was given");
       }
       auto login = c.add_view_login();
       current_ = c.next_exchange++;
@@ -748,6 +762,7 @@ private:
   caf::actor client_actor_;
   std::string client_id_; // the client the current exchange was handed to; empty: none
   std::optional<http_post> waiting_initialize_; // an initialize waiting for a client slot
+  std::string principal_; // whose token the current request carries ("": the operator's, or none)
 
   friend struct http_listener::core;
 };
@@ -998,7 +1013,8 @@ int64_t http_listener::core::seconds_until_a_slot() const {
 
 bool http_listener::core::view_authorized(const std::string& authorization,
                                           const std::string& cookies) {
-  if (!guard.wants_token() || guard.authorized(authorization))
+  // The operator's token (or none configured), not a client's from --token-file.
+  if (auto principal = guard.principal_of(authorization); principal && principal->empty())
     return true;
   auto login = cookie_value(cookies, view_cookie);
   auto i = view_logins.find(login);

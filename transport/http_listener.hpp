@@ -16,13 +16,16 @@
 
 namespace cua {
 
-/// Makes the actor of a new HTTP client (MCP session `client_id`); `on_end` is for it to call when
-/// it ends, from any thread.
-using http_client_spawner = std::function<caf::actor(
-  const std::string& client_id, std::function<void(const std::string&)> on_end)>;
+/// Makes the actor of a new HTTP client (MCP session `client_id`), opened with the token of
+/// `principal` ("" : the operator's token, or none; else a --token-file token's label); `on_end`
+/// is for it to call when it ends, from any thread.
+using http_client_spawner = std::function<caf::actor(const std::string& client_id,
+                                                     const std::string& principal,
+                                                     std::function<void(const std::string&)> on_end)>;
 
-/// Makes the actor that serves one request of the stateless revision (no MCP session).
-using http_stateless_spawner = std::function<caf::actor()>;
+/// Makes the actor that serves one request of the stateless revision (no MCP session), sent with
+/// the token of `principal`.
+using http_stateless_spawner = std::function<caf::actor(const std::string& principal)>;
 
 /// Answers a scrape of GET /metrics on `exchange`; `load` is the transport's own figures.
 using http_metrics_source = std::function<void(exchange_ptr exchange, http_load load)>;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cua {
@@ -16,7 +17,10 @@ struct http_options {
   std::vector<std::string> allowed_origins;
   /// Host header values accepted besides the loopback names and the listening address.
   std::vector<std::string> allowed_hosts;
-  std::string auth_token; // empty: no token asked for
+  std::string auth_token; // empty: no token asked for (unless client_tokens has some)
+  /// --token-file: each client token and the principal it stands for (its label), whose rights
+  /// the server looks up; a client opened with one token is only ever reached with that token.
+  std::vector<std::pair<std::string, std::string>> client_tokens;
   int32_t max_clients = 32;      // MCP sessions (Mcp-Session-Id) at once
   int32_t max_connections = 256; // TCP connections at once
   size_t max_body = 16 * 1024 * 1024;

@@ -70,3 +70,21 @@ TEST(http_guard, accept_headers_are_read_as_lists_with_wildcards) {
   EXPECT_FALSE(accepts("", "application/json"));
   EXPECT_FALSE(accepts("application/jsonx", "application/json"));
 }
+
+TEST(http_guard, each_client_token_stands_for_its_principal_and_the_operator_is_empty) {
+  auto options = loopback("operator-token");
+  options.client_tokens = {{"team-a-token", "team-a"}, {"team-b-token", "team-b"}};
+  http_guard guard(options);
+  EXPECT_EQ(guard.principal_of("Bearer operator-token"), std::string{});
+  EXPECT_EQ(guard.principal_of("Bearer team-a-token"), std::string{"team-a"});
+  EXPECT_EQ(guard.principal_of("bearer team-b-token"), std::string{"team-b"});
+  EXPECT_FALSE(guard.principal_of("Bearer team-c-token"));
+  EXPECT_FALSE(guard.principal_of(""));
+  // Client tokens alone still ask for a token.
+  auto teams_only = loopback();
+  teams_only.client_tokens = {{"team-a-token", "team-a"}};
+  http_guard teams(teams_only);
+  EXPECT_TRUE(teams.wants_token());
+  EXPECT_FALSE(teams.authorized(""));
+  EXPECT_EQ(teams.principal_of("Bearer team-a-token"), std::string{"team-a"});
+}

@@ -49,7 +49,7 @@ protected:
 // A request that reaches a client actor which has just ended (its end and the request crossed)
 // is dropped with the message; the peer must hear so, not wait for an answer that never comes.
 TEST_F(http_listener_test, a_request_for_a_client_that_already_ended_is_answered_not_left_waiting) {
-  http_listener listener(options_, std::make_shared<mcp_http_rules>(), [this](const std::string&, std::function<void(const std::string&)>) {
+  http_listener listener(options_, std::make_shared<mcp_http_rules>(), [this](const std::string&, const std::string&, std::function<void(const std::string&)>) {
     return ended_client(sys_);
   });
   ASSERT_FALSE(listener.start());
@@ -66,7 +66,7 @@ TEST_F(http_listener_test, a_search_for_a_client_slot_is_bounded_and_ends_in_a_c
   options_.max_clients = 2;
   auto kept = std::make_shared<std::vector<slot_request_ptr>>();
   int spawned = 0;
-  http_listener listener(options_, std::make_shared<mcp_http_rules>(), [&](const std::string&, std::function<void(const std::string&)>) {
+  http_listener listener(options_, std::make_shared<mcp_http_rules>(), [&](const std::string&, const std::string&, std::function<void(const std::string&)>) {
     if (spawned++ == 0)
       return ended_client(sys_);
     // One that answers its requests but sits on the question for its slot.
