@@ -333,7 +333,10 @@ session_api::behavior_type session_actor(session_ptr self, std::string id,
   st.config = std::move(config);
   st.ephemeral = ephemeral;
   st.log = tagged_log{log_tag{st.config.client, st.id}};
-  st.log_name = st.log.tag().session_name();
+  // Named by its client's label too (a token's name=), which is what an operator knows it by.
+  st.log_name = st.config.client.empty()
+                  ? st.id
+                  : st.id + " (" + st.config.client_label + ", client " + st.config.client + ")";
   st.created_at = std::chrono::system_clock::now();
   touch(self);
   self->set_down_handler([=](const caf::down_msg& msg) { on_down(self, msg); });

@@ -240,3 +240,16 @@ TEST(live_view, an_operator_types_into_a_real_desktop_while_the_client_waits) {
   EXPECT_NE(log.find("type (22 characters)"), std::string::npos) << log;
   EXPECT_EQ(log.find("operator-was-here"), std::string::npos);
 }
+
+TEST(live_view, a_teams_token_does_not_open_it) {
+  temp_dir dir("cua-view");
+  auto teams = (dir.path / "teams").string();
+  std::ofstream(teams) << "team-token-0001 name=team\n";
+  http_server server{{"--auth-token-file", token_file(dir, "operator-token-0815"), "--token-file", teams}};
+  auto port = server.port();
+  EXPECT_EQ(get(port, "/view/api/status", {{"Authorization", "Bearer team-token-0001"}}).status, 401);
+  auto login = post(port, "/view/login", R"({"token":"team-token-0001"})");
+  EXPECT_EQ(login.status, 401);
+  EXPECT_NE(login.body.find("operator"), std::string::npos) << login.body;
+  EXPECT_EQ(get(port, "/view/api/status", {{"Authorization", "Bearer operator-token-0815"}}).status, 200);
+}
