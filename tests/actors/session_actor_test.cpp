@@ -3,6 +3,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
+#include "tests/support/computer_actions.hpp"
 #include "tests/actors/replay_file.hpp"
 
 #include <caf/spawn_options.hpp>
@@ -241,12 +242,7 @@ const char* two_clicks = R"({"text":"first","actions":[{"action":"left_click","c
 )";
 
 computer_action click_at(int32_t x, int32_t y) {
-  computer_action action;
-  action.kind = action_kind::left_click;
-  action.has_coordinate = true;
-  action.x = x;
-  action.y = y;
-  return action;
+  return test::action_at(action_kind::left_click, x, y);
 }
 
 } // namespace

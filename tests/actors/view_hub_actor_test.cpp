@@ -5,6 +5,7 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
+#include "tests/support/computer_actions.hpp"
 #include "tests/actors/recorded_exchange.hpp"
 
 using namespace cua;
@@ -59,12 +60,7 @@ protected:
 };
 
 computer_action click_at(int32_t x, int32_t y) {
-  computer_action action;
-  action.kind = action_kind::left_click;
-  action.has_coordinate = true;
-  action.x = x;
-  action.y = y;
-  return action;
+  return test::action_at(action_kind::left_click, x, y);
 }
 
 } // namespace
