@@ -4,19 +4,24 @@
 #include "app/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <caf/config.hpp>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "agent/model_registry.hpp"
+#include "app/build_info.hpp"
+#include "app/config_file.hpp"
 #include "computers/backend_registry.hpp"
 #include "computers/cua_endpoint.hpp"
+#include "mcp/protocol.hpp"
 #include "messages/errors.hpp"
 #include "tools/tool_registry.hpp"
 
@@ -189,6 +194,9 @@ struct option_texts {
   int32_t settle_ms = 0;
   int32_t settle_quiet_ms = 0;
   std::string settle_mode = "screen";
+  std::string transport = "stdio";
+  std::string desktop_memory = "2G";
+  std::string role = "server";
   std::string listen;
   std::string view_listen;
   std::vector<std::string> tools;
@@ -257,10 +265,14 @@ void add_desktop_options(CLI::App& app, server_config& cfg, option_texts& texts)
                  "xvfb backend: processes (and threads) at most per desktop (0: no limit)")
     ->capture_default_str()
     ->check(CLI::Range(0, 1 << 22));
-  app.add_option("--desktop-memory", cfg.backend.sandbox.memory_bytes,
+  // Kept as given (2G), so that --print-config shows it so; made bytes in finish_config.
+  app.add_option("--desktop-memory", texts.desktop_memory,
                  "xvfb backend: memory at most per desktop, e.g. 2G or 512M (0: no limit)")
-    ->default_str("2G")
-    ->transform(CLI::AsSizeValue(false));
+    ->capture_default_str()
+    ->check([](const std::string& text) {
+      auto bytes = text;
+      return CLI::AsSizeValue(false)(bytes);
+    });
   app.add_option("--desktop-cpus", cfg.backend.sandbox.cpus,
                  "xvfb backend: CPU time at most per desktop, in cores (0: no limit)")
     ->capture_default_str()
@@ -417,12 +429,10 @@ void add_client_options(CLI::App& app, server_config& cfg, option_texts& texts) 
                  "Sessions one client may hold at once (0: --max-sessions); over HTTP")
     ->capture_default_str()
     ->check(CLI::Range(0, 100000));
-  app.add_option("--transport", cfg.transport,
+  app.add_option("--transport", texts.transport,
                  "stdio: one client on stdin/stdout; http: many clients over Streamable HTTP")
-    ->transform(CLI::CheckedTransformer(
-      std::map<std::string, transport_kind>{{"stdio", transport_kind::stdio},
-                                            {"http", transport_kind::http}}))
-    ->default_str("stdio");
+    ->capture_default_str()
+    ->check(CLI::IsMember({"stdio", "http"}));
   app.add_option("--listen", texts.listen, "HOST:PORT the HTTP transport listens on (endpoint /mcp)")
     ->capture_default_str();
   app.add_option("--allowed-origins", cfg.http.allowed_origins,
@@ -471,7 +481,15 @@ void add_policy_options(CLI::App& app, server_config& cfg, option_texts& texts) 
   app.add_option("--tools", texts.tools,
                  "Only these tools are listed and callable (comma-separated); the others are "
                  "unknown tools")
-    ->delimiter(',');
+    ->delimiter(',')
+    ->check([](const std::string& name) {
+      if (tool_table().find(name) != nullptr)
+        return std::string{};
+      std::string known;
+      for (const auto& tool : tool_table().all())
+        known += (known.empty() ? "" : ", ") + tool.name;
+      return "there is no tool \"" + name + "\" (the tools are: " + known + ")";
+    });
   app.add_option("--token-file", texts.client_token_file,
                  "HTTP: one client token a line, \"TOKEN [tools=a,b] [read-only] [max-sessions=N] "
                  "[name=LABEL]\": each token gets its own rights (within --tools and --read-only) "
@@ -492,22 +510,11 @@ void add_policy_options(CLI::App& app, server_config& cfg, option_texts& texts) 
                "run_multi_cua_tasks are not offered");
 }
 
-// Checks --tools against the tool table.
+// --tools: the tools offered at all.
 void settle_tools(server_config& cfg, const std::vector<std::string>& names) {
   if (names.empty())
     return;
-  std::set<std::string> allowed;
-  for (const auto& name : names) {
-    if (tool_table().find(name) == nullptr) {
-      std::string known;
-      for (const auto& tool : tool_table().all())
-        known += (known.empty() ? "" : ", ") + tool.name;
-      throw CLI::ValidationError("--tools: there is no tool \"" + name + "\" (the tools are: "
-                                 + known + ")");
-    }
-    allowed.insert(name);
-  }
-  cfg.rights.tools = std::move(allowed);
+  cfg.rights.tools = std::set<std::string>(names.begin(), names.end()); // checked by the option
 }
 
 // Reads --token-file: one client token a line, "TOKEN [tools=a,b,c] [read-only] [max-sessions=N]
@@ -606,12 +613,11 @@ void add_view_options(CLI::App& app, server_config& cfg, option_texts& texts) {
 
 // Computer hosts on other machines: a host's own port, a front's hosts, and what they share.
 void add_node_options(CLI::App& app, server_config& cfg, option_texts& texts) {
-  app.add_option("--role", cfg.role,
+  app.add_option("--role", texts.role,
                  "server: the MCP server (its computers local, or on --hosts); host: a computer "
                  "host for fronts on other machines (speaks no MCP)")
-    ->transform(CLI::CheckedTransformer(
-      std::map<std::string, node_role>{{"server", node_role::server}, {"host", node_role::host}}))
-    ->default_str("server");
+    ->capture_default_str()
+    ->check(CLI::IsMember({"server", "host"}));
   app.add_option("--node-listen", texts.node_listen,
                  "--role host: HOST:PORT fronts connect to (loopback unless told otherwise)")
     ->capture_default_str();
@@ -660,6 +666,8 @@ void settle_trajectory_dir(const server_config& cfg) {
 // CLI11 validation error that says what is wrong.
 void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts) {
   auto& sandbox = cfg.backend.sandbox;
+  cfg.transport = texts.transport == "http" ? transport_kind::http : transport_kind::stdio;
+  cfg.role = texts.role == "host" ? node_role::host : node_role::server;
   settle_cua_urls(cfg, texts.cua_urls_file);
   parse_listen(texts.listen, cfg.http);
   settle_auth_token(cfg, texts.token_file, !texts.view_listen.empty());
@@ -702,21 +710,16 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
                                         : desktop_network::isolated;
   for (const auto& text : texts.binds)
     sandbox.binds.push_back(*parse_desktop_bind(text));
+  auto memory = texts.desktop_memory;
+  CLI::AsSizeValue(false)(memory);
+  sandbox.memory_bytes = std::stoll(memory);
   if (sandbox.memory_bytes != 0 && sandbox.memory_bytes < (int64_t{64} << 20))
     throw CLI::ValidationError("--desktop-memory: at least 64M (an X server alone needs that)");
   parse_screen(texts.screen, cfg.backend);
 }
 
-} // namespace
-
-std::variant<server_config, int> parse_command_line(int argc, char** argv) {
-  server_config cfg;
-  option_texts texts{cfg};
-  CLI::App app{"cua-mcp-server: an MCP server that gives desktop AI agents computers to use, one "
-               "isolated computer per session.",
-               "cua-mcp-server"};
-  app.footer(footer());
-  app.set_version_flag("--version", std::string{CUA_VERSION});
+// Every setting's flag, in the order --help, the man page and --print-config list them.
+void describe_options(CLI::App& app, server_config& cfg, option_texts& texts) {
   add_backend_options(app, cfg, texts);
   add_desktop_options(app, cfg, texts);
   add_computer_service_options(app, cfg, texts);
@@ -732,11 +735,108 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
   app.add_option("--workers", cfg.workers, "Actor scheduler threads (0: one per core, at least 2)")
     ->capture_default_str()
     ->check(CLI::Range(0, 256));
+}
+
+// Checks one key of a config file against a table of its own, as if it were the flag --KEY=VALUE
+// alone on a command line (env vars aside): the file's bad values are refused with their line
+// before any of it is applied.
+config_key_verdict check_config_key(const std::string& key, const std::vector<std::string>& values) {
+  server_config scratch;
+  option_texts scratch_texts{scratch};
+  CLI::App app;
+  describe_options(app, scratch, scratch_texts);
+  CLI::Option* option = is_command_key(key) ? nullptr : app.get_option_no_throw("--" + key);
+  if (option == nullptr || option->get_lnames().empty() || option->get_lnames().front() != key) {
+    std::vector<std::string> keys;
+    for (const auto* each : app.get_options())
+      if (!each->get_lnames().empty() && !is_command_key(each->get_lnames().front()))
+        keys.push_back(each->get_lnames().front());
+    auto near = nearest_key(key, keys);
+    return {"unknown key \"" + key + "\"" + (near.empty() ? std::string{} : " (did you mean \"" + near + "\"?)")
+            + "; every flag of --help is a key, without its dashes"};
+  }
+  config_key_verdict verdict;
+  if (const char* env = std::getenv(option->get_envname().c_str()); !option->get_envname().empty() && env != nullptr)
+    verdict.env_wins = true;
+  for (auto* each : app.get_options())
+    each->envname("");
+  std::vector<std::string> args;
+  for (const auto& value : values)
+    args.push_back("--" + key + "=" + value);
+  std::reverse(args.begin(), args.end()); // CLI11 takes them last first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    verdict.error = key + ": " + e.what();
+  }
+  return verdict;
+}
+
+// What --version prints: this build, its commit, and what it speaks.
+std::string version_text() {
+  std::string revisions = mcp::modern_version() + " (stateless)";
+  for (const auto& revision : mcp::supported_versions())
+    revisions += ", " + revision;
+  return "cua-mcp-server " CUA_VERSION "\n"
+         "commit " + std::string{build_commit()} + "\n"
+         "CAF " + std::to_string(CAF_VERSION / 10000) + "." + std::to_string(CAF_VERSION / 100 % 100)
+         + "." + std::to_string(CAF_VERSION % 100) + "\n"
+         "MCP protocol revisions: " + revisions;
+}
+
+// What --print-config says of the secrets it never prints.
+std::string secrets_comment(const server_config& cfg, const option_texts& texts) {
+  std::string out = "\n# Secrets are never printed:\n";
+  std::string token = "none";
+  if (!cfg.http.auth_token.empty())
+    token = texts.token_file.empty() ? "from CUA_MCP_AUTH_TOKEN" : "from auth-token-file";
+  out += "#   the HTTP bearer token: " + token + "\n";
+  if (!cfg.http.client_tokens.empty())
+    out += "#   client tokens: " + std::to_string(cfg.http.client_tokens.size()) + " from token-file\n";
+  if (!cfg.node_secret.empty())
+    out += "#   the node secret: from node-secret-file\n";
+  for (const char* variable : {"CUA_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"})
+    if (const char* value = std::getenv(variable); value != nullptr && *value != 0)
+      out += std::string{"#   "} + variable + ": set in the environment\n";
+  return out;
+}
+
+} // namespace
+
+std::variant<server_config, int> parse_command_line(int argc, char** argv) {
+  server_config cfg;
+  option_texts texts{cfg};
+  CLI::App app{"cua-mcp-server: an MCP server that gives desktop AI agents computers to use, one "
+               "isolated computer per session.",
+               "cua-mcp-server"};
+  app.footer(footer());
+  app.set_version_flag("--version", version_text, "Print the version, the commit, CAF's version "
+                       "and the MCP protocol revisions spoken, and exit");
+  app.config_formatter(std::make_shared<config_file_format>(check_config_key));
+  auto* config_option = app.set_config("--config", "", "Read settings from this TOML file: each "
+                                       "flag is a key without its dashes (max-sessions = 4, tools = "
+                                       "[\"computer\"], read-only = true); flags, then env vars, "
+                                       "win over it");
+  config_option->type_name("FILE");
+  bool print_config = false;
+  app.add_flag("--print-config", print_config, "Print the effective configuration as a --config "
+               "file (secrets are not printed) and exit");
+  describe_options(app, cfg, texts);
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ConfigError& e) {
+      throw CLI::ConfigError("--config " + config_option->as<std::string>() + " " + e.what());
+    }
     finish_config(app, cfg, texts);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (print_config) {
+    std::cout << "# cua-mcp-server " CUA_VERSION ": the effective configuration (--print-config).\n"
+                 "# Read it back with --config FILE; flags, then env vars, win over the file.\n"
+              << app.config_to_str(true, true) << secrets_comment(cfg, texts) << std::flush;
+    return 0;
   }
   return cfg;
 }
