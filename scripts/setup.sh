@@ -13,6 +13,10 @@ packages=(
   nlohmann-json3-dev    # JSON
   libspdlog-dev         # logging to stderr
   libcli11-dev          # command-line flags
+  libtomlplusplus-dev   # --config files (TOML)
+  help2man              # the man page, from --help
+  dpkg-dev file         # the Debian package: dpkg-shlibdeps finds its library dependencies
+  curl                  # tests: the installed package's service spoken to over HTTP
   libpng-dev            # PNG screenshots
   libturbojpeg0-dev     # JPEG screenshots
   libssl-dev            # base64; TLS to remote computers (wss/https)
