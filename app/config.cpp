@@ -172,6 +172,8 @@ void settle_auth_token(server_config& cfg, const std::string& token_file, bool v
     return; // CUA_MCP_AUTH_TOKEN may be set for other servers of the user's; stdio ignores it
   if (!token_file.empty()) {
     std::ifstream in(token_file);
+    if (!in)
+      throw CLI::ValidationError("--auth-token-file " + token_file + ": cannot read it");
     std::getline(in, token);
     while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
       token.pop_back();
@@ -664,7 +666,8 @@ void settle_trajectory_dir(const server_config& cfg) {
 
 // Turns what was parsed into the configuration, checking what one option alone cannot; throws a
 // CLI11 validation error that says what is wrong.
-void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts) {
+// With `dry_run` (--print-config) nothing is made on disk: no recordings' directory, no audit log.
+void finish_config(const CLI::App& app, server_config& cfg, const option_texts& texts, bool dry_run) {
   auto& sandbox = cfg.backend.sandbox;
   cfg.transport = texts.transport == "http" ? transport_kind::http : transport_kind::stdio;
   cfg.role = texts.role == "host" ? node_role::host : node_role::server;
@@ -683,10 +686,11 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
   }
   settle_nodes(cfg, texts.node_listen, texts.hosts, texts.hosts_file, texts.node_secret_file);
   cfg.http.reclaim_idle_s = cfg.evict_idle_s;
-  settle_trajectory_dir(cfg);
+  if (!dry_run)
+    settle_trajectory_dir(cfg);
   settle_tools(cfg, texts.tools);
   settle_token_file(cfg, texts.client_token_file);
-  if (!cfg.audit_log.empty()) { // refused at start rather than found out at the first call
+  if (!cfg.audit_log.empty() && !dry_run) { // refused at start rather than found out at the first call
     int fd = ::open(cfg.audit_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
       throw CLI::ValidationError("--audit-log " + cfg.audit_log + ": cannot write it ("
@@ -712,7 +716,10 @@ void finish_config(const CLI::App& app, server_config& cfg, const option_texts& 
     sandbox.binds.push_back(*parse_desktop_bind(text));
   auto memory = texts.desktop_memory;
   CLI::AsSizeValue(false)(memory);
-  sandbox.memory_bytes = std::stoll(memory);
+  auto bytes = std::strtoull(memory.c_str(), nullptr, 10);
+  if (bytes > (uint64_t{1} << 50))
+    throw CLI::ValidationError("--desktop-memory " + texts.desktop_memory + ": more than a PiB");
+  sandbox.memory_bytes = static_cast<int64_t>(bytes);
   if (sandbox.memory_bytes != 0 && sandbox.memory_bytes < (int64_t{64} << 20))
     throw CLI::ValidationError("--desktop-memory: at least 64M (an X server alone needs that)");
   parse_screen(texts.screen, cfg.backend);
@@ -756,18 +763,25 @@ config_key_verdict check_config_key(const std::string& key, const std::vector<st
             + "; every flag of --help is a key, without its dashes"};
   }
   config_key_verdict verdict;
-  if (const char* env = std::getenv(option->get_envname().c_str()); !option->get_envname().empty() && env != nullptr)
+  // CLI11 lets an empty env var pass: so does the file.
+  if (const char* env = std::getenv(option->get_envname().c_str());
+      !option->get_envname().empty() && env != nullptr && *env != 0)
     verdict.env_wins = true;
-  for (auto* each : app.get_options())
-    each->envname("");
-  std::vector<std::string> args;
-  for (const auto& value : values)
-    args.push_back("--" + key + "=" + value);
-  std::reverse(args.begin(), args.end()); // CLI11 takes them last first
+  // The values go in as CLI11 applies a config file's (flags through their flag value), then
+  // the option's checks and conversion run.
   try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
+    if (option->get_expected_max() == 0) {
+      if (values.size() != 1)
+        throw CLI::ConversionError(key + " is a flag: true or false");
+      option->add_result(option->get_flag_value(key, values.front()));
+    } else {
+      option->add_result(values);
+    }
+    option->run_callback();
+  } catch (const CLI::Error& e) {
     verdict.error = key + ": " + e.what();
+  } catch (const std::exception& e) {
+    verdict.error = key + ": bad value (" + e.what() + ")";
   }
   return verdict;
 }
@@ -788,8 +802,10 @@ std::string version_text() {
 std::string secrets_comment(const server_config& cfg, const option_texts& texts) {
   std::string out = "\n# Secrets are never printed:\n";
   std::string token = "none";
-  if (!cfg.http.auth_token.empty())
-    token = texts.token_file.empty() ? "from CUA_MCP_AUTH_TOKEN" : "from auth-token-file";
+  if (!texts.token_file.empty())
+    token = "from auth-token-file";
+  else if (!cfg.http.auth_token.empty())
+    token = "from CUA_MCP_AUTH_TOKEN";
   out += "#   the HTTP bearer token: " + token + "\n";
   if (!cfg.http.client_tokens.empty())
     out += "#   client tokens: " + std::to_string(cfg.http.client_tokens.size()) + " from token-file\n";
@@ -828,7 +844,7 @@ std::variant<server_config, int> parse_command_line(int argc, char** argv) {
     } catch (const CLI::ConfigError& e) {
       throw CLI::ConfigError("--config " + config_option->as<std::string>() + " " + e.what());
     }
-    finish_config(app, cfg, texts);
+    finish_config(app, cfg, texts, print_config);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -73,8 +73,13 @@ install(CODE "
   else()
     set(cua_etc \"\${CMAKE_INSTALL_PREFIX}/etc/cua-mcp-server\")
   endif()
-  file(INSTALL DESTINATION \${cua_etc} TYPE FILE
-       FILES \"${CMAKE_CURRENT_SOURCE_DIR}/packaging/config.toml\")" COMPONENT server)
+  # An installed config is the operator's: a direct install (no DESTDIR) does not overwrite it.
+  if(EXISTS \${cua_etc}/config.toml AND \"\$ENV{DESTDIR}\" STREQUAL \"\")
+    message(STATUS \"Keeping: \${cua_etc}/config.toml\")
+  else()
+    file(INSTALL DESTINATION \${cua_etc} TYPE FILE
+         FILES \"${CMAKE_CURRENT_SOURCE_DIR}/packaging/config.toml\")
+  endif()" COMPONENT server)
 
 # The Debian packages: cua-mcp-server and cua-mcp-server-dbgsym.
 set(CPACK_GENERATOR DEB)
@@ -82,10 +87,10 @@ set(CPACK_PACKAGE_NAME cua-mcp-server)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "cua-mcp-server maintainers <cua-mcp-server@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "MCP server that gives desktop AI agents computers to use")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Every MCP session gets its own isolated computer (a private X desktop in a bubblewrap sandbox,\n"
-    "or a remote Cua computer-server), with tools to look at it, act on it and hand it whole tasks.\n"
-    "Runs on stdio for one client or as a service over Streamable HTTP for many.")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "Every MCP session gets its own isolated computer (a private X desktop in a bubblewrap "
+       "sandbox, or a remote Cua computer-server), with tools to look at it, act on it and hand "
+       "it whole tasks. Runs on stdio for one client or as a service over Streamable HTTP for many.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES OFF) # the install rules strip, and keep the debug information
 set(CPACK_DEB_COMPONENT_INSTALL ON)

@@ -85,6 +85,15 @@ TEST(config_file, print_config_reads_back_to_the_same_settings) {
   auto second = run({"--config", file.path(), "--print-config"});
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_EQ(second.out, first.out);
+
+  // Empty strings ("empty: none") too.
+  auto empty = run({"--window-manager", "", "--desktop-startup", "", "--print-config"});
+  ASSERT_EQ(empty.code, 0) << empty.err;
+  EXPECT_NE(settings_of(empty.out).find("window-manager = \"\"\n"), std::string::npos) << empty.out;
+  temp_file empty_file(empty.out);
+  auto empty_again = run({"--config", empty_file.path(), "--print-config"});
+  ASSERT_EQ(empty_again.code, 0) << empty_again.err;
+  EXPECT_EQ(empty_again.out, empty.out);
 }
 
 TEST(config_file, flags_then_env_vars_win_over_the_file) {
@@ -120,6 +129,7 @@ TEST(config_file, a_bad_value_is_refused_with_its_line) {
          {"backend = \"vmware\"\n", "line 1: backend", "vmware"},
          {"max-sessions = [1, 2]\n", "line 1: max-sessions", ""},
          {"read-only = \"maybe\"\n", "line 1: read-only", "maybe"},
+         {"desktop-memory = \"lots\"\n", "line 1: desktop-memory", "lots"},
          {"[server]\nmax-sessions = 2\n", "line 1: server", "sections are not used"},
          {"max-sessions = \n", "line 1:", "TOML"},
          {"help = true\n", "line 1: unknown key \"help\"", ""},
@@ -148,6 +158,15 @@ TEST(config_file, the_server_runs_with_what_the_file_says) {
   EXPECT_EQ(names, (std::set<std::string>{"screenshot_cua", "get_session_stats"}));
   auto stats = server.call_tool("get_session_stats");
   EXPECT_NE(all_text_of(stats).find("\"max_sessions\":1"), std::string::npos) << all_text_of(stats);
+}
+
+TEST(config_file, print_config_makes_nothing_on_disk) {
+  auto dir = std::filesystem::temp_directory_path() / ("cua-config-dry-" + std::to_string(getpid()));
+  auto result = run({"--trajectory-dir", (dir / "recordings").string(), "--audit-log",
+                     (dir / "audit.jsonl").string(), "--print-config"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "--print-config made " << dir;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(config_file, print_config_never_prints_a_secret) {

@@ -39,7 +39,9 @@ contents)
     grep -q "^ Depends:.*$dep" <<<"$control" || fail "the package does not depend on $dep:"$'\n'"$control"
   done
   [[ $(dpkg-deb -f "$deb" Package) == cua-mcp-server ]] || fail "package name"
-  dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./conffiles$' || fail "no conffiles"
+  # (grep -q on a here-string, not at the end of a pipe: under pipefail the writer's SIGPIPE
+  # would decide the outcome)
+  grep -q '^./conffiles$' <<<"$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)" || fail "no conffiles"
   dpkg-deb -e "$deb" "$out/control"
   grep -qx /etc/cua-mcp-server/config.toml "$out/control/conffiles" || fail "config.toml is not a conffile"
   # A stripped binary of a few MB; its debug information in the -dbgsym package, by build id.
@@ -47,17 +49,24 @@ contents)
   bin=$out/root/usr/bin/cua-mcp-server
   size=$(stat -c %s "$bin")
   ((size < 40 * 1024 * 1024)) || fail "the binary is $size bytes"
-  readelf -S "$bin" 2>/dev/null | grep -q '\.debug_info' && fail "the installed binary still has debug information"
+  grep -q '\.debug_info' <<<"$(readelf -S "$bin" 2>/dev/null)" && fail "the installed binary still has debug information"
   id=$(readelf -n "$bin" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
   [[ -n $id ]] || fail "no build id"
   debug=$out/root/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
   [[ -f $debug ]] || fail "no debug file for build id $id in the dbgsym package"
-  readelf -S "$debug" 2>/dev/null | grep -q '\.debug_info' || fail "the debug file has no .debug_info"
+  grep -q '\.debug_info' <<<"$(readelf -S "$debug" 2>/dev/null)" || fail "the debug file has no .debug_info"
   [[ $(dpkg-deb -f "$dbg" Depends) == "cua-mcp-server (= $(dpkg-deb -f "$deb" Version))" ]] \
     || fail "the dbgsym package's Depends: $(dpkg-deb -f "$dbg" Depends)"
   # The extracted binary runs, and the unit file is one systemd accepts.
-  "$bin" --version | grep -q '^cua-mcp-server ' || fail "the packaged binary does not run"
+  grep -q '^cua-mcp-server ' <<<"$("$bin" --version)" || fail "the packaged binary does not run"
   unit=$out/root/usr/lib/systemd/system/cua-mcp-server.service
+  # Options that would take the desktops' sandbox away under systemd (see the unit's comment):
+  # the install check below runs without systemd, so it could not see them.
+  for option in RestrictNamespaces PrivateUsers ProtectKernelTunables ProtectKernelLogs ProtectProc \
+                ProtectControlGroups PrivateDevices; do
+    ! grep -q "^$option=" "$unit" || fail "the unit sets $option=, which breaks the desktop sandbox"
+  done
+  grep -q '^Delegate=yes' "$unit" || fail "the unit does not delegate its cgroup (per-desktop limits)"
   if command -v systemd-analyze >/dev/null; then
     sed "s|/usr/bin/cua-mcp-server|$bin|" "$unit" > "$out/cua-mcp-server.service"
     verdict=$(systemd-analyze verify "$out/cua-mcp-server.service" 2>&1 | grep -v "Failed to resolve user\|Failed to resolve group\|not running\|/run/systemd\|Command 'man " || true)
