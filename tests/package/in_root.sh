@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Runs inside the throw-away root of package_test.sh install: installs the package, starts the
-# service's command as the service's user, speaks MCP to it, removes and purges the package.
+# Runs as a oneshot unit of the systemd that package_test.sh install boots in a throw-away root:
+# installs the package (its postinst enables and starts the service under this systemd), checks
+# the running service's hardening from outside and inside, speaks MCP to it, stops it, purges
+# the package, and ends the boot with its own exit status.
 set -euo pipefail
+trap 'status=$?; systemctl exit "$status"' EXIT
 deb=$1
-fail() { echo "FAIL: $*" >&2; [[ -f /tmp/server.log ]] && tail -20 /tmp/server.log >&2; exit 1; }
+unit=cua-mcp-server.service
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- the service's journal:" >&2
+  journalctl -u $unit --no-pager -n 30 -o cat >&2 || true
+  exit 1
+}
 ip link set lo up
-chmod 1777 /tmp # as systemd's PrivateTmp= makes it
-# Debian's udev makes /dev/net/tun 0666 (slirp4netns, the desktops' isolated network, opens it as
-# the service's user); a container's may be 0600: this root gets a node as Debian has it.
-if [[ $(stat -c %a /dev/net/tun) != 666 ]]; then
-  mount -t tmpfs -o mode=0755 tmpfs /dev/net
-  mknod -m 0666 /dev/net/tun c 10 200
-fi
 
 dpkg -i "$deb" >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; fail "dpkg -i"; }
 getent passwd cua-mcp >/dev/null || fail "postinst made no cua-mcp user"
@@ -19,30 +21,40 @@ token_file=/etc/cua-mcp-server/token
 [[ $(stat -c '%a %U %G' $token_file) == "640 root cua-mcp" ]] || fail "token file: $(stat -c '%a %U %G' $token_file)"
 token=$(head -1 $token_file)
 ((${#token} == 64)) || fail "token of ${#token} characters"
-
-# The unit's own command, user and environment; the directories systemd would make.
-unit=/usr/lib/systemd/system/cua-mcp-server.service
-exec_start=$(sed -n 's/^ExecStart=//p' $unit)
-user=$(sed -n 's/^User=//p' $unit)
-home=$(sed -n 's/^Environment=HOME=//p' $unit)
-mkdir -p "$home" /var/log/cua-mcp-server && chown "$user:$user" "$home" /var/log/cua-mcp-server
-cd "$home"
-# shellcheck disable=SC2086 # the unit's command line is split as systemd splits it (no quotes in it)
-HOME=$home setpriv --reuid="$user" --regid="$user" --init-groups --no-new-privs \
-  $exec_start >/tmp/server.log 2>&1 &
-server=$!
+[[ $(systemctl is-enabled $unit) == enabled ]] || fail "postinst did not enable the service"
 
 url=http://127.0.0.1:8765/mcp
+for _ in $(seq 100); do
+  curl -s -o /dev/null "$url" 2>/dev/null && break
+  systemctl -q is-failed $unit && fail "the service failed"
+  sleep 0.1
+done
+[[ $(systemctl is-active $unit) == active ]] || fail "the service is $(systemctl is-active $unit)"
+echo "dpkg -i: the service is enabled and running under systemd" >&2
+
+# The running server as the unit made it: its user, no privileges, a syscall filter, and the
+# system read-only, /home hidden and /tmp private in its mount namespace.
+pid=$(systemctl show -p MainPID --value $unit)
+status_of() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status"; }
+uid=$(id -u cua-mcp)
+[[ $(status_of Uid) == "$uid"$'\t'"$uid"$'\t'"$uid"$'\t'"$uid" ]] || fail "the server runs with Uid $(status_of Uid)"
+[[ $(status_of NoNewPrivs) == 1 ]] || fail "NoNewPrivs is $(status_of NoNewPrivs)"
+[[ $(status_of CapBnd) == 0000000000000000 ]] || fail "capability bounding set $(status_of CapBnd)"
+[[ $(status_of CapEff) == 0000000000000000 ]] || fail "effective capabilities $(status_of CapEff)"
+[[ $(status_of Seccomp) == 2 ]] || fail "no system-call filter (Seccomp $(status_of Seccomp))"
+in_service() { nsenter --target "$pid" --mount -- "$@"; }
+in_service touch /usr/probe 2>/dev/null && fail "/usr is writable in the service's namespace"
+in_service touch /etc/probe 2>/dev/null && fail "/etc is writable in the service's namespace"
+touch /tmp/outside-probe
+in_service test -e /tmp/outside-probe && fail "the service's /tmp is not private"
+in_service test -w /var/lib/cua-mcp-server || fail "the state directory is not writable"
+echo "hardening: user cua-mcp, no capabilities, no new privileges, seccomp, read-only system, private /tmp" >&2
+
 post() { # BODY [SESSION]: prints the response's headers and body
   curl -sS -i --max-time 30 -X POST "$url" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
     -H 'MCP-Protocol-Version: 2025-11-25' ${2:+-H "Mcp-Session-Id: $2"} -d "$1"
 }
-for _ in $(seq 100); do
-  curl -s -o /dev/null "$url" 2>/dev/null && break
-  kill -0 $server 2>/dev/null || fail "the service's command ended"
-  sleep 0.1
-done
 init=$(post '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"package-test","version":"1"}}}')
 grep -q '"serverInfo"' <<<"$init" || fail "initialize: $init"
 session=$(sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *\([^\r]*\).*/\1/p' <<<"$init")
@@ -51,14 +63,36 @@ post '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$session" >/dev/n
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"ping"}')
 [[ $code == 401 ]] || fail "a request without the token got $code"
-# A screen of the desktop the service made, as its unprivileged user, in its sandbox.
+
+# A screen of a desktop the service made under all of the unit's hardening: its bubblewrap
+# sandbox (user namespace, mounts, its own /proc), its isolated network (slirp4netns over
+# /dev/net/tun) and its limits (a cgroup in the service's delegated subtree).
 shot=$(post '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"screenshot_cua","arguments":{}}}' "$session")
 grep -q '"type":"image"' <<<"$shot" || fail "screenshot_cua: ${shot:0:600}"
-xvfb_users=$(ps -o user= -C Xvfb)
-[[ -n $xvfb_users ]] && ! grep -q root <<<"$xvfb_users" || fail "Xvfb runs as: $xvfb_users"
-kill $server && wait $server || true
-echo "installed package: initialize, 401 without the token, a screenshot as $user: ok" >&2
+xvfb=$(pgrep -x Xvfb | head -1)
+[[ -n $xvfb ]] || fail "no Xvfb runs"
+[[ $(stat -c %U "/proc/$xvfb") != root ]] || fail "Xvfb runs as root"
+grep -q "^0::/system.slice/$unit" "/proc/$xvfb/cgroup" ||
+  fail "the desktop is not in the service's cgroup: $(cat "/proc/$xvfb/cgroup")"
+stats=$(post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_session_stats","arguments":{}}}' "$session")
+isolation=$(grep -o '"isolation":"[^"]*' <<<"$stats" | head -1 | cut -d'"' -f4)
+grep -q '^bwrap sandbox per desktop' <<<"$isolation" || fail "isolation: ${isolation:-none in ${stats:0:600}}"
+echo "isolation under the unit: $isolation" >&2
+# Under cgroup v2 (Debian 12's default) Delegate=yes hands the service its subtree, and each
+# desktop gets a group of its own there. Under v1 (as on some container hosts) systemd delegates
+# only the controllers it manages, and the desktops' limits may fall back to rlimits.
+if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+  grep -q 'limits by cgroup v2' <<<"$isolation" || fail "a cgroup v2 host, but: $isolation"
+  grep -q "^0::/system.slice/$unit/." "/proc/$xvfb/cgroup" ||
+    fail "the desktop has no cgroup of its own: $(cat "/proc/$xvfb/cgroup")"
+fi
+echo "MCP: initialize, 401 without the token, a screenshot of a sandboxed desktop in the service's cgroup" >&2
+
+systemctl stop $unit
+pgrep -u cua-mcp >/dev/null && fail "processes of cua-mcp outlived the service: $(pgrep -a -u cua-mcp)"
+echo "systemctl stop: nothing of the service is left" >&2
 
 dpkg --purge cua-mcp-server >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; fail "dpkg --purge"; }
 [[ ! -e /usr/bin/cua-mcp-server && ! -e /etc/cua-mcp-server ]] || fail "purge left files behind"
+[[ ! -e /etc/systemd/system/multi-user.target.wants/$unit ]] || fail "purge left the service enabled"
 echo "purged: ok" >&2
