@@ -55,11 +55,16 @@ post() { # BODY [SESSION]: prints the response's headers and body
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
     -H 'MCP-Protocol-Version: 2025-11-25' ${2:+-H "Mcp-Session-Id: $2"} -d "$1"
 }
-init=$(post '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"package-test","version":"1"}}}')
-grep -q '"serverInfo"' <<<"$init" || fail "initialize: $init"
-session=$(sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *\([^\r]*\).*/\1/p' <<<"$init")
-[[ -n $session ]] || fail "no session id: $init"
-post '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$session" >/dev/null
+open_session() { # prints the id of a new MCP session
+  local init id
+  init=$(post '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"package-test","version":"1"}}}')
+  grep -q '"serverInfo"' <<<"$init" || fail "initialize: $init"
+  id=$(sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *\([^\r]*\).*/\1/p' <<<"$init")
+  [[ -n $id ]] || fail "no session id: $init"
+  post '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$id" >/dev/null
+  echo "$id"
+}
+session=$(open_session)
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"ping"}')
 [[ $code == 401 ]] || fail "a request without the token got $code"
@@ -87,6 +92,23 @@ if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
     fail "the desktop has no cgroup of its own: $(cat "/proc/$xvfb/cgroup")"
 fi
 echo "MCP: initialize, 401 without the token, a screenshot of a sandboxed desktop in the service's cgroup" >&2
+
+# An upgrade (the same package again) keeps the operator's edited config and the token, and
+# restarts the service, which then serves with the edited config.
+sed -i 's/^max-sessions = 4$/max-sessions = 2/' /etc/cua-mcp-server/config.toml
+grep -q '^max-sessions = 2$' /etc/cua-mcp-server/config.toml || fail "the default config has no max-sessions = 4"
+dpkg -i "$deb" >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; fail "dpkg -i over the installed package"; }
+grep -q '^max-sessions = 2$' /etc/cua-mcp-server/config.toml || fail "the upgrade replaced the edited config"
+[[ $(head -1 $token_file) == "$token" ]] || fail "the upgrade made a new token"
+for _ in $(seq 100); do
+  [[ $(systemctl show -p MainPID --value $unit) != "$pid" ]] && curl -s -o /dev/null "$url" && break
+  sleep 0.1
+done
+[[ $(systemctl show -p MainPID --value $unit) != "$pid" ]] || fail "the upgrade did not restart the service"
+session=$(open_session)
+stats=$(post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_session_stats","arguments":{}}}' "$session")
+grep -Eq '"max_concurrent":2[,}]' <<<"$stats" || fail "after the upgrade: ${stats:0:600}"
+echo "upgrade: the edited config and the token kept, the service restarted with the config" >&2
 
 systemctl stop $unit
 pgrep -u cua-mcp >/dev/null && fail "processes of cua-mcp outlived the service: $(pgrep -a -u cua-mcp)"
