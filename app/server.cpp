@@ -461,7 +461,8 @@ caf::error start_http(std::optional<http_listener>& listener, caf::actor_system&
 // The live view's hub and its routes, if the view is served anywhere: on the HTTP transport's
 // address or on --view-listen's; never beyond loopback without a token.
 std::optional<http_view_routes> start_view_hub(caf::actor_system& sys, const server_config& cfg,
-                                               const supervisor_api& supervisor) {
+                                               const supervisor_api& supervisor,
+                                               const audit_api& audit) {
   if (!cfg.view || (!cfg.has_view_listen && cfg.transport != transport_kind::http))
     return std::nullopt;
   const auto& where = cfg.has_view_listen ? cfg.view_http : cfg.http;
@@ -476,7 +477,7 @@ std::optional<http_view_routes> start_view_hub(caf::actor_system& sys, const ser
   view_cfg.token_required = !where.auth_token.empty();
   view_cfg.fps = cfg.view_fps;
   view_cfg.action_timeout = seconds(cfg.action_timeout_s + 10);
-  return http_view_routes{view_files(), sys.spawn(view_hub_actor, supervisor, view_cfg)};
+  return http_view_routes{view_files(), sys.spawn(view_hub_actor, supervisor, view_cfg, audit)};
 }
 
 // Serves the live view on --view-listen's address; returns what failed.
@@ -542,7 +543,7 @@ int run_server(const server_config& cfg) {
     caf::actor bridge;
     caf::actor writer;
     std::optional<stdin_reader> reader;
-    auto view = start_view_hub(sys, cfg, supervisor);
+    auto view = start_view_hub(sys, cfg, supervisor, audit);
     auto give_up = [&](const caf::error& err) {
       spdlog::critical("{}", describe(err));
       for (const auto& a : {tasks, caf::actor_cast<caf::actor>(supervisor),

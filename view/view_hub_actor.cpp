@@ -10,6 +10,7 @@
 #include "computers/action_parsing.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "util/clock_text.hpp"
 #include "util/unexpected_messages.hpp"
 
 namespace cua {
@@ -155,18 +156,6 @@ void refresh(hub_ptr self) {
 }
 
 // Runs `then` with the session `key` names, or answers `exchange` why there is none.
-void with_session(hub_ptr self, const std::string& key, const exchange_ptr& exchange,
-                  std::function<void(session_api)> then) {
-  auto& st = self->state;
-  auto i = st.sessions.find(key);
-  if (i == st.sessions.end())
-    return refuse(exchange, 404, "no session \"" + key + "\" (it may have ended)");
-  self->request(st.supervisor, st.config.action_timeout, find_atom::value, i->second.client,
-                i->second.id)
-    .then([=](const session_api& session) { then(session); },
-          [=](caf::error& err) { refuse(exchange, status_for(err), describe(err)); });
-}
-
 // Answers the waiters of `key` that have an older picture than the one there now.
 void deliver(hub_ptr self, const std::string& key) {
   auto& w = self->state.watches[key];
@@ -281,85 +270,142 @@ void on_frame_request(hub_ptr self, const std::string& key, const http_view_requ
   }
 }
 
+// What an operator asked of a session, until it is answered: the page's exchange, and what the
+// audit log keeps of it.
+struct operation {
+  exchange_ptr exchange;
+  std::string verb;
+  std::string key;
+  view_hub_state::session_ref ref; // empty while the key is not known
+  json action;                     // "act": the computer action as the page sent it
+  caf::actor_clock::time_point started;
+};
+
+// Answers the page, and writes what the operator did to whose session, and how it ended, in the
+// audit log (--audit-log) beside the clients' tool calls.
+void finish(hub_ptr self, const operation& op, int status, json body) {
+  reply(op.exchange, status, body);
+  const auto& audit = self->state.audit;
+  if (!audit)
+    return;
+  json record{{"time", iso8601(std::chrono::system_clock::now())},
+              {"kind", "operator_action"},
+              {"client", "live view"},
+              {"operation", op.verb}};
+  if (op.ref.id.empty()) {
+    record["session_key"] = op.key;
+  } else {
+    record["session"] = op.ref.id;
+    record["session_client"] = client_label(op.ref.client);
+  }
+  if (!op.action.is_null())
+    record["arguments"] = op.action;
+  record["outcome"] = status == 200 ? "ok" : "error";
+  if (status != 200) {
+    record["status"] = status;
+    record["error"] = body.value("error", "");
+  }
+  record["duration_ms"]
+    = std::chrono::duration<double, std::milli>(self->clock().now() - op.started).count();
+  self->send(audit, audit_atom::value, std::move(record));
+}
+
+void fail(hub_ptr self, const operation& op, int status, const std::string& text) {
+  finish(self, op, status, json{{"error", text}});
+}
+
+// Runs `then` with the session the operation is for, or answers why there is none.
+void with_session(hub_ptr self, const operation& op, std::function<void(session_api)> then) {
+  auto& st = self->state;
+  self->request(st.supervisor, st.config.action_timeout, find_atom::value, op.ref.client, op.ref.id)
+    .then([=](const session_api& session) { then(session); },
+          [=](caf::error& err) { fail(self, op, status_for(err), describe(err)); });
+}
+
 // pause, resume, act, end-task, cleanup: what an operator does to a session.
 void on_operation(hub_ptr self, const std::string& key, const std::string& verb,
                   const http_view_request& req) {
   auto& st = self->state;
-  auto exchange = req.exchange;
+  operation op{req.exchange, verb, key, {}, nullptr, self->clock().now()};
+  static const std::vector<std::string> verbs{"pause", "resume", "act", "end-task", "cleanup"};
+  if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end())
+    return refuse(req.exchange, 404, "no such operation \"" + verb + "\"");
+  if (verb == "act") {
+    op.action = json::parse(req.body, nullptr, false);
+    if (op.action.is_discarded())
+      op.action = req.body.substr(0, 1000);
+  }
+  if (auto i = st.sessions.find(key); i != st.sessions.end())
+    op.ref = i->second;
   if (st.config.read_only)
-    return refuse(exchange, 403,
-                  "the live view is read-only (--view-read-only): it shows the sessions but takes "
-                  "no action");
+    return fail(self, op, 403,
+                "the live view is read-only (--view-read-only): it shows the sessions but takes "
+                "no action");
+  if (op.ref.id.empty())
+    return fail(self, op, 404, "no session \"" + key + "\" (it may have ended)");
   auto timeout = st.config.action_timeout;
+  auto failed = [=](caf::error& err) { fail(self, op, status_for(err), describe(err)); };
   if (verb == "pause" || verb == "resume") {
     bool pausing = verb == "pause";
-    return with_session(self, key, exchange, [=](session_api session) {
+    return with_session(self, op, [=](session_api session) {
       auto answer = [=](bool paused) {
-        reply(exchange, 200, json{{"paused", paused}});
+        finish(self, op, 200, json{{"paused", paused}});
         refresh(self);
       };
-      auto fail = [=](caf::error& err) { refuse(exchange, status_for(err), describe(err)); };
       if (pausing)
-        self->request(session, timeout, pause_atom::value, operator_name).then(answer, fail);
+        self->request(session, timeout, pause_atom::value, operator_name).then(answer, failed);
       else
-        self->request(session, timeout, unpause_atom::value, operator_name).then(answer, fail);
+        self->request(session, timeout, unpause_atom::value, operator_name).then(answer, failed);
     });
   }
   if (verb == "act") {
-    auto input = json::parse(req.body, nullptr, false);
-    if (!input.is_object())
-      return refuse(exchange, 400,
-                    "the body must be one computer action as JSON, e.g. {\"action\": "
-                    "\"left_click\", \"coordinate\": [100, 200]}");
-    auto action = parse_action(input);
+    if (!op.action.is_object())
+      return fail(self, op, 400,
+                  "the body must be one computer action as JSON, e.g. {\"action\": "
+                  "\"left_click\", \"coordinate\": [100, 200]}");
+    auto action = parse_action(op.action);
     if (!action)
-      return refuse(exchange, 400, describe(action.error()));
+      return fail(self, op, 400, describe(action.error()));
     if (action->kind == action_kind::wait || action->kind == action_kind::screenshot)
-      return refuse(exchange, 400, "the live view acts on the screen: wait and screenshot are not "
-                                   "actions here (the page shows the screen as it changes)");
-    return with_session(self, key, exchange, [=](session_api session) {
+      return fail(self, op, 400,
+                  "the live view acts on the screen: wait and screenshot are not actions here "
+                  "(the page shows the screen as it changes)");
+    return with_session(self, op, [=](session_api session) {
       self->request(session, timeout, operate_atom::value, *action)
         .then(
           [=](const action_outcome& outcome) {
-            reply(exchange, 200,
-                  json{{"ok", true}, {"settled", outcome.settled}, {"settle_ms", outcome.settle_ms}});
+            finish(self, op, 200,
+                   json{{"ok", true}, {"settled", outcome.settled}, {"settle_ms", outcome.settle_ms}});
           },
-          [=](caf::error& err) { refuse(exchange, status_for(err), describe(err)); });
+          failed);
     });
   }
   if (verb == "end-task")
-    return with_session(self, key, exchange, [=](session_api session) {
+    return with_session(self, op, [=](session_api session) {
       self->request(session, timeout, cancel_atom::value,
                     std::string{"ended by an operator in the live view"})
         .then(
           [=](int32_t count) {
             spdlog::info("live view: {} ended {} task(s) of session {}", operator_name, count,
                          key);
-            reply(exchange, 200, json{{"cancelled", count}});
+            finish(self, op, 200, json{{"cancelled", count}});
             refresh(self);
           },
-          [=](caf::error& err) { refuse(exchange, status_for(err), describe(err)); });
+          failed);
     });
-  if (verb == "cleanup") {
-    auto i = st.sessions.find(key);
-    if (i == st.sessions.end())
-      return refuse(exchange, 404, "no session \"" + key + "\" (it may have ended)");
-    auto ref = i->second;
-    spdlog::info("live view: {} cleans up session {} ({})", operator_name, ref.id,
-                 client_label(ref.client));
-    self->request(st.supervisor, timeout, close_atom::value, ref.client, ref.id)
-      .then(
-        [=](const cleanup_report& report) {
-          reply(exchange, 200,
-                json{{"session_id", report.session_id},
-                     {"cancelled_tasks", report.cancelled_tasks},
-                     {"computer_returned", report.computer_returned}});
-          refresh(self);
-        },
-        [=](caf::error& err) { refuse(exchange, status_for(err), describe(err)); });
-    return;
-  }
-  refuse(exchange, 404, "no such operation \"" + verb + "\"");
+  // cleanup
+  spdlog::info("live view: {} cleans up session {} ({})", operator_name, op.ref.id,
+               client_label(op.ref.client));
+  self->request(st.supervisor, timeout, close_atom::value, op.ref.client, op.ref.id)
+    .then(
+      [=](const cleanup_report& report) {
+        finish(self, op, 200,
+               json{{"session_id", report.session_id},
+                    {"cancelled_tasks", report.cancelled_tasks},
+                    {"computer_returned", report.computer_returned}});
+        refresh(self);
+      },
+      failed);
 }
 
 void on_request(hub_ptr self, const http_view_request& req) {
@@ -440,10 +486,11 @@ void on_tick(hub_ptr self) {
 } // namespace
 
 caf::behavior view_hub_actor(caf::stateful_actor<view_hub_state>* self, supervisor_api supervisor,
-                             view_config config) {
+                             view_config config, audit_api audit) {
   log_unexpected_messages(self);
   self->state.supervisor = std::move(supervisor);
   self->state.config = config;
+  self->state.audit = std::move(audit);
   return {
     [=](view_atom, const http_view_request& req) { on_request(self, req); },
     [=](hangup_atom, uint64_t exchange) {

@@ -12,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "messages/audit_messages.hpp"
 #include "messages/session_messages.hpp"
 #include "transport/http_exchange.hpp"
 
@@ -56,6 +57,7 @@ struct view_hub_state {
 
   view_config config;
   supervisor_api supervisor;
+  audit_api audit; // none without --audit-log
   std::map<uint64_t, exchange_ptr> streams; // SSE streams of open pages, by exchange id
   std::string snapshot;                     // the overview last sent to them
   bool overview_out = false;                // an overview request is on its way
@@ -78,7 +80,11 @@ struct view_hub_state {
 ///
 /// Messages: (view, http_view_request), answered on its exchange; (hangup, exchange id) from the
 /// transport when a page goes away. Its own: (tick), (frame, key).
+///
+/// Every operation the operator asks (done or refused) goes to `audit`, if there is one, as an
+/// `operator_action` record: which operation on whose session, the action's arguments for "act",
+/// how it ended and how long it took.
 caf::behavior view_hub_actor(caf::stateful_actor<view_hub_state>* self, supervisor_api supervisor,
-                             view_config config);
+                             view_config config, audit_api audit = {});
 
 } // namespace cua

@@ -1,12 +1,17 @@
 #include "view/view_hub_actor.hpp"
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
+
+#include "actors/audit_actor.hpp"
 
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/actors/deterministic.hpp"
 #include "tests/support/computer_actions.hpp"
 #include "tests/actors/recorded_exchange.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace cua;
 using namespace std::chrono_literals;
@@ -19,11 +24,11 @@ class view_hub_actor_test : public test::deterministic {
 protected:
   void SetUp() override { supervisor_ = sim_supervisor("replay:/dev/null"); }
 
-  caf::actor make_hub(bool read_only = false) {
+  caf::actor make_hub(bool read_only = false, audit_api audit = {}) {
     view_config cfg;
     cfg.read_only = read_only;
     cfg.fps = 5;
-    return own(sys().spawn(view_hub_actor, supervisor_, cfg));
+    return own(sys().spawn(view_hub_actor, supervisor_, cfg, audit));
   }
 
   session_api open(const std::string& client, const std::string& id) {
@@ -164,4 +169,74 @@ TEST_F(view_hub_actor_test, a_read_only_view_watches_and_refuses_every_operation
   EXPECT_EQ(send(hub, "GET", base + "/frame", "after=0")->status, 200);
   auto status = json::parse(send(hub, "GET", "/view/api/status")->body);
   EXPECT_EQ(status["read_only"], true);
+}
+
+TEST_F(view_hub_actor_test, every_operation_of_the_operator_is_in_the_audit_log) {
+  test::temp_dir dir("view-audit");
+  auto log = dir.path / "audit.jsonl";
+  auto audit = sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, true});
+  open("c0ffee00-1234", "a");
+  auto hub = make_hub(false, audit);
+  auto base = "/view/api/sessions/" + keys(hub)["a"];
+  EXPECT_EQ(send(hub, "POST", base + "/pause")->status, 200);
+  EXPECT_EQ(send(hub, "POST", base + "/act", "", R"({"action":"type","text":"secret words"})")->status,
+            200);
+  EXPECT_EQ(send(hub, "POST", base + "/act", "", "not json")->status, 400);
+  EXPECT_EQ(send(hub, "POST", base + "/resume")->status, 200);
+  EXPECT_EQ(send(hub, "POST", base + "/act", "", R"({"action":"key","text":"Return"})")->status, 409);
+  EXPECT_EQ(send(hub, "POST", "/view/api/sessions/nope/cleanup")->status, 404);
+  EXPECT_EQ(send(hub, "POST", base + "/cleanup")->status, 200);
+  auto frame = send(hub, "GET", base + "/frame", "after=0"); // looking is not an operation
+  run();
+
+  std::vector<json> records;
+  std::istringstream lines(test::read_whole_file(log));
+  for (std::string line; std::getline(lines, line);)
+    records.push_back(json::parse(line));
+  ASSERT_EQ(records.size(), 7u) << test::read_whole_file(log);
+  std::vector<std::string> operations, outcomes;
+  for (const auto& r : records) {
+    EXPECT_EQ(r["kind"], "operator_action") << r;
+    EXPECT_EQ(r["client"], "live view") << r;
+    EXPECT_TRUE(r.contains("time") && r.contains("duration_ms")) << r;
+    operations.push_back(r["operation"]);
+    outcomes.push_back(r["outcome"]);
+  }
+  EXPECT_EQ(operations, (std::vector<std::string>{"pause", "act", "act", "resume", "act", "cleanup",
+                                                  "cleanup"}));
+  EXPECT_EQ(outcomes,
+            (std::vector<std::string>{"ok", "ok", "error", "ok", "error", "error", "ok"}));
+  // Whose session: its id and its client's label, never the client's whole secret id.
+  EXPECT_EQ(records[0]["session"], "a");
+  EXPECT_EQ(records[0]["session_client"], "http c0ffee00");
+  EXPECT_EQ(records[0].dump().find("c0ffee00-1234"), std::string::npos);
+  // The action's arguments, typed text by its length only (--audit-redact-text).
+  EXPECT_EQ(records[1]["arguments"]["action"], "type");
+  EXPECT_EQ(records[1]["arguments"]["text"], "[12 characters]");
+  EXPECT_EQ(records[2]["arguments"], "not json");
+  EXPECT_EQ(records[2]["status"], 400);
+  EXPECT_EQ(records[4]["status"], 409); // no longer paused
+  EXPECT_NE(records[4]["error"].get<std::string>().find("pause"), std::string::npos) << records[4];
+  EXPECT_EQ(records[5]["session_key"], "nope");
+  EXPECT_EQ(records[5]["status"], 404);
+  caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+  run();
+}
+
+TEST_F(view_hub_actor_test, a_read_only_view_audits_the_refused_operations) {
+  test::temp_dir dir("view-audit");
+  auto log = dir.path / "audit.jsonl";
+  auto audit = sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, false});
+  open("", "a");
+  auto hub = make_hub(true, audit);
+  auto base = "/view/api/sessions/" + keys(hub)["a"];
+  EXPECT_EQ(send(hub, "POST", base + "/pause")->status, 403);
+  run();
+  auto record = json::parse(test::read_whole_file(log));
+  EXPECT_EQ(record["operation"], "pause");
+  EXPECT_EQ(record["outcome"], "error");
+  EXPECT_EQ(record["status"], 403);
+  EXPECT_EQ(record["session_client"], "stdio");
+  caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+  run();
 }

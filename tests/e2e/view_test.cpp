@@ -5,6 +5,7 @@
 #include <fstream>
 #include <future>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -43,6 +44,29 @@ int view_port(server_process& server) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return 0;
+}
+
+// Opens the overview's event stream and returns what came up to its first event (headers
+// included) and that first event's overview.
+std::pair<std::string, json> first_overview(int port,
+                                            const std::map<std::string, std::string>& headers = {}) {
+  connection events(port);
+  http::request<http::string_body> req{http::verb::get, "/view/api/events", 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
+  http::write(events.stream(), req);
+  // Read raw (head and chunked body alike) until the first whole event is there.
+  std::string text;
+  events.stream().expires_after(std::chrono::seconds(10));
+  while (text.find("data: ") == std::string::npos
+         || text.find("\n\n", text.find("data: ")) == std::string::npos) {
+    char bytes[4096];
+    auto n = events.stream().read_some(net::buffer(bytes));
+    text.append(bytes, n);
+  }
+  auto data = text.find("data: ");
+  return {text, json::parse(text.substr(data + 6, text.find('\n', data) - data - 6))};
 }
 
 std::string token_file(const temp_dir& dir, const std::string& token) {
@@ -115,25 +139,11 @@ TEST(live_view, a_frame_follows_an_action_of_the_computer_tool) {
   auto client = server.new_client();
   ASSERT_EQ(server.call(client, "computer", {{"session_id", "a"}, {"action", "screenshot"}}).status, 200);
   // The overview names the session by a key of the view's own, not the client's id.
-  connection events(server.port());
-  http::request<http::string_body> req{http::verb::get, "/view/api/events", 11};
-  req.set(http::field::host, "127.0.0.1:" + std::to_string(server.port()));
-  http::write(events.stream(), req);
-  // Read raw (head and chunked body alike) until the first whole event is there.
-  std::string text;
-  events.stream().expires_after(std::chrono::seconds(10));
-  while (text.find("data: ") == std::string::npos
-         || text.find("\n\n", text.find("data: ")) == std::string::npos) {
-    char bytes[4096];
-    auto n = events.stream().read_some(net::buffer(bytes));
-    text.append(bytes, n);
-  }
-  EXPECT_NE(text.find("Content-Type: text/event-stream"), std::string::npos) << text;
-  auto data = text.find("data: ");
-  ASSERT_NE(data, std::string::npos) << text;
-  auto overview = json::parse(text.substr(data + 6, text.find('\n', data) - data - 6));
+  auto [head, overview] = first_overview(server.port());
+  EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos) << head;
   ASSERT_EQ(overview["sessions"].size(), 1u);
-  EXPECT_EQ(text.find(client), std::string::npos);
+  EXPECT_EQ(head.find(client), std::string::npos);
+  EXPECT_EQ(overview.dump().find(client), std::string::npos);
   auto key = overview["sessions"][0]["key"].get<std::string>();
   auto frame_path = "/view/api/sessions/" + key + "/frame";
   auto first = get(server.port(), frame_path + "?after=0");
@@ -252,4 +262,44 @@ TEST(live_view, a_teams_token_does_not_open_it) {
   EXPECT_EQ(login.status, 401);
   EXPECT_NE(login.body.find("operator"), std::string::npos) << login.body;
   EXPECT_EQ(get(port, "/view/api/status", {{"Authorization", "Bearer operator-token-0815"}}).status, 200);
+}
+
+TEST(live_view, the_operators_actions_are_in_the_audit_log_after_the_clients_calls) {
+  temp_dir dir("cua-view");
+  auto audit = dir.path / "audit.jsonl";
+  server_process server({"--backend", "sim", "--view-listen", "127.0.0.1:0", "--auth-token-file",
+                         token_file(dir, "audit-view-token"), "--audit-log", audit.string()});
+  server.initialize();
+  auto port = view_port(server);
+  ASSERT_NE(port, 0) << server.stderr_text();
+  auto shot = server.call_tool("computer", {{"action", "screenshot"}});
+  ASSERT_FALSE(shot.value("isError", false));
+  std::map<std::string, std::string> auth{{"Authorization", "Bearer audit-view-token"}};
+  auto overview = first_overview(port, auth).second;
+  ASSERT_EQ(overview["sessions"].size(), 1u) << overview;
+  auto base = "/view/api/sessions/" + overview["sessions"][0]["key"].get<std::string>();
+  ASSERT_EQ(post(port, base + "/pause", "{}", auth).status, 200);
+  ASSERT_EQ(post(port, base + "/act", R"({"action":"left_click","coordinate":[5,6]})", auth).status,
+            200);
+  ASSERT_EQ(post(port, base + "/resume", "{}", auth).status, 200);
+  server.close_stdin();
+  ASSERT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
+
+  std::vector<json> records;
+  std::istringstream lines(read_whole_file(audit));
+  for (std::string line; std::getline(lines, line);)
+    records.push_back(json::parse(line));
+  ASSERT_EQ(records.size(), 4u) << read_whole_file(audit);
+  EXPECT_EQ(records[0]["kind"], "tool_call");
+  EXPECT_EQ(records[0]["client"], "stdio");
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(records[i]["kind"], "operator_action") << records[i];
+    EXPECT_EQ(records[i]["outcome"], "ok") << records[i];
+    EXPECT_EQ(records[i]["session_client"], "stdio") << records[i];
+  }
+  EXPECT_EQ(records[1]["operation"], "pause");
+  EXPECT_EQ(records[2]["operation"], "act");
+  EXPECT_EQ(records[2]["arguments"]["coordinate"], json({5, 6}));
+  EXPECT_EQ(records[3]["operation"], "resume");
+  EXPECT_EQ(read_whole_file(audit).find("audit-view-token"), std::string::npos);
 }
