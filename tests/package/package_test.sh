@@ -5,9 +5,10 @@
 #   package_test.sh install  OUT_DIR            dpkg -i in a throw-away root, then the service
 # The install check needs root (mounts): it overlays a scratch directory on this machine's own /
 # (whose packages satisfy the dependencies), enters it (pivot_root) in new mount, PID, network,
-# IPC and UTS namespaces, and boots systemd there as PID 1, as a container manager would. A unit of
-# the test's own then installs the package with dpkg (whose postinst starts the service under that
-# systemd, with all of the unit's hardening), speaks MCP to it over HTTP on loopback, and purges it.
+# IPC, UTS and cgroup namespaces, and boots systemd there as PID 1, as a container manager would
+# (boot_root.sh). A unit of the test's own then installs the package with dpkg (whose postinst
+# starts the service under that systemd, with all of the unit's hardening), checks the service,
+# speaks MCP to it over HTTP on loopback, upgrades and purges it (in_root.sh).
 set -euo pipefail
 mode=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -80,71 +81,57 @@ install)
   out=$2
   [[ $(id -u) -eq 0 ]] || { echo "SKIP: installing the package needs root" >&2; exit 77; }
   [[ -x /lib/systemd/systemd ]] || { echo "SKIP: no systemd to boot in the throw-away root" >&2; exit 77; }
+  here=$(dirname "${BASH_SOURCE[0]}")
   deb=$(ls "$out"/cua-mcp-server_*.deb)
   scratch=$(mktemp -d /tmp/cua-package-root.XXXXXX)
-  trap 'umount -l "$scratch/root" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+  # The boot gets a cgroup of its own in every hierarchy, below this test's, and a cgroup
+  # namespace rooted there: systemd builds its tree inside it (this machine's limits still hold),
+  # and it goes with the test.
+  cgroups=()
+  remove_cgroups() {
+    local dir
+    for dir in "${cgroups[@]}"; do
+      for _ in $(seq 50); do # a killed process leaves its cgroup a moment later
+        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        [[ -d $dir ]] || break
+        sleep 0.1
+      done
+    done
+  }
+  trap 'umount -l "$scratch/root" 2>/dev/null || true; rm -rf "$scratch"; remove_cgroups' EXIT
+  # The mount point of the hierarchy of a /proc/self/cgroup line's controllers ("" for v2).
+  hierarchy_of() {
+    if [[ -z $1 ]]; then
+      findmnt -rn -t cgroup2 -o TARGET | head -1
+    else
+      findmnt -rn -t cgroup -o TARGET,OPTIONS | awk -v want="$1" '{
+        n = split(want, w, ","); all = 1
+        for (i = 1; i <= n; i++) if (index("," $2 ",", "," w[i] ",") == 0) all = 0
+        if (all) { print $1; exit } }'
+    fi
+  }
+  while IFS=: read -r _ controllers path; do
+    mount_point=$(hierarchy_of "$controllers")
+    [[ -n $mount_point ]] || continue
+    dir=$mount_point${path%/}/cua-package-test.$$
+    mkdir "$dir"
+    cgroups+=("$dir")
+    if [[ -e $dir/cpuset.cpus ]]; then # a v1 cpuset group takes no process before these are set
+      cat "$dir/../cpuset.cpus" >"$dir/cpuset.cpus"
+      cat "$dir/../cpuset.mems" >"$dir/cpuset.mems"
+    fi
+  done </proc/self/cgroup
   mkdir -p "$scratch"/{upper,work,root}
   cp "$deb" "$scratch/package.deb"
-  cp "$(dirname "${BASH_SOURCE[0]}")/in_root.sh" "$scratch/in_root.sh"
+  cp "$here/in_root.sh" "$scratch/in_root.sh"
   # The whole check is bounded: systemd (PID 1 of the new PID namespace) is killed with its
   # namespace if it does not exit by itself, which its test unit makes it do (`systemctl exit`).
   status=0
-  timeout --kill-after=10 300 unshare --mount --propagation private --pid --net --ipc --uts \
-      --fork --kill-child bash -euc '
-    scratch=$1 root=$1/root
-    mount -t overlay overlay -o "lowerdir=/,upperdir=$scratch/upper,workdir=$scratch/work" "$root"
-    mkdir -p "$root/scratch" "$root/old-root"
-    mount --bind "$scratch" "$root/scratch"
-    # As a container gets them: its own /proc (nothing mounted over it: each desktop sandbox
-    # needs a /proc the kernel deems fully visible to mount one of its own), /sys read-only but
-    # for the cgroup hierarchies (systemd manages its services, and delegates the server its
-    # subtree, there), and /dev of this machine.
-    mount -t proc proc "$root/proc"
-    mount --rbind /sys "$root/sys" && mount -o remount,bind,ro "$root/sys"
-    mount --rbind /dev "$root/dev"
-    # Debian'"'"'s udev makes /dev/net/tun 0666 (slirp4netns, the desktops'"'"' isolated network,
-    # opens it as the service'"'"'s user); a container'"'"'s may be 0600: this root gets a node as
-    # Debian has it.
-    if [[ $(stat -c %a /dev/net/tun) != 666 ]]; then
-      mount -t tmpfs -o mode=0755 tmpfs "$root/dev/net"
-      mknod -m 0666 "$root/dev/net/tun" c 10 200
-    fi
-    # Container images carry a policy-rc.d that forbids maintainer scripts to start services; a
-    # Debian host has none, and the test is of what its postinst does there.
-    rm -f "$root/usr/sbin/policy-rc.d"
-    mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-    mount -t tmpfs -o mode=0755 tmpfs "$root/run"
-    # The boot goes to a target of the test'"'"'s own, not to this machine'"'"'s default one (no
-    # database or mail server of the image starts).
-    units=$root/etc/systemd/system
-    # /proc/sys is this machine'"'"'s (a read-only mount over it would cost the sandbox its /proc),
-    # so what of the boot would write to the kernel (sysctls, binfmt, modules) is masked.
-    for masked in systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
-                  systemd-modules-load.service; do
-      ln -sf /dev/null "$units/$masked"
-    done
-    cat >"$units/cua-package-test.target" <<UNIT
-[Unit]
-Description=cua-mcp-server package test
-Wants=cua-package-test.service
-UNIT
-    cat >"$units/cua-package-test.service" <<UNIT
-[Unit]
-Description=cua-mcp-server package test: install, use, purge
-After=basic.target
-[Service]
-Type=oneshot
-ExecStart=/bin/bash /scratch/in_root.sh /scratch/package.deb
-StandardOutput=file:/scratch/in_root.log
-StandardError=inherit
-UNIT
-    cd "$root"
-    pivot_root . old-root
-    umount -l /old-root
-    export container=cua-package-test
-    exec /lib/systemd/systemd --system --unit=cua-package-test.target --log-target=null \
-      --show-status=false
-  ' _ "$scratch" || status=$?
+  (
+    for dir in "${cgroups[@]}"; do echo $BASHPID >"$dir/cgroup.procs"; done
+    exec timeout --kill-after=10 300 unshare --mount --propagation private --pid --net --ipc \
+      --uts --cgroup --fork --kill-child bash "$here/boot_root.sh" "$scratch"
+  ) || status=$?
   cat "$scratch/in_root.log" >&2 2>/dev/null || echo "FAIL: the test unit never ran" >&2
   ((status == 0)) || fail "the check in the throw-away root ended with $status"
   ;;
