@@ -278,22 +278,20 @@ struct operation {
   std::string key;
   view_hub_state::session_ref ref; // empty while the key is not known
   json action;                     // "act": the computer action as the page sent it
+  bool action_not_object = false;  // "act": the body is no JSON object (action: its size)
   caf::actor_clock::time_point started;
 };
 
 // Answers the page, and writes what the operator did to whose session, and how it ended, in the
 // audit log (--audit-log) beside the clients' tool calls.
-void finish(hub_ptr self, const operation& op, int status, json body) {
-  reply(op.exchange, status, body);
-  const auto& audit = self->state.audit;
-  if (!audit)
-    return;
+// The audit record of an operation that ended with `status` and `body`.
+json audit_record(hub_ptr self, const operation& op, int status, const json& body) {
   json record{{"time", iso8601(std::chrono::system_clock::now())},
               {"kind", "operator_action"},
               {"client", "live view"},
               {"operation", op.verb}};
   if (op.ref.id.empty()) {
-    record["session_key"] = op.key;
+    record["session_key"] = op.key.substr(0, 64); // as the page sent it: any length
   } else {
     record["session"] = op.ref.id;
     record["session_client"] = client_label(op.ref.client);
@@ -307,7 +305,14 @@ void finish(hub_ptr self, const operation& op, int status, json body) {
   }
   record["duration_ms"]
     = std::chrono::duration<double, std::milli>(self->clock().now() - op.started).count();
-  self->send(audit, audit_atom::value, std::move(record));
+  return record;
+}
+
+void finish(hub_ptr self, const operation& op, int status, json body) {
+  // The record goes first: an operation the page saw answered is in the log's queue already.
+  if (const auto& audit = self->state.audit)
+    self->send(audit, audit_atom::value, audit_record(self, op, status, body));
+  reply(op.exchange, status, body);
 }
 
 void fail(hub_ptr self, const operation& op, int status, const std::string& text) {
@@ -326,14 +331,18 @@ void with_session(hub_ptr self, const operation& op, std::function<void(session_
 void on_operation(hub_ptr self, const std::string& key, const std::string& verb,
                   const http_view_request& req) {
   auto& st = self->state;
-  operation op{req.exchange, verb, key, {}, nullptr, self->clock().now()};
+  operation op{req.exchange, verb, key, {}, nullptr, false, self->clock().now()};
   static const std::vector<std::string> verbs{"pause", "resume", "act", "end-task", "cleanup"};
   if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end())
     return refuse(req.exchange, 404, "no such operation \"" + verb + "\"");
   if (verb == "act") {
+    // Only an object is kept as the action's arguments, where --audit-redact-text finds its
+    // text; anything else (a truncated body may hold typed text) is kept by its size.
     op.action = json::parse(req.body, nullptr, false);
-    if (op.action.is_discarded())
-      op.action = req.body.substr(0, 1000);
+    if (!op.action.is_object()) {
+      op.action = json{{"body_bytes", req.body.size()}};
+      op.action_not_object = true;
+    }
   }
   if (auto i = st.sessions.find(key); i != st.sessions.end())
     op.ref = i->second;
@@ -359,7 +368,7 @@ void on_operation(hub_ptr self, const std::string& key, const std::string& verb,
     });
   }
   if (verb == "act") {
-    if (!op.action.is_object())
+    if (op.action_not_object)
       return fail(self, op, 400,
                   "the body must be one computer action as JSON, e.g. {\"action\": "
                   "\"left_click\", \"coordinate\": [100, 200]}");

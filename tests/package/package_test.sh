@@ -85,8 +85,8 @@ install)
   deb=$(ls "$out"/cua-mcp-server_*.deb)
   scratch=$(mktemp -d /tmp/cua-package-root.XXXXXX)
   # The boot gets a cgroup of its own in every hierarchy, below this test's, and a cgroup
-  # namespace rooted there: systemd builds its tree inside it (this machine's limits still hold),
-  # and it goes with the test.
+  # namespace rooted there (boot_root.sh): systemd builds its tree inside it (this machine's
+  # limits still hold), and it goes with the test.
   cgroups=()
   remove_cgroups() {
     local dir
@@ -124,14 +124,21 @@ install)
   mkdir -p "$scratch"/{upper,work,root}
   cp "$deb" "$scratch/package.deb"
   cp "$here/in_root.sh" "$scratch/in_root.sh"
-  # The whole check is bounded: systemd (PID 1 of the new PID namespace) is killed with its
-  # namespace if it does not exit by itself, which its test unit makes it do (`systemctl exit`).
+  # What systemd may change of this machine's kernel without a unit (it is PID 1 of a PID
+  # namespace, not of the machine): the test puts it back and fails if anything did.
+  kernel_settings=(fs/nr_open fs/file-max)
+  kernel_before=$(cd /proc/sys && cat "${kernel_settings[@]}")
+  # The whole check is bounded (within ctest's own bound, so the traps above still run):
+  # systemd is killed with its PID namespace if it does not exit by itself, which the test's
+  # unit makes it do when it ends (SuccessAction/FailureAction=exit-force).
   status=0
-  (
-    for dir in "${cgroups[@]}"; do echo $BASHPID >"$dir/cgroup.procs"; done
-    exec timeout --kill-after=10 300 unshare --mount --propagation private --pid --net --ipc \
-      --uts --cgroup --fork --kill-child bash "$here/boot_root.sh" "$scratch"
-  ) || status=$?
+  timeout --kill-after=10 200 unshare --mount --propagation private --pid --net --ipc --uts \
+    --fork --kill-child bash "$here/boot_root.sh" "$scratch" "${cgroups[@]}" || status=$?
+  if [[ $(cd /proc/sys && cat "${kernel_settings[@]}") != "$kernel_before" ]]; then
+    paste -d ' ' <(printf '%s\n' "${kernel_settings[@]}") <(echo "$kernel_before") |
+      while read -r key value; do echo "$value" >"/proc/sys/$key"; done
+    fail "the boot changed ${kernel_settings[*]} of this machine (put back)"
+  fi
   cat "$scratch/in_root.log" >&2 2>/dev/null || echo "FAIL: the test unit never ran" >&2
   ((status == 0)) || fail "the check in the throw-away root ended with $status"
   ;;
