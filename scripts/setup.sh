@@ -17,6 +17,7 @@ packages=(
   help2man              # the man page, from --help
   dpkg-dev file         # the Debian package: dpkg-shlibdeps finds its library dependencies
   curl                  # tests: the installed package's service spoken to over HTTP
+  debootstrap           # tests: a fresh Debian 12 root to install the package on
   libpng-dev            # PNG screenshots
   libturbojpeg0-dev     # JPEG screenshots
   libssl-dev            # base64; TLS to remote computers (wss/https)

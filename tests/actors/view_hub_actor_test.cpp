@@ -1,5 +1,6 @@
 #include "view/view_hub_actor.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,20 @@ protected:
       return out;
     for (const auto& s : stream->events.back()["sessions"])
       out[s["id"].get<std::string>()] = s["key"].get<std::string>();
+    return out;
+  }
+
+  /// A real audit actor writing to `log`; stopped at the end of the test.
+  audit_api audit_into(const std::filesystem::path& log, bool redact_text) {
+    return own(sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, redact_text}));
+  }
+
+  /// The records of the audit log at `log`, one per line.
+  static std::vector<json> records_of(const std::filesystem::path& log) {
+    std::vector<json> out;
+    std::istringstream lines(test::read_whole_file(log));
+    for (std::string line; std::getline(lines, line);)
+      out.push_back(json::parse(line));
     return out;
   }
 
@@ -174,7 +189,7 @@ TEST_F(view_hub_actor_test, a_read_only_view_watches_and_refuses_every_operation
 TEST_F(view_hub_actor_test, every_operation_of_the_operator_is_in_the_audit_log) {
   test::temp_dir dir("view-audit");
   auto log = dir.path / "audit.jsonl";
-  auto audit = sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, true});
+  auto audit = audit_into(log, true);
   open("c0ffee00-1234", "a");
   auto hub = make_hub(false, audit);
   auto base = "/view/api/sessions/" + keys(hub)["a"];
@@ -190,10 +205,7 @@ TEST_F(view_hub_actor_test, every_operation_of_the_operator_is_in_the_audit_log)
   auto frame = send(hub, "GET", base + "/frame", "after=0"); // looking is not an operation
   run();
 
-  std::vector<json> records;
-  std::istringstream lines(test::read_whole_file(log));
-  for (std::string line; std::getline(lines, line);)
-    records.push_back(json::parse(line));
+  auto records = records_of(log);
   ASSERT_EQ(records.size(), 7u) << test::read_whole_file(log);
   std::vector<std::string> operations, outcomes;
   for (const auto& r : records) {
@@ -221,24 +233,21 @@ TEST_F(view_hub_actor_test, every_operation_of_the_operator_is_in_the_audit_log)
   EXPECT_NE(records[4]["error"].get<std::string>().find("pause"), std::string::npos) << records[4];
   EXPECT_EQ(records[5]["session_key"], "nope");
   EXPECT_EQ(records[5]["status"], 404);
-  caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
-  run();
 }
 
 TEST_F(view_hub_actor_test, a_read_only_view_audits_the_refused_operations) {
   test::temp_dir dir("view-audit");
   auto log = dir.path / "audit.jsonl";
-  auto audit = sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, false});
   open("", "a");
-  auto hub = make_hub(true, audit);
+  auto hub = make_hub(true, audit_into(log, false));
   auto base = "/view/api/sessions/" + keys(hub)["a"];
   EXPECT_EQ(send(hub, "POST", base + "/pause")->status, 403);
   run();
-  auto record = json::parse(test::read_whole_file(log));
+  auto records = records_of(log);
+  ASSERT_EQ(records.size(), 1u);
+  auto record = records[0];
   EXPECT_EQ(record["operation"], "pause");
   EXPECT_EQ(record["outcome"], "error");
   EXPECT_EQ(record["status"], 403);
   EXPECT_EQ(record["session_client"], "stdio");
-  caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
-  run();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# boot_root.sh SCRATCH CGROUP_DIR...
+# boot_root.sh LOWER SCRATCH CGROUP_DIR...
 # Runs as PID 1 of the new namespaces of package_test.sh install (mount, PID, network, IPC, UTS):
-# makes the throw-away root (this machine's / under an overlay on SCRATCH), joins the boot's
+# makes the throw-away root (the system at LOWER under an overlay on SCRATCH), joins the boot's
 # cgroups (CGROUP_DIR..., one a hierarchy) and makes a cgroup namespace rooted there, enters the
 # root with pivot_root, and boots systemd there as PID 1, as a container manager would, to a
 # target of the test's own whose unit runs in_root.sh.
@@ -9,9 +9,9 @@ set -euo pipefail
 
 # The root, but for its cgroup hierarchies; then on in a cgroup namespace of the boot's cgroups.
 before_cgroup_namespace() {
-  local scratch=$1 root=$1/root
-  shift
-  mount -t overlay overlay -o "lowerdir=/,upperdir=$scratch/upper,workdir=$scratch/work" "$root"
+  local lower=$1 scratch=$2 root=$2/root
+  shift 2
+  mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$root"
   mkdir -p "$root/scratch" "$root/old-root"
   mount --bind "$scratch" "$root/scratch"
 

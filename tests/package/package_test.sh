@@ -3,6 +3,8 @@
 #   package_test.sh build    BUILD_DIR OUT_DIR  makes cua-mcp-server and cua-mcp-server-dbgsym
 #   package_test.sh contents OUT_DIR            their file lists, control data, stripped binary
 #   package_test.sh install  OUT_DIR            dpkg -i in a throw-away root, then the service
+#   package_test.sh fresh    OUT_DIR            the same on a fresh minimal Debian 12 whose
+#                                               dependencies apt took from Debian's archive
 # The install check needs root (mounts): it overlays a scratch directory on this machine's own /
 # (whose packages satisfy the dependencies), enters it (pivot_root) in new mount, PID, network,
 # IPC, UTS and cgroup namespaces, and boots systemd there as PID 1, as a container manager would
@@ -12,6 +14,72 @@
 set -euo pipefail
 mode=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# install_and_check LOWER DEB: boots systemd in a throw-away root over the system at LOWER
+# (boot_root.sh), where in_root.sh installs DEB, checks the service, upgrades and purges it.
+install_and_check() {
+  local lower=$1 deb=$2 here dir mount_point status kernel_before
+  # scratch and cgroups are global: the EXIT trap removes them, after this function returned.
+  here=$(dirname "${BASH_SOURCE[0]}")
+  scratch=$(mktemp -d /tmp/cua-package-root.XXXXXX)
+  # The boot gets a cgroup of its own in every hierarchy, below this test's, and a cgroup
+  # namespace rooted there (boot_root.sh): systemd builds its tree inside it (this machine's
+  # limits still hold), and it goes with the test.
+  cgroups=()
+  remove_cgroups() {
+    local dir
+    for dir in "${cgroups[@]}"; do
+      for _ in $(seq 50); do # a killed process leaves its cgroup a moment later
+        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        [[ -d $dir ]] || break
+        sleep 0.1
+      done
+    done
+  }
+  trap 'umount -l "$scratch/root" 2>/dev/null || true; rm -rf "$scratch"; remove_cgroups' EXIT
+  # The mount point of the hierarchy of a /proc/self/cgroup line's controllers ("" for v2).
+  hierarchy_of() {
+    if [[ -z $1 ]]; then
+      findmnt -rn -t cgroup2 -o TARGET | head -1
+    else
+      findmnt -rn -t cgroup -o TARGET,OPTIONS | awk -v want="$1" '{
+        n = split(want, w, ","); all = 1
+        for (i = 1; i <= n; i++) if (index("," $2 ",", "," w[i] ",") == 0) all = 0
+        if (all) { print $1; exit } }'
+    fi
+  }
+  while IFS=: read -r _ controllers path; do
+    mount_point=$(hierarchy_of "$controllers")
+    [[ -n $mount_point ]] || continue
+    dir=$mount_point${path%/}/cua-package-test.$$
+    mkdir "$dir"
+    cgroups+=("$dir")
+    if [[ -e $dir/cpuset.cpus ]]; then # a v1 cpuset group takes no process before these are set
+      cat "$dir/../cpuset.cpus" >"$dir/cpuset.cpus"
+      cat "$dir/../cpuset.mems" >"$dir/cpuset.mems"
+    fi
+  done </proc/self/cgroup
+  mkdir -p "$scratch"/{upper,work,root}
+  cp "$deb" "$scratch/package.deb"
+  cp "$here/in_root.sh" "$scratch/in_root.sh"
+  # What systemd may change of this machine's kernel without a unit (it is PID 1 of a PID
+  # namespace, not of the machine): the test puts it back and fails if anything did.
+  kernel_settings=(fs/nr_open fs/file-max)
+  kernel_before=$(cd /proc/sys && cat "${kernel_settings[@]}")
+  # The whole check is bounded (within ctest's own bound, so the traps above still run):
+  # systemd is killed with its PID namespace if it does not exit by itself, which the test's
+  # unit makes it do when it ends (SuccessAction/FailureAction=exit-force).
+  status=0
+  timeout --kill-after=10 200 unshare --mount --propagation private --pid --net --ipc --uts \
+    --fork --kill-child bash "$here/boot_root.sh" "$lower" "$scratch" "${cgroups[@]}" || status=$?
+  if [[ $(cd /proc/sys && cat "${kernel_settings[@]}") != "$kernel_before" ]]; then
+    paste -d ' ' <(printf '%s\n' "${kernel_settings[@]}") <(echo "$kernel_before") |
+      while read -r key value; do echo "$value" >"/proc/sys/$key"; done
+    fail "the boot changed ${kernel_settings[*]} of this machine (put back)"
+  fi
+  cat "$scratch/in_root.log" >&2 2>/dev/null || echo "FAIL: the test unit never ran" >&2
+  ((status == 0)) || fail "the check in the throw-away root ended with $status"
+}
 
 case $mode in
 build)
@@ -81,66 +149,51 @@ install)
   out=$2
   [[ $(id -u) -eq 0 ]] || { echo "SKIP: installing the package needs root" >&2; exit 77; }
   [[ -x /lib/systemd/systemd ]] || { echo "SKIP: no systemd to boot in the throw-away root" >&2; exit 77; }
-  here=$(dirname "${BASH_SOURCE[0]}")
+  install_and_check / "$(ls "$out"/cua-mcp-server_*.deb)"
+  ;;
+
+fresh)
+  out=$2 cache=${CUA_TEST_ROOTS:-/var/cache/cua-mcp-server-tests}
+  [[ $(id -u) -eq 0 ]] || { echo "SKIP: making a Debian root needs root" >&2; exit 77; }
+  command -v debootstrap >/dev/null || { echo "SKIP: no debootstrap (scripts/setup.sh installs it)" >&2; exit 77; }
+  mirror=http://deb.debian.org/debian
+  curl -sf -o /dev/null --max-time 20 "$mirror/dists/bookworm/Release" ||
+    { echo "SKIP: Debian's archive ($mirror) cannot be reached" >&2; exit 77; }
   deb=$(ls "$out"/cua-mcp-server_*.deb)
-  scratch=$(mktemp -d /tmp/cua-package-root.XXXXXX)
-  # The boot gets a cgroup of its own in every hierarchy, below this test's, and a cgroup
-  # namespace rooted there (boot_root.sh): systemd builds its tree inside it (this machine's
-  # limits still hold), and it goes with the test.
-  cgroups=()
-  remove_cgroups() {
-    local dir
-    for dir in "${cgroups[@]}"; do
-      for _ in $(seq 50); do # a killed process leaves its cgroup a moment later
-        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
-        [[ -d $dir ]] || break
-        sleep 0.1
-      done
-    done
-  }
-  trap 'umount -l "$scratch/root" 2>/dev/null || true; rm -rf "$scratch"; remove_cgroups' EXIT
-  # The mount point of the hierarchy of a /proc/self/cgroup line's controllers ("" for v2).
-  hierarchy_of() {
-    if [[ -z $1 ]]; then
-      findmnt -rn -t cgroup2 -o TARGET | head -1
-    else
-      findmnt -rn -t cgroup -o TARGET,OPTIONS | awk -v want="$1" '{
-        n = split(want, w, ","); all = 1
-        for (i = 1; i <= n; i++) if (index("," $2 ",", "," w[i] ",") == 0) all = 0
-        if (all) { print $1; exit } }'
-    fi
-  }
-  while IFS=: read -r _ controllers path; do
-    mount_point=$(hierarchy_of "$controllers")
-    [[ -n $mount_point ]] || continue
-    dir=$mount_point${path%/}/cua-package-test.$$
-    mkdir "$dir"
-    cgroups+=("$dir")
-    if [[ -e $dir/cpuset.cpus ]]; then # a v1 cpuset group takes no process before these are set
-      cat "$dir/../cpuset.cpus" >"$dir/cpuset.cpus"
-      cat "$dir/../cpuset.mems" >"$dir/cpuset.mems"
-    fi
-  done </proc/self/cgroup
-  mkdir -p "$scratch"/{upper,work,root}
-  cp "$deb" "$scratch/package.deb"
-  cp "$here/in_root.sh" "$scratch/in_root.sh"
-  # What systemd may change of this machine's kernel without a unit (it is PID 1 of a PID
-  # namespace, not of the machine): the test puts it back and fails if anything did.
-  kernel_settings=(fs/nr_open fs/file-max)
-  kernel_before=$(cd /proc/sys && cat "${kernel_settings[@]}")
-  # The whole check is bounded (within ctest's own bound, so the traps above still run):
-  # systemd is killed with its PID namespace if it does not exit by itself, which the test's
-  # unit makes it do when it ends (SuccessAction/FailureAction=exit-force).
-  status=0
-  timeout --kill-after=10 200 unshare --mount --propagation private --pid --net --ipc --uts \
-    --fork --kill-child bash "$here/boot_root.sh" "$scratch" "${cgroups[@]}" || status=$?
-  if [[ $(cd /proc/sys && cat "${kernel_settings[@]}") != "$kernel_before" ]]; then
-    paste -d ' ' <(printf '%s\n' "${kernel_settings[@]}") <(echo "$kernel_before") |
-      while read -r key value; do echo "$value" >"/proc/sys/$key"; done
-    fail "the boot changed ${kernel_settings[*]} of this machine (put back)"
+  # A minimal Debian 12 (debootstrap's minbase, with the updates and security suites a real
+  # install has) where apt installed the package, so pulling every dependency it declares from
+  # Debian's archive, and then purged it: what is left is what a fresh machine gets from its
+  # Depends, and nothing of this machine. Kept between runs (made again when the Depends change).
+  key=$( (echo "root 2"; dpkg-deb -f "$deb" Depends) | sha256sum | cut -c1-12) # 2: how it is made
+  lower=$cache/bookworm-$key
+  if [[ ! -e $lower/.ready ]]; then
+    mkdir -p "$cache" && rm -rf "$cache"/bookworm-*
+    echo "making a fresh Debian 12 root in $lower (once; about 2 minutes)" >&2
+    # Bounded, as everything here, within ctest's bound for the test (600 s).
+    timeout 240 debootstrap --variant=minbase bookworm "$lower" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+      { tail -20 "$cache/debootstrap.log" >&2; rm -rf "$lower"; fail "debootstrap"; }
+    cat >"$lower/etc/apt/sources.list" <<SOURCES
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SOURCES
+    cp /etc/resolv.conf "$lower/etc/resolv.conf"
+    cp "$deb" "$lower/tmp/package.deb"
+    # What in_root.sh uses besides the package: systemd to boot, curl, pgrep, ip.
+    timeout 120 unshare --mount --fork --kill-child bash -euc '
+      mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev"
+      chroot "$1" bash -euc "
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends /tmp/package.deb systemd curl procps iproute2
+        dpkg --purge cua-mcp-server
+        userdel cua-mcp # a purge keeps the system user; a fresh machine has none
+        apt-get clean
+        rm /tmp/package.deb"' _ "$lower" >"$cache/apt.log" 2>&1 ||
+      { tail -30 "$cache/apt.log" >&2; rm -rf "$lower"; fail "apt-get install of the package in a fresh Debian 12"; }
+    touch "$lower/.ready"
   fi
-  cat "$scratch/in_root.log" >&2 2>/dev/null || echo "FAIL: the test unit never ran" >&2
-  ((status == 0)) || fail "the check in the throw-away root ended with $status"
+  install_and_check "$lower" "$deb"
   ;;
 
 *)
