@@ -155,7 +155,6 @@ void refresh(hub_ptr self) {
       });
 }
 
-// Runs `then` with the session `key` names, or answers `exchange` why there is none.
 // Answers the waiters of `key` that have an older picture than the one there now.
 void deliver(hub_ptr self, const std::string& key) {
   auto& w = self->state.watches[key];
@@ -282,9 +281,8 @@ struct operation {
   caf::actor_clock::time_point started;
 };
 
-// Answers the page, and writes what the operator did to whose session, and how it ended, in the
-// audit log (--audit-log) beside the clients' tool calls.
-// The audit record of an operation that ended with `status` and `body`.
+// The audit record of an operation that ended with `status` and `body`: what the operator did to
+// whose session, and how it ended.
 json audit_record(hub_ptr self, const operation& op, int status, const json& body) {
   json record{{"time", iso8601(std::chrono::system_clock::now())},
               {"kind", "operator_action"},
@@ -308,6 +306,8 @@ json audit_record(hub_ptr self, const operation& op, int status, const json& bod
   return record;
 }
 
+// Answers the page, and writes the operation in the audit log (--audit-log) beside the clients'
+// tool calls.
 void finish(hub_ptr self, const operation& op, int status, json body) {
   // The record goes first: an operation the page saw answered is in the log's queue already.
   if (const auto& audit = self->state.audit)

@@ -1,7 +1,6 @@
 #include "view/view_hub_actor.hpp"
 
 #include <filesystem>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +11,7 @@
 #include "tests/actors/deterministic.hpp"
 #include "tests/support/computer_actions.hpp"
 #include "tests/actors/recorded_exchange.hpp"
+#include "tests/support/json_lines.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace cua;
@@ -64,15 +64,6 @@ protected:
   /// A real audit actor writing to `log`; stopped at the end of the test.
   audit_api audit_into(const std::filesystem::path& log, bool redact_text) {
     return own(sys().spawn(audit_actor, audit_config{log.string(), 1 << 20, redact_text}));
-  }
-
-  /// The records of the audit log at `log`, one per line.
-  static std::vector<json> records_of(const std::filesystem::path& log) {
-    std::vector<json> out;
-    std::istringstream lines(test::read_whole_file(log));
-    for (std::string line; std::getline(lines, line);)
-      out.push_back(json::parse(line));
-    return out;
   }
 
   supervisor_api supervisor_;
@@ -205,7 +196,7 @@ TEST_F(view_hub_actor_test, every_operation_of_the_operator_is_in_the_audit_log)
   auto frame = send(hub, "GET", base + "/frame", "after=0"); // looking is not an operation
   run();
 
-  auto records = records_of(log);
+  auto records = test::json_lines_of(log);
   ASSERT_EQ(records.size(), 7u) << test::read_whole_file(log);
   std::vector<std::string> operations, outcomes;
   for (const auto& r : records) {
@@ -243,7 +234,7 @@ TEST_F(view_hub_actor_test, a_read_only_view_audits_the_refused_operations) {
   auto base = "/view/api/sessions/" + keys(hub)["a"];
   EXPECT_EQ(send(hub, "POST", base + "/pause")->status, 403);
   run();
-  auto records = records_of(log);
+  auto records = test::json_lines_of(log);
   ASSERT_EQ(records.size(), 1u);
   auto record = records[0];
   EXPECT_EQ(record["operation"], "pause");

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -14,6 +13,7 @@
 #include "tests/e2e/http_server.hpp"
 #include "tests/e2e/server_process.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/json_lines.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace cua::test;
@@ -100,19 +100,6 @@ TEST(policy, read_only_looks_at_screens_and_refuses_every_action_naming_the_flag
 }
 
 namespace {
-
-std::vector<json> audit_lines(const std::string& path) {
-  std::vector<json> records;
-  std::istringstream in(read_whole_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    auto record = json::parse(line, nullptr, false);
-    EXPECT_FALSE(record.is_discarded()) << "not JSON: " << line;
-    EXPECT_TRUE(record.is_object());
-    records.push_back(record);
-  }
-  return records;
-}
 
 std::vector<std::string> agent_actions(const std::vector<json>& records) {
   std::vector<std::string> actions;
@@ -208,7 +195,7 @@ TEST(policy, each_token_gets_the_rights_of_its_line_and_the_audit_names_its_labe
   EXPECT_EQ(text.find("team-a-token"), std::string::npos);
   EXPECT_EQ(text.find("team-b-token"), std::string::npos);
   std::map<std::string, std::set<std::string>> tools_by_label;
-  for (const auto& r : audit_lines(audit))
+  for (const auto& r : json_lines_of(audit))
     if (r["kind"] == "tool_call")
       tools_by_label[r["client"].get<std::string>()].insert(r["tool"].get<std::string>());
   EXPECT_EQ(tools_by_label["team-a"], (std::set<std::string>{"screenshot_cua", "get_session_stats"}));
@@ -251,7 +238,7 @@ TEST(policy, the_audit_holds_every_call_and_every_agent_action_in_order) {
   server.call_tool("computer", {{"action", "type"}, {"text", "by the client"}, {"session_id", "w"}});
   server.close_stdin();
   ASSERT_TRUE(server.wait_exit(std::chrono::seconds(10)));
-  auto records = audit_lines(audit);
+  auto records = json_lines_of(audit);
   EXPECT_EQ(agent_actions(records), (std::vector<std::string>{"left_click", "type", "key"}));
   std::vector<std::string> order;
   for (const auto& r : records) {
@@ -284,7 +271,7 @@ TEST(policy, the_audit_can_leave_typed_text_out_and_survives_sigterm_mid_task) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill(server.pid(), SIGTERM);
   ASSERT_TRUE(server.wait_exit(std::chrono::seconds(10)));
-  auto records = audit_lines(audit);
+  auto records = json_lines_of(audit);
   ASSERT_GE(records.size(), 2u);
   EXPECT_EQ(records[0]["action"], "type");
   EXPECT_EQ(records[0]["arguments"]["text"], "[11 characters]");
@@ -305,8 +292,8 @@ TEST(policy, the_audit_log_is_rotated_by_size) {
     server.call_tool("computer", {{"action", "type"}, {"text", text}, {"screenshot", false}});
   server.close_stdin();
   ASSERT_TRUE(server.wait_exit(std::chrono::seconds(10)));
-  auto first = audit_lines(audit + ".1");
-  auto second = audit_lines(audit);
+  auto first = json_lines_of(audit + ".1");
+  auto second = json_lines_of(audit);
   EXPECT_FALSE(first.empty());
   EXPECT_FALSE(second.empty());
   EXPECT_EQ(first.size() + second.size(), 130u);

@@ -4,12 +4,12 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "tests/e2e/server_process.hpp"
+#include "tests/support/json_lines.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace cua::test;
@@ -34,15 +34,7 @@ std::vector<fs::path> task_folders(const fs::path& root) {
 }
 
 std::vector<json> steps_of(const fs::path& folder) {
-  std::vector<json> out;
-  std::istringstream lines(read_whole_file(folder / "steps.jsonl"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    auto step = json::parse(line, nullptr, false);
-    EXPECT_FALSE(step.is_discarded()) << "not JSON: " << line;
-    out.push_back(step);
-  }
-  return out;
+  return json_lines_of(folder / "steps.jsonl");
 }
 
 json run_task(const std::string& model, const fs::path& dir, const std::string& task,

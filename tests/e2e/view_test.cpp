@@ -5,7 +5,6 @@
 #include <fstream>
 #include <future>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -14,6 +13,7 @@
 #include "tests/e2e/http_server.hpp"
 #include "tests/e2e/server_process.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/json_lines.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace cua::test;
@@ -285,10 +285,7 @@ TEST(live_view, the_operators_actions_are_in_the_audit_log_after_the_clients_cal
   server.close_stdin();
   ASSERT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
 
-  std::vector<json> records;
-  std::istringstream lines(read_whole_file(audit));
-  for (std::string line; std::getline(lines, line);)
-    records.push_back(json::parse(line));
+  auto records = json_lines_of(audit);
   ASSERT_EQ(records.size(), 4u) << read_whole_file(audit);
   EXPECT_EQ(records[0]["kind"], "tool_call");
   EXPECT_EQ(records[0]["client"], "stdio");

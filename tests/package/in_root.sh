@@ -26,6 +26,7 @@ token=$(head -1 $token_file)
 
 url=http://127.0.0.1:8765/mcp
 restarts() { systemctl show -p NRestarts --value $unit; }
+main_pid() { systemctl show -p MainPID --value $unit; }
 for _ in $(seq 100); do
   curl -s -o /dev/null "$url" 2>/dev/null && break
   # Restart=on-failure shows a crashing service as "activating", never as failed.
@@ -38,7 +39,7 @@ echo "dpkg -i: the service is enabled and running under systemd" >&2
 
 # The running server as the unit made it: its user, no privileges, a syscall filter, and the
 # system read-only, /home hidden and /tmp private in its mount namespace.
-pid=$(systemctl show -p MainPID --value $unit)
+pid=$(main_pid)
 status_of() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status"; }
 uid=$(id -u cua-mcp)
 [[ $(status_of Uid) == "$uid"$'\t'"$uid"$'\t'"$uid"$'\t'"$uid" ]] || fail "the server runs with Uid $(status_of Uid)"
@@ -68,6 +69,9 @@ open_session() { # prints the id of a new MCP session
   post '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$id" >/dev/null
   echo "$id"
 }
+session_stats() { # SESSION: prints the answer to get_session_stats in SESSION
+  post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_session_stats","arguments":{}}}' "$1"
+}
 session=$(open_session)
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"ping"}' || true)
@@ -83,7 +87,7 @@ xvfb=$(pgrep -x Xvfb | head -1 || true)
 [[ $(stat -c %U "/proc/$xvfb") != root ]] || fail "Xvfb runs as root"
 grep -q "^0::/system.slice/$unit" "/proc/$xvfb/cgroup" ||
   fail "the desktop is not in the service's cgroup: $(cat "/proc/$xvfb/cgroup")"
-stats=$(post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_session_stats","arguments":{}}}' "$session")
+stats=$(session_stats "$session")
 isolation=$(grep -o '"isolation":"[^"]*' <<<"$stats" | head -1 | cut -d'"' -f4 || true)
 grep -q '^bwrap sandbox per desktop' <<<"$isolation" || fail "isolation: ${isolation:-none in ${stats:0:600}}"
 echo "isolation under the unit: $isolation" >&2
@@ -111,13 +115,13 @@ dpkg -i "$deb" >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; fail "dpkg -i ove
 grep -q '^max-sessions = 2$' /etc/cua-mcp-server/config.toml || fail "the upgrade replaced the edited config"
 [[ $(head -1 $token_file) == "$token" ]] || fail "the upgrade made a new token"
 for _ in $(seq 100); do
-  [[ $(systemctl show -p MainPID --value $unit) != "$pid" ]] && curl -s -o /dev/null "$url" && break
+  [[ $(main_pid) != "$pid" ]] && curl -s -o /dev/null "$url" && break
   sleep 0.1
 done
-[[ $(systemctl show -p MainPID --value $unit) != "$pid" ]] || fail "the upgrade did not restart the service"
+[[ $(main_pid) != "$pid" ]] || fail "the upgrade did not restart the service"
 (($(restarts) == 0)) || fail "the service crashed after the upgrade and was restarted"
 session=$(open_session)
-stats=$(post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_session_stats","arguments":{}}}' "$session")
+stats=$(session_stats "$session")
 grep -Eq '"max_concurrent":2[,}]' <<<"$stats" || fail "after the upgrade: ${stats:0:600}"
 echo "upgrade: the edited config and the token kept, the service restarted with the config" >&2
 

@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # install_and_check LOWER DEB: boots systemd in a throw-away root over the system at LOWER
 # (boot_root.sh), where in_root.sh installs DEB, checks the service, upgrades and purges it.
 install_and_check() {
-  local lower=$1 deb=$2 here dir mount_point status kernel_before
+  local lower=$1 deb=$2 here dir mount_point status key changed=""
   # scratch and cgroups are global: the EXIT trap removes them, after this function returned.
   here=$(dirname "${BASH_SOURCE[0]}")
   scratch=$(mktemp -d /tmp/cua-package-root.XXXXXX)
@@ -64,19 +64,20 @@ install_and_check() {
   cp "$here/in_root.sh" "$scratch/in_root.sh"
   # What systemd may change of this machine's kernel without a unit (it is PID 1 of a PID
   # namespace, not of the machine): the test puts it back and fails if anything did.
-  kernel_settings=(fs/nr_open fs/file-max)
-  kernel_before=$(cd /proc/sys && cat "${kernel_settings[@]}")
+  local -A kernel_before
+  for key in fs/nr_open fs/file-max; do kernel_before[$key]=$(</proc/sys/$key); done
   # The whole check is bounded (within ctest's own bound, so the traps above still run):
   # systemd is killed with its PID namespace if it does not exit by itself, which the test's
   # unit makes it do when it ends (SuccessAction/FailureAction=exit-force).
   status=0
   timeout --kill-after=10 200 unshare --mount --propagation private --pid --net --ipc --uts \
     --fork --kill-child bash "$here/boot_root.sh" "$lower" "$scratch" "${cgroups[@]}" || status=$?
-  if [[ $(cd /proc/sys && cat "${kernel_settings[@]}") != "$kernel_before" ]]; then
-    paste -d ' ' <(printf '%s\n' "${kernel_settings[@]}") <(echo "$kernel_before") |
-      while read -r key value; do echo "$value" >"/proc/sys/$key"; done
-    fail "the boot changed ${kernel_settings[*]} of this machine (put back)"
-  fi
+  for key in "${!kernel_before[@]}"; do
+    [[ $(</proc/sys/$key) == "${kernel_before[$key]}" ]] && continue
+    echo "${kernel_before[$key]}" >"/proc/sys/$key"
+    changed+=" $key"
+  done
+  [[ -z $changed ]] || fail "the boot changed$changed of this machine (put back)"
   cat "$scratch/in_root.log" >&2 2>/dev/null || echo "FAIL: the test unit never ran" >&2
   ((status == 0)) || fail "the check in the throw-away root ended with $status"
 }
